@@ -1,0 +1,8 @@
+export const metadata = { title: "Concord" };
+export default function RootLayout({ children }: { children: React.ReactNode }) {
+  return (
+    <html lang="en">
+      <body>{children}</body>
+    </html>
+  );
+}

@@ -1,0 +1,58 @@
+import type { WireError } from "./errors";
+import type { RequestEvent, RequestPayload } from "./requests";
+import type { Board, Card, Change, Lock, PresenceUser, TxPhase } from "./shapes";
+
+/** What each request answers on success (the `...result` of `{ ok: true, ...result }`). */
+export interface ResultMap {
+  "board:create": { board: Board };
+  "board:list": { boards: Board[] };
+  "board:join":
+    | { board: Board; seq: number; cards: Card[]; reset?: true }
+    | { board: Board; seq: number; changes: Change[] };
+  "board:leave": Record<string, never>;
+  "board:invite": { code: string };
+  "board:accept": { board: Board };
+  "card:create": { card: Card; seq: number };
+  "card:update": { card: Card; seq: number; ignored?: string[] };
+  "card:delete": { seq: number };
+  "card:move": { card: Card; txId?: string };
+  "card:history": { entries: Change[] };
+  "lock:acquire": { lock: Lock };
+  "lock:renew": { lock: Lock };
+  "lock:release": Record<string, never>;
+}
+
+export type Ack<T> = ({ ok: true } & T) | { ok: false; error: WireError };
+export type AckFn<E extends RequestEvent> = (reply: Ack<ResultMap[E]>) => void;
+
+/** Typed Socket.IO map, client → server. Payloads are `unknown` to the server until parsed. */
+export type ClientToServerEvents = {
+  [E in RequestEvent]: (payload: RequestPayload<E>, ack: AckFn<E>) => void;
+} & {
+  "presence:set": (payload: { boardId: string; cardId: string | null }, ack: (reply: Ack<Record<string, never>>) => void) => void;
+};
+
+export interface LockBroadcast {
+  boardId: string;
+  cardId: string;
+  lock: Lock | null;
+}
+export interface PresenceBroadcast {
+  boardId: string;
+  users: PresenceUser[];
+}
+export interface TxBroadcast {
+  txId: string;
+  phase: TxPhase;
+  shards: string[];
+}
+
+/** Typed Socket.IO map, server → client. */
+export interface ServerToClientEvents {
+  change: (change: Change) => void;
+  changes: (changes: Change[]) => void;
+  lock: (payload: LockBroadcast) => void;
+  presence: (payload: PresenceBroadcast) => void;
+  tx: (payload: TxBroadcast) => void;
+  hello: (payload: { nodeId: string; protocol: number }) => void;
+}

@@ -1,0 +1,90 @@
+import { z } from "zod";
+import {
+  LIMITS,
+  hlcSchema,
+  idSchema,
+  mutationIdSchema,
+  patchSchema,
+  fieldsSchema,
+  policySchema,
+  vectorClockSchema,
+  visibilitySchema,
+} from "./shapes";
+
+/** One zod schema per request event; payloads that fail them answer BAD_REQUEST. */
+export const requestSchemas = {
+  "board:create": z
+    .object({
+      name: z.string().trim().min(1).max(LIMITS.boardName),
+      policy: policySchema,
+      shard: z.string().min(1).max(32).optional(),
+      visibility: visibilitySchema.optional(),
+    })
+    .strict(),
+  "board:list": z.object({}).strict(),
+  "board:join": z
+    .object({ boardId: idSchema, since: z.number().int().nonnegative().optional() })
+    .strict(),
+  "board:leave": z.object({ boardId: idSchema }).strict(),
+  "board:invite": z.object({ boardId: idSchema }).strict(),
+  "board:accept": z.object({ code: z.string().min(1).max(64) }).strict(),
+  "card:create": z
+    .object({
+      mutationId: mutationIdSchema,
+      boardId: idSchema,
+      fields: fieldsSchema.partial().strict(),
+      /** Project addition: a client-made card id (a UUID), so offline replicas can edit a card before its create is acknowledged. */
+      cardId: z.string().regex(/^c_[A-Za-z0-9-]{8,60}$/).optional(),
+      hlc: hlcSchema.optional(),
+    })
+    .strict(),
+  "card:update": z
+    .object({
+      mutationId: mutationIdSchema,
+      cardId: idSchema,
+      baseVersion: z.number().int().nonnegative(),
+      patch: patchSchema,
+      lockToken: z.number().int().nonnegative().optional(),
+      hlc: hlcSchema.optional(),
+      context: vectorClockSchema.optional(),
+    })
+    .strict(),
+  "card:delete": z
+    .object({
+      mutationId: mutationIdSchema,
+      cardId: idSchema,
+      baseVersion: z.number().int().nonnegative(),
+      lockToken: z.number().int().nonnegative().optional(),
+    })
+    .strict(),
+  "card:move": z
+    .object({
+      mutationId: mutationIdSchema,
+      cardId: idSchema,
+      toBoardId: idSchema,
+      baseVersion: z.number().int().nonnegative(),
+      lockToken: z.number().int().nonnegative().optional(),
+    })
+    .strict(),
+  "card:history": z.object({ cardId: idSchema }).strict(),
+  "lock:acquire": z
+    .object({
+      cardId: idSchema,
+      ttlMs: z.number().int().min(LIMITS.ttlMsMin).max(LIMITS.ttlMsMax).optional(),
+    })
+    .strict(),
+  "lock:renew": z.object({ cardId: idSchema, token: z.number().int().nonnegative() }).strict(),
+  "lock:release": z.object({ cardId: idSchema, token: z.number().int().nonnegative() }).strict(),
+} as const;
+
+export type RequestEvent = keyof typeof requestSchemas;
+export type RequestPayload<E extends RequestEvent> = z.infer<(typeof requestSchemas)[E]>;
+export const REQUEST_EVENTS = Object.keys(requestSchemas) as RequestEvent[];
+
+export const sessionRequestSchema = z.object({ name: z.string().trim().min(1).max(LIMITS.userName) }).strict();
+
+/** Project additions beyond PROTOCOL.md (allowed: "The project may add events and fields"). */
+export const extraRequestSchemas = {
+  /** Tells the board which card the person is looking at, for presence. */
+  "presence:set": z.object({ boardId: idSchema, cardId: idSchema.nullable() }).strict(),
+} as const;

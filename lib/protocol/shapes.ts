@@ -1,0 +1,123 @@
+import { z } from "zod";
+
+/** Limits from PROTOCOL.md "Shapes". */
+export const LIMITS = {
+  title: 200,
+  body: 20_000,
+  tags: 20,
+  tag: 32,
+  boardName: 100,
+  userName: 64,
+  ttlMsMin: 1_000,
+  ttlMsMax: 300_000,
+} as const;
+
+export const policySchema = z.enum(["occ", "lww", "mvr"]);
+export type Policy = z.infer<typeof policySchema>;
+
+export const visibilitySchema = z.enum(["open", "private"]);
+export type Visibility = z.infer<typeof visibilitySchema>;
+
+export const statusSchema = z.enum(["todo", "doing", "done"]);
+export type Status = z.infer<typeof statusSchema>;
+
+/** A card's editable fields. Every write names a subset of these. */
+export const fieldsSchema = z.object({
+  title: z.string().max(LIMITS.title),
+  body: z.string().max(LIMITS.body),
+  status: statusSchema,
+  position: z.string().max(64),
+  tags: z.array(z.string().min(1).max(LIMITS.tag)).max(LIMITS.tags),
+  estimate: z.number().int().min(-1_000_000_000).max(1_000_000_000).nullable(),
+});
+export type Fields = z.infer<typeof fieldsSchema>;
+export type FieldName = keyof Fields;
+export const FIELD_NAMES = Object.keys(fieldsSchema.shape) as FieldName[];
+
+/** A patch names at least one field; unknown keys are refused, not silently dropped. */
+export const patchSchema = fieldsSchema
+  .partial()
+  .strict()
+  .refine((p) => Object.keys(p).length > 0, { message: "patch names no field" });
+export type Patch = Partial<Fields>;
+
+export const DEFAULT_FIELDS: Fields = {
+  title: "",
+  body: "",
+  status: "todo",
+  position: "a0",
+  tags: [],
+  estimate: null,
+};
+
+export const idSchema = z.string().min(1).max(64);
+export const mutationIdSchema = z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/);
+/** Vector clock on the wire: replica id → counter; compact (zero entries are omitted). */
+export const vectorClockSchema = z.record(z.string().min(1).max(64), z.number().int().nonnegative());
+export type WireVectorClock = z.infer<typeof vectorClockSchema>;
+/** Hybrid logical clock, `<wall 15 digits>:<logical 5 digits>:<replica id>`. */
+export const hlcSchema = z.string().regex(/^\d{15}:\d{5}:[A-Za-z0-9_-]{1,64}$/);
+
+export interface Sibling {
+  value: unknown;
+  by: string;
+  clock: WireVectorClock;
+}
+
+export interface Board {
+  id: string;
+  name: string;
+  policy: Policy;
+  shard: string;
+  visibility: Visibility;
+  ownerId: string;
+  seq: number;
+}
+
+export interface Card extends Fields {
+  id: string;
+  boardId: string;
+  version: number;
+  fieldVersions: Record<FieldName, number>;
+  updatedAt: string;
+  updatedBy: string;
+  /** lww boards: the HLC of each field's current value. */
+  hlc?: Partial<Record<FieldName, string>>;
+  /** mvr boards: the card's vector clock (merge of every value's clock). */
+  clock?: WireVectorClock;
+  /** mvr boards: fields with unresolved concurrent values. */
+  siblings?: Partial<Record<FieldName, Sibling[]>>;
+}
+
+export type ChangeType = "card.upsert" | "card.delete";
+
+export interface Change {
+  boardId: string;
+  seq: number;
+  type: ChangeType;
+  card?: Card;
+  cardId?: string;
+  mutationId: string;
+  by: string;
+  at: string;
+}
+
+export interface Lock {
+  cardId: string;
+  holder: { id: string; name: string };
+  token: number;
+  expiresAt: string;
+}
+
+export interface User {
+  id: string;
+  name: string;
+}
+
+export interface PresenceUser {
+  id: string;
+  name: string;
+  cardId?: string;
+}
+
+export type TxPhase = "preparing" | "prepared" | "committed" | "aborted";

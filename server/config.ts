@@ -1,0 +1,75 @@
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * Environment, validated once at boot. Anything malformed stops the process with one clear line.
+ */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default("0.0.0.0"),
+  NODE_ID: z.string().min(1).max(64).optional(),
+  DATABASE_URL: z.string().url().optional(),
+  SHARD_URLS: z.string().optional(),
+  REDIS_URL: z.string().url().optional(),
+  SESSION_SECRET: z.string().min(16).optional(),
+  CONCORD_DATA_DIR: z.string().optional(),
+  CONCORD_DEV: z.string().optional(),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** How many changes per board the change log keeps before trimming (see SPEC.md FEED-3). */
+  CHANGE_LOG_KEEP: z.coerce.number().int().min(100).default(10_000),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  nodeId: string;
+  databaseUrl?: string;
+  shardUrls?: Record<string, string>;
+  redisUrl?: string;
+  sessionSecret?: string;
+  dataDir: string;
+  dev: boolean;
+  logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
+  changeLogKeep: number;
+}
+
+/** Parses `a=postgres://…,b=postgres://…`. */
+export function parseShardUrls(raw: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of raw.split(",").map((s) => s.trim()).filter(Boolean)) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) throw new Error(`SHARD_URLS entry "${part}" is not name=url`);
+    const name = part.slice(0, eq).trim();
+    const url = part.slice(eq + 1).trim();
+    if (!/^[a-z0-9_]{1,32}$/.test(name)) throw new Error(`SHARD_URLS shard name "${name}" must be [a-z0-9_]`);
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new Error(`SHARD_URLS url for "${name}" is not a postgres:// URL`);
+    out[name] = url;
+  }
+  if (Object.keys(out).length === 0) throw new Error("SHARD_URLS names no shard");
+  return out;
+}
+
+/** Reads and validates the environment. Throws an Error whose message is the one line to print. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`invalid environment: ${issue?.path.join(".")}: ${issue?.message}`);
+  }
+  const e = parsed.data;
+  if (e.SHARD_URLS && !e.DATABASE_URL) throw new Error("SHARD_URLS is set but DATABASE_URL is not");
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    nodeId: e.NODE_ID ?? `node-${randomBytes(3).toString("hex")}`,
+    databaseUrl: e.DATABASE_URL,
+    shardUrls: e.SHARD_URLS ? parseShardUrls(e.SHARD_URLS) : undefined,
+    redisUrl: e.REDIS_URL,
+    sessionSecret: e.SESSION_SECRET,
+    dataDir: path.resolve(e.CONCORD_DATA_DIR ?? ".concord"),
+    dev: Boolean(e.CONCORD_DEV),
+    logLevel: e.LOG_LEVEL,
+    changeLogKeep: e.CHANGE_LOG_KEEP,
+  };
+}

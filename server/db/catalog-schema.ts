@@ -1,0 +1,72 @@
+import { bigint, bigserial, customType, index, jsonb, pgSequence, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+
+const bytea = customType<{ data: Buffer }>({ dataType: () => "bytea" });
+
+/** Catalog database: who exists, which boards exist and where they live, leases, the 2PC coordinator log. */
+
+export const users = pgTable("users", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const boards = pgTable("boards", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  policy: text("policy", { enum: ["occ", "lww", "mvr"] }).notNull(),
+  shard: text("shard").notNull(),
+  visibility: text("visibility", { enum: ["open", "private"] }).notNull(),
+  ownerId: text("owner_id").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const boardMembers = pgTable(
+  "board_members",
+  {
+    boardId: text("board_id").notNull(),
+    userId: text("user_id").notNull(),
+    joinedAt: timestamp("joined_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.boardId, t.userId] })],
+);
+
+export const invites = pgTable("invites", {
+  code: text("code").primaryKey(),
+  boardId: text("board_id").notNull(),
+  createdBy: text("created_by").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Fencing tokens come from one sequence, so every grant anywhere is newer than every earlier one. */
+export const lockTokens = pgSequence("lock_tokens", { startWith: 1 });
+
+/** One row per card that has (or had) a lease. A lease is live while expires_at > now(). */
+export const leases = pgTable("leases", {
+  cardId: text("card_id").primaryKey(),
+  boardId: text("board_id").notNull(),
+  holderId: text("holder_id").notNull(),
+  holderName: text("holder_name").notNull(),
+  token: bigint("token", { mode: "number" }).notNull(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+});
+
+/** Coordinator log of distributed transactions (two-phase commit). */
+export const txLog = pgTable(
+  "tx_log",
+  {
+    txId: text("tx_id").primaryKey(),
+    state: text("state", { enum: ["preparing", "prepared", "committed", "aborted"] }).notNull(),
+    shards: jsonb("shards").$type<string[]>().notNull(),
+    payload: jsonb("payload").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("tx_log_state_idx").on(t.state)],
+);
+
+/** Large broadcast payloads of the Socket.IO Postgres adapter (NOTIFY carries at most 8 kB). */
+export const socketIoAttachments = pgTable("socket_io_attachments", {
+  id: bigserial("id", { mode: "number" }).unique(),
+  createdAt: timestamp("created_at", { withTimezone: true }).defaultNow(),
+  payload: bytea("payload"),
+});

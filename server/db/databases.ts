@@ -1,0 +1,108 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import { migrate } from "drizzle-orm/postgres-js/migrator";
+import postgres, { type Sql } from "postgres";
+import * as catalogSchema from "./catalog-schema";
+import * as shardSchema from "./shard-schema";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const MIGRATIONS = {
+  catalog: path.join(root, "drizzle/catalog"),
+  shard: path.join(root, "drizzle/shard"),
+};
+
+export type CatalogDb = PostgresJsDatabase<typeof catalogSchema>;
+export type ShardDb = PostgresJsDatabase<typeof shardSchema>;
+
+export interface Shard {
+  name: string;
+  sql: Sql;
+  db: ShardDb;
+}
+
+export interface Databases {
+  catalogSql: Sql;
+  catalog: CatalogDb;
+  shards: Map<string, Shard>;
+  /** True when every database allows PREPARE TRANSACTION (max_prepared_transactions > 0). */
+  twoPhaseCommit: boolean;
+  close: () => Promise<void>;
+}
+
+function client(url: string, max = 10): Sql {
+  return postgres(url, {
+    max,
+    onnotice: () => {},
+    connect_timeout: 10,
+    idle_timeout: 60,
+  });
+}
+
+/** Creates `database` on the server behind `adminUrl` if it does not exist yet. */
+export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    const rows = await admin`SELECT 1 FROM pg_database WHERE datname = ${database}`;
+    if (rows.length === 0) {
+      await admin.unsafe(`CREATE DATABASE "${database.replace(/"/g, "")}"`).catch((err: { code?: string }) => {
+        if (err.code !== "42P04") throw err; // created concurrently by another node
+      });
+    }
+  } finally {
+    await admin.end({ timeout: 5 });
+  }
+}
+
+/**
+ * Runs one migrations folder on a single dedicated connection, under an advisory lock, so that
+ * several nodes may start at once.
+ */
+async function runMigrations(url: string, folder: string): Promise<void> {
+  const one = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
+  try {
+    await one`SELECT pg_advisory_lock(727001)`;
+    await migrate(drizzle(one), { migrationsFolder: folder });
+  } finally {
+    await one.end({ timeout: 5 });
+  }
+}
+
+/** Connects to the catalog and every shard, applies migrations, and checks 2PC support. */
+export async function openDatabases(catalogUrl: string, shardUrls: Record<string, string>): Promise<Databases> {
+  const catalogSql = client(catalogUrl);
+  const shards = new Map<string, Shard>();
+  try {
+    await runMigrations(catalogUrl, MIGRATIONS.catalog);
+    for (const [name, url] of Object.entries(shardUrls)) {
+      const sql = client(url);
+      shards.set(name, { name, sql, db: drizzle(sql, { schema: shardSchema }) });
+      await runMigrations(url, MIGRATIONS.shard);
+    }
+  } catch (err) {
+    await Promise.all([catalogSql.end({ timeout: 1 }), ...[...shards.values()].map((s) => s.sql.end({ timeout: 1 }))]);
+    throw err;
+  }
+  let twoPhaseCommit = true;
+  for (const s of shards.values()) {
+    const [row] = await s.sql<{ max_prepared_transactions: string }[]>`SHOW max_prepared_transactions`;
+    if (!row || Number(row.max_prepared_transactions) <= 0) twoPhaseCommit = false;
+  }
+  return {
+    catalogSql,
+    catalog: drizzle(catalogSql, { schema: catalogSchema }),
+    shards,
+    twoPhaseCommit,
+    close: async () => {
+      await Promise.all([catalogSql.end({ timeout: 5 }), ...[...shards.values()].map((s) => s.sql.end({ timeout: 5 }))]);
+    },
+  };
+}
+
+/** Database URLs for a catalog and shards `a`, `b` that live side by side on one server. */
+export function sideBySideUrls(serverUrl: (db: string) => string, prefix: string) {
+  return {
+    catalog: { name: prefix, url: serverUrl(prefix) },
+    shards: { a: serverUrl(`${prefix}_shard_a`), b: serverUrl(`${prefix}_shard_b`) },
+  };
+}

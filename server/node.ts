@@ -1,0 +1,143 @@
+import http, { type IncomingMessage, type ServerResponse } from "node:http";
+import { createAdapter as createPgAdapter } from "@socket.io/postgres-adapter";
+import pg from "pg";
+import type { Logger } from "pino";
+import { Server } from "socket.io";
+import { PROTOCOL_VERSION, type ClientToServerEvents, type Health, type ServerToClientEvents } from "../lib/protocol";
+import type { Databases } from "./db/databases";
+import { handleApi } from "./http/routes";
+import { Broadcaster, boardRoom, batchRoom } from "./realtime/broadcaster";
+import { registerHandlers, type SocketData } from "./realtime/handlers";
+import { LockExpiryWatch, PresenceTracker } from "./realtime/presence";
+import { createServices, type Services } from "./services";
+import type { Sessions } from "./services/sessions";
+
+export type AdapterKind = "postgres" | "memory";
+
+export interface NodeOptions {
+  nodeId: string;
+  dbs: Databases;
+  sessions: Sessions;
+  log: Logger;
+  changeLogKeep?: number;
+  /** Cross-node broadcasts: Postgres LISTEN/NOTIFY on the catalog (default), or in-process only. */
+  adapter?: AdapterKind;
+  catalogUrl?: string;
+  /** Serves everything that is not the API or Socket.IO (the Next.js UI); 404 when absent. */
+  ui?: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+}
+
+export interface ConcordNode {
+  server: http.Server;
+  io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+  services: Services;
+  listen(port: number, host?: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * One Concord node: an HTTP server carrying the API, Socket.IO and (optionally) the UI, over the
+ * given databases. Stateless: run as many as you like over the same databases.
+ */
+export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
+  const { log, dbs, sessions, nodeId } = opts;
+  let services!: Services;
+  const server = http.createServer((req, res) => {
+    void (async () => {
+      try {
+        if (await handleApi(req, res, services, sessions, health)) return;
+        if (opts.ui) return await opts.ui(req, res);
+        res.writeHead(404).end("not found");
+      } catch (err) {
+        log.error({ err }, "request failed");
+        if (!res.headersSent) res.writeHead(500).end("internal error");
+      }
+    })();
+  });
+  const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(server, {
+    maxHttpBufferSize: 1e6,
+    serveClient: false,
+    cors: { origin: true, credentials: true },
+  });
+
+  let pool: pg.Pool | null = null;
+  const adapter: AdapterKind = opts.adapter ?? "postgres";
+  if (adapter === "postgres") {
+    if (!opts.catalogUrl) throw new Error("the postgres adapter needs the catalog URL");
+    pool = new pg.Pool({ connectionString: opts.catalogUrl, max: 4 });
+    pool.on("error", (err) => log.warn({ err }, "adapter pool error"));
+    io.adapter(createPgAdapter(pool, { errorHandler: (err) => log.warn({ err }, "adapter error") }));
+  }
+
+  const broadcaster = new Broadcaster(io);
+  const presence = new PresenceTracker(io);
+  const lockExpiry = new LockExpiryWatch();
+  services = createServices({
+    log,
+    nodeId,
+    dbs,
+    changeLogKeep: opts.changeLogKeep ?? 10_000,
+    presence,
+    lockExpiry,
+    onTx: (txId, phase, shards, boards) => {
+      let target = io.to(boardRoom(boards[0]!));
+      for (const b of boards) target = target.to(boardRoom(b)).to(batchRoom(b));
+      target.emit("tx", { txId, phase, shards });
+    },
+  });
+
+  const health = (): Health => ({
+    ok: true,
+    nodeId,
+    shards: services.boards.shardNames(),
+    twoPhaseCommit: dbs.twoPhaseCommit,
+    locks: "postgres",
+    adapter,
+  });
+
+  io.use((socket, next) => {
+    const auth = socket.handshake.auth as { token?: unknown; batch?: unknown } | undefined;
+    const user = sessions.verify(auth?.token);
+    if (!user) return next(new Error("UNAUTHORIZED"));
+    socket.data = { user, batch: auth?.batch === true, boards: new Map() };
+    next();
+  });
+  io.on("connection", (socket) => {
+    socket.emit("hello", { nodeId, protocol: PROTOCOL_VERSION });
+    registerHandlers(io, socket, services, broadcaster);
+  });
+
+  // Background work: finish in-doubt distributed transactions, trim change logs.
+  const timers = [
+    setInterval(() => void services.moves.recover().catch((err) => log.warn({ err }, "recovery failed")), 15_000),
+    setInterval(() => {
+      for (const shard of dbs.shards.values()) void services.feed.trim(shard.db).catch((err) => log.warn({ err }, "trim failed"));
+    }, 60_000),
+  ];
+  for (const t of timers) t.unref();
+  await services.moves.recover().catch((err) => log.warn({ err }, "recovery failed"));
+
+  return {
+    server,
+    io,
+    services,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const addr = server.address();
+          resolve(typeof addr === "object" && addr ? addr.port : port);
+        });
+      }),
+    close: async () => {
+      for (const t of timers) clearInterval(t);
+      broadcaster.close();
+      presence.close();
+      lockExpiry.close();
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      await pool?.end().catch(() => {});
+    },
+  };
+}

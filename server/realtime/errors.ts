@@ -1,0 +1,26 @@
+import type { z } from "zod";
+import { ConcordError, type WireError } from "../../lib/protocol";
+
+/** Maps anything thrown to a wire error; unknown errors become INTERNAL without their text. */
+export function toWireError(err: unknown, log: (err: unknown) => void): WireError {
+  if (err instanceof ConcordError) return err.toWire();
+  const code = (err as { code?: unknown } | null)?.code;
+  // Connection-level failures of a database or shard are retryable.
+  if (typeof code === "string" && (/^08/.test(code) || ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "CONNECT_TIMEOUT", "57P01", "57P03"].includes(code))) {
+    return { code: "UNAVAILABLE", message: "a database is unreachable; try again" };
+  }
+  log(err);
+  return { code: "INTERNAL", message: "internal error" };
+}
+
+/** A schema failure as BAD_REQUEST (or TOO_LARGE when every problem is a size limit). */
+export function badRequest(error: z.ZodError): WireError {
+  const issues = error.issues.slice(0, 5).map((i) => ({ path: i.path.join("."), message: i.message }));
+  const tooLarge = error.issues.length > 0 && error.issues.every((i) => i.code === "too_big");
+  const first = issues[0];
+  return {
+    code: tooLarge ? "TOO_LARGE" : "BAD_REQUEST",
+    message: first ? `${first.path || "payload"}: ${first.message}` : "invalid payload",
+    details: { issues },
+  };
+}

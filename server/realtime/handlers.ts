@@ -1,0 +1,198 @@
+import type { Server, Socket } from "socket.io";
+import {
+  ConcordError,
+  extraRequestSchemas,
+  requestSchemas,
+  type Ack,
+  type ClientToServerEvents,
+  type Lock,
+  type RequestEvent,
+  type RequestPayload,
+  type ResultMap,
+  type ServerToClientEvents,
+  type User,
+} from "../../lib/protocol";
+import type { Services } from "../services";
+import type { BoardMeta } from "../services/boards";
+import type { Outcome, WriteResult } from "../services/records";
+import { batchRoom, boardRoom, type Broadcaster } from "./broadcaster";
+import { badRequest, toWireError } from "./errors";
+import { RateLimiter } from "./rate-limit";
+
+export interface SocketData {
+  user: User;
+  batch: boolean;
+  /** Boards this socket joined, and the card it shows per board (presence). */
+  boards: Map<string, string | undefined>;
+}
+
+type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type ConcordSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/** Turns a write outcome into the ack result, or throws the error it carries. */
+function settle(outcome: Outcome, broadcaster: Broadcaster): WriteResult {
+  switch (outcome.kind) {
+    case "applied":
+      if (outcome.change) broadcaster.change(outcome.change);
+      return outcome.result;
+    case "replayed":
+      return outcome.result;
+    case "conflict":
+      throw new ConcordError("CONFLICT", `changed since your version: ${outcome.fields.join(", ")}`, {
+        current: outcome.current,
+        fields: outcome.fields,
+      });
+    case "rejected":
+      throw outcome.error;
+  }
+}
+
+/**
+ * The transport: every handler is parse → authorize → call a service → ack → broadcast.
+ * Untrusted input enters only through `on` (STYLE 4).
+ */
+export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, broadcaster: Broadcaster): void {
+  const user = socket.data.user;
+  const limiter = new RateLimiter(200, 400);
+
+  function on<E extends RequestEvent>(event: E, fn: (p: RequestPayload<E>) => Promise<ResultMap[E]>): void {
+    const schema = requestSchemas[event];
+    (socket as unknown as { on: (e: string, fn: (payload: unknown, ack: unknown) => void) => void }).on(event, async (payload, ack) => {
+      if (typeof payload === "function" && ack === undefined) [payload, ack] = [undefined, payload];
+      if (typeof ack !== "function") return; // nobody to answer; nothing is done without an ack
+      const reply = ack as (r: Ack<ResultMap[E]>) => void;
+      if (!limiter.take()) return reply({ ok: false, error: { code: "RATE_LIMITED", message: "too many requests; slow down" } });
+      const parsed = schema.safeParse(payload ?? {});
+      if (!parsed.success) return reply({ ok: false, error: badRequest(parsed.error) });
+      try {
+        const result = await fn(parsed.data as RequestPayload<E>);
+        reply({ ok: true, ...result } as Ack<ResultMap[E]>);
+      } catch (err) {
+        reply({ ok: false, error: toWireError(err, (e) => s.log.error({ err: e, event }, "handler failed")) });
+      }
+    });
+  }
+
+  /** The board of a card the user may access; NOT_FOUND covers both "gone" and "not yours". */
+  async function cardBoard(
+    cardId: string,
+    mutationId?: string,
+  ): Promise<{ replay: WriteResult; board?: undefined } | { board: BoardMeta; replay?: undefined }> {
+    const boardId = await s.directory.boardOf(cardId);
+    if (!boardId) {
+      if (mutationId) {
+        const prior = await s.directory.appliedAnywhere(mutationId, user);
+        if (prior === "foreign") throw new ConcordError("BAD_REQUEST", "this mutationId was used by someone else");
+        if (prior) return { replay: prior };
+      }
+      throw new ConcordError("NOT_FOUND", "no such card");
+    }
+    return { board: await s.boards.authorize(user, boardId) };
+  }
+
+  /** Runs a card write; if the card moved boards meanwhile, looks it up once more. */
+  async function cardWrite(
+    cardId: string,
+    mutationId: string,
+    run: (board: Awaited<ReturnType<typeof s.boards.authorize>>) => Promise<Outcome>,
+  ): Promise<WriteResult> {
+    for (let attempt = 0; ; attempt++) {
+      const found = await cardBoard(cardId, mutationId);
+      if (found.replay) return found.replay;
+      const outcome = await run(found.board!);
+      if (outcome.kind === "rejected" && outcome.error.code === "NOT_FOUND" && attempt === 0) {
+        s.directory.forget(cardId);
+        continue;
+      }
+      return settle(outcome, broadcaster);
+    }
+  }
+
+  on("board:create", async (p) => ({ board: await s.boards.create(user, p) }));
+  on("board:list", async () => ({ boards: await s.boards.list(user) }));
+  on("board:join", async (p) => {
+    const meta = await s.boards.authorize(user, p.boardId);
+    // Join the room before reading, so no change committed after the read can be missed.
+    await socket.join(socket.data.batch ? batchRoom(meta.id) : boardRoom(meta.id));
+    socket.data.boards.set(meta.id, undefined);
+    const result = await s.feed.join(meta, p.since);
+    void s.presence.announce(meta.id);
+    return result;
+  });
+  on("board:leave", async (p) => {
+    await socket.leave(boardRoom(p.boardId));
+    await socket.leave(batchRoom(p.boardId));
+    socket.data.boards.delete(p.boardId);
+    void s.presence.announce(p.boardId);
+    return {};
+  });
+  on("board:invite", async (p) => ({ code: await s.boards.invite(user, p.boardId) }));
+  on("board:accept", async (p) => ({ board: await s.boards.accept(user, p.code) }));
+
+  on("card:create", async (p) => {
+    const board = await s.boards.authorize(user, p.boardId);
+    const outcome = await s.records.write({ kind: "create", user, board, ...p });
+    const result = settle(outcome, broadcaster);
+    if (result.card) s.directory.remember(result.card.id, board.id);
+    return { card: result.card!, seq: result.seq };
+  });
+  on("card:update", async (p) => {
+    const result = await cardWrite(p.cardId, p.mutationId, (board) => s.records.write({ kind: "update", user, board, ...p }));
+    return { card: result.card!, seq: result.seq, ...(result.ignored ? { ignored: result.ignored } : {}) };
+  });
+  on("card:delete", async (p) => {
+    const result = await cardWrite(p.cardId, p.mutationId, (board) => s.records.write({ kind: "delete", user, board, ...p }));
+    s.directory.forget(p.cardId);
+    return { seq: result.seq };
+  });
+  on("card:move", async (p) => {
+    const found = await cardBoard(p.cardId, p.mutationId);
+    if (found.replay) return { card: found.replay.card! };
+    const to = await s.boards.authorize(user, p.toBoardId);
+    const outcome = await s.moves.move(user, found.board!, to, p);
+    for (const change of outcome.changes) broadcaster.change(change);
+    s.directory.forget(p.cardId);
+    return outcome.result;
+  });
+  on("card:history", async (p) => {
+    const found = await cardBoard(p.cardId);
+    return { entries: await s.feed.history(found.board!, p.cardId) };
+  });
+
+  const lockBroadcast = (boardId: string, cardId: string, lock: Lock | null) =>
+    io.to(boardRoom(boardId)).to(batchRoom(boardId)).emit("lock", { boardId, cardId, lock });
+  on("lock:acquire", async (p) => {
+    const { board } = await cardBoard(p.cardId);
+    const lock = await s.locks.acquire(user, { id: p.cardId, boardId: board!.id }, s.boards.shard(board!.shard).db, p.ttlMs);
+    lockBroadcast(board!.id, p.cardId, lock);
+    s.lockExpiry.watch(board!.id, lock, lockBroadcast);
+    return { lock };
+  });
+  on("lock:renew", async (p) => {
+    const { board } = await cardBoard(p.cardId);
+    const lock = await s.locks.renew(user, p.cardId, p.token);
+    lockBroadcast(board!.id, p.cardId, lock);
+    s.lockExpiry.watch(board!.id, lock, lockBroadcast);
+    return { lock };
+  });
+  on("lock:release", async (p) => {
+    const { board } = await cardBoard(p.cardId);
+    await s.locks.release(user, p.cardId, p.token);
+    lockBroadcast(board!.id, p.cardId, await s.locks.live(p.cardId));
+    return {};
+  });
+
+  (socket as unknown as { on: (e: string, fn: (payload: unknown, ack: unknown) => void) => void }).on("presence:set", (payload, ack) => {
+    const parsed = extraRequestSchemas["presence:set"].safeParse(payload);
+    const reply = typeof ack === "function" ? (ack as (r: unknown) => void) : () => {};
+    if (!parsed.success) return reply({ ok: false, error: badRequest(parsed.error) });
+    if (!socket.data.boards.has(parsed.data.boardId)) return reply({ ok: false, error: { code: "FORBIDDEN", message: "join the board first" } });
+    socket.data.boards.set(parsed.data.boardId, parsed.data.cardId ?? undefined);
+    void s.presence.announce(parsed.data.boardId);
+    reply({ ok: true });
+  });
+
+  socket.on("disconnect", () => {
+    for (const boardId of socket.data.boards.keys()) void s.presence.announce(boardId);
+  });
+}

@@ -1,0 +1,130 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { and, eq, inArray, or } from "drizzle-orm";
+import { ConcordError, type Board, type Policy, type User, type Visibility } from "../../lib/protocol";
+import { boardMembers, boards, invites } from "../db/catalog-schema";
+import { boardHeads } from "../db/shard-schema";
+import type { Databases, Shard } from "../db/databases";
+
+export type BoardMeta = Omit<Board, "seq">;
+
+/**
+ * The board directory (catalog) and access rules (SPEC ACCESS-1): open boards admit every
+ * signed-in user; private boards admit the owner and people who accepted an invite.
+ */
+export class BoardService {
+  /** Board metadata never changes after creation, so it is cached without invalidation. */
+  private readonly metaCache = new Map<string, BoardMeta>();
+  /** Positive access decisions only: `${userId}:${boardId}`. */
+  private readonly allowed = new Set<string>();
+
+  constructor(private readonly dbs: Databases) {}
+
+  shard(name: string): Shard {
+    const s = this.dbs.shards.get(name);
+    if (!s) throw new ConcordError("UNAVAILABLE", `shard ${name} is not configured`);
+    return s;
+  }
+
+  shardNames(): string[] {
+    return [...this.dbs.shards.keys()];
+  }
+
+  async create(user: User, input: { name: string; policy: Policy; shard?: string; visibility?: Visibility }): Promise<Board> {
+    const names = this.shardNames();
+    const shardName = input.shard ?? names[Math.floor(Math.random() * names.length)]!;
+    if (!this.dbs.shards.has(shardName)) {
+      throw new ConcordError("BAD_REQUEST", `unknown shard "${shardName}"`, { shards: names });
+    }
+    const meta: BoardMeta = {
+      id: `b_${randomUUID()}`,
+      name: input.name,
+      policy: input.policy,
+      shard: shardName,
+      visibility: input.visibility ?? "open",
+      ownerId: user.id,
+    };
+    // The shard's head row first: a board listed in the catalog always has somewhere to write.
+    await this.shard(shardName).db.insert(boardHeads).values({ boardId: meta.id }).onConflictDoNothing();
+    await this.dbs.catalog.insert(boards).values(meta);
+    this.metaCache.set(meta.id, meta);
+    this.allowed.add(`${user.id}:${meta.id}`);
+    return { ...meta, seq: 0 };
+  }
+
+  async meta(boardId: string): Promise<BoardMeta | null> {
+    const hit = this.metaCache.get(boardId);
+    if (hit) return hit;
+    const [row] = await this.dbs.catalog.select().from(boards).where(eq(boards.id, boardId));
+    if (!row) return null;
+    const meta: BoardMeta = {
+      id: row.id, name: row.name, policy: row.policy, shard: row.shard, visibility: row.visibility, ownerId: row.ownerId,
+    };
+    this.metaCache.set(boardId, meta);
+    return meta;
+  }
+
+  /** The board if `user` may read and write it; NOT_FOUND / FORBIDDEN otherwise. */
+  async authorize(user: User, boardId: string): Promise<BoardMeta> {
+    const meta = await this.meta(boardId);
+    if (!meta) throw new ConcordError("NOT_FOUND", "no such board");
+    if (meta.visibility === "open" || meta.ownerId === user.id || this.allowed.has(`${user.id}:${boardId}`)) return meta;
+    const [member] = await this.dbs.catalog
+      .select({ userId: boardMembers.userId })
+      .from(boardMembers)
+      .where(and(eq(boardMembers.boardId, boardId), eq(boardMembers.userId, user.id)));
+    if (!member) throw new ConcordError("FORBIDDEN", "this board is private");
+    this.allowed.add(`${user.id}:${boardId}`);
+    return meta;
+  }
+
+  async head(meta: BoardMeta): Promise<number> {
+    const [row] = await this.shard(meta.shard).db.select().from(boardHeads).where(eq(boardHeads.boardId, meta.id));
+    return row?.seq ?? 0;
+  }
+
+  async withSeq(meta: BoardMeta): Promise<Board> {
+    return { ...meta, seq: await this.head(meta) };
+  }
+
+  /** Boards the user may see: open ones, their own, and private ones they joined. */
+  async list(user: User): Promise<Board[]> {
+    const memberOf = this.dbs.catalog
+      .select({ id: boardMembers.boardId })
+      .from(boardMembers)
+      .where(eq(boardMembers.userId, user.id));
+    const rows = await this.dbs.catalog
+      .select()
+      .from(boards)
+      .where(or(eq(boards.visibility, "open"), eq(boards.ownerId, user.id), inArray(boards.id, memberOf)))
+      .orderBy(boards.createdAt);
+    const heads = new Map<string, number>();
+    for (const shard of this.dbs.shards.values()) {
+      const ids = rows.filter((r) => r.shard === shard.name).map((r) => r.id);
+      if (ids.length === 0) continue;
+      const hs = await shard.db.select().from(boardHeads).where(inArray(boardHeads.boardId, ids));
+      for (const h of hs) heads.set(h.boardId, h.seq);
+    }
+    return rows.map((r) => ({
+      id: r.id, name: r.name, policy: r.policy, shard: r.shard, visibility: r.visibility, ownerId: r.ownerId,
+      seq: heads.get(r.id) ?? 0,
+    }));
+  }
+
+  async invite(user: User, boardId: string): Promise<string> {
+    const meta = await this.authorize(user, boardId);
+    if (meta.ownerId !== user.id) throw new ConcordError("FORBIDDEN", "only the owner can invite");
+    const code = randomBytes(9).toString("base64url");
+    await this.dbs.catalog.insert(invites).values({ code, boardId, createdBy: user.id });
+    return code;
+  }
+
+  async accept(user: User, code: string): Promise<Board> {
+    const [inv] = await this.dbs.catalog.select().from(invites).where(eq(invites.code, code));
+    if (!inv) throw new ConcordError("NOT_FOUND", "no such invite code");
+    await this.dbs.catalog.insert(boardMembers).values({ boardId: inv.boardId, userId: user.id }).onConflictDoNothing();
+    this.allowed.add(`${user.id}:${inv.boardId}`);
+    const meta = await this.meta(inv.boardId);
+    if (!meta) throw new ConcordError("NOT_FOUND", "the board of this invite is gone");
+    return this.withSeq(meta);
+  }
+}

@@ -1,0 +1,61 @@
+import type { Logger } from "pino";
+import { HybridClock } from "../../lib/sync/hlc";
+import type { Databases } from "../db/databases";
+import { BoardService, type BoardMeta } from "./boards";
+import { CardDirectory } from "./directory";
+import { FeedService } from "./feed";
+import { PostgresLockService } from "./locks";
+import { MoveService } from "./moves";
+import { RecordService } from "./records";
+import type { TxPhase } from "../../lib/protocol";
+
+export interface Presence {
+  announce(boardId: string): Promise<void>;
+}
+
+export interface LockExpiry {
+  watch(boardId: string, lock: import("../../lib/protocol").Lock, emit: (boardId: string, cardId: string, lock: null) => void): void;
+}
+
+/** Every service a node runs, built once per node over its databases. */
+export interface Services {
+  log: Logger;
+  nodeId: string;
+  dbs: Databases;
+  boards: BoardService;
+  directory: CardDirectory;
+  records: RecordService;
+  feed: FeedService;
+  locks: PostgresLockService;
+  moves: MoveService;
+  presence: Presence;
+  lockExpiry: LockExpiry;
+}
+
+export function createServices(opts: {
+  log: Logger;
+  nodeId: string;
+  dbs: Databases;
+  changeLogKeep: number;
+  onTx: (txId: string, phase: TxPhase, shards: string[], boards: string[]) => void;
+  presence: Presence;
+  lockExpiry: LockExpiry;
+}): Services {
+  const boards = new BoardService(opts.dbs);
+  const shardOf = (b: BoardMeta) => boards.shard(b.shard).db;
+  const locks = new PostgresLockService(opts.dbs.catalog);
+  const clock = new HybridClock(opts.nodeId.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 64));
+  return {
+    log: opts.log,
+    nodeId: opts.nodeId,
+    dbs: opts.dbs,
+    boards,
+    directory: new CardDirectory(opts.dbs),
+    records: new RecordService(shardOf, locks, clock),
+    feed: new FeedService(shardOf, opts.changeLogKeep),
+    locks,
+    moves: new MoveService(opts.dbs, locks, opts.onTx),
+    presence: opts.presence,
+    lockExpiry: opts.lockExpiry,
+  };
+}

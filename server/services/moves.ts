@@ -1,0 +1,188 @@
+import { randomUUID } from "node:crypto";
+import { eq, inArray } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/postgres-js";
+import type { Sql } from "postgres";
+import { ConcordError, type Card, type Change, type TxPhase, type User } from "../../lib/protocol";
+import { txLog } from "../db/catalog-schema";
+import { appliedMutations, boardHeads, cards } from "../db/shard-schema";
+import { appendChange } from "./change-log";
+import type { Databases, ShardDb } from "../db/databases";
+import * as shardSchema from "../db/shard-schema";
+import type { BoardMeta } from "./boards";
+import { rowToCard, type CardRow } from "./card-row";
+import type { LeaseReader } from "./locks";
+
+export interface MoveRequest {
+  mutationId: string;
+  cardId: string;
+  baseVersion: number;
+  lockToken?: number;
+}
+
+export interface MoveOutcome {
+  result: { card: Card; txId?: string };
+  changes: Change[];
+}
+
+type TxEvents = (txId: string, phase: TxPhase, shards: string[], boards: string[]) => void;
+
+const GID_PREFIX = "concord_";
+
+/**
+ * Moving a card between boards (SPEC TX-*). On one shard it is one local transaction. Across
+ * shards it is two-phase commit: the coordinator log in the catalog records `preparing`, both
+ * shards PREPARE TRANSACTION, the log records `committed` (the decision), then both COMMIT
+ * PREPARED. Any failure before the decision rolls both back. A recovery pass finishes whatever a
+ * crash left in doubt, following the log (no `committed` entry means abort).
+ */
+export class MoveService {
+  constructor(
+    private readonly dbs: Databases,
+    private readonly leases: LeaseReader,
+    private readonly onTx: TxEvents,
+  ) {}
+
+  async move(user: User, from: BoardMeta, to: BoardMeta, req: MoveRequest): Promise<MoveOutcome> {
+    if (from.id === to.id) throw new ConcordError("BAD_REQUEST", "the card is already on that board");
+    const src = this.shardSql(from.shard);
+    if (from.shard === to.shard) {
+      return src.begin(async (t) => {
+        const db = drizzle(t as unknown as Sql, { schema: shardSchema });
+        const out = await this.takeOut(db, user, from, req);
+        if ("replay" in out) return { result: { card: out.replay! }, changes: [] };
+        const put = await this.putIn(db, user, to, out.row, req, true);
+        return { result: { card: put.card }, changes: [out.change, put.change] };
+      }) as Promise<MoveOutcome>;
+    }
+    if (!this.dbs.twoPhaseCommit) {
+      throw new ConcordError("TWO_PHASE_UNAVAILABLE", "cross-shard moves need max_prepared_transactions > 0 on every shard");
+    }
+    return this.twoPhase(user, from, to, req);
+  }
+
+  private shardSql(name: string): Sql {
+    const s = this.dbs.shards.get(name);
+    if (!s) throw new ConcordError("UNAVAILABLE", `shard ${name} is not configured`);
+    return s.sql;
+  }
+
+  private async twoPhase(user: User, from: BoardMeta, to: BoardMeta, req: MoveRequest): Promise<MoveOutcome> {
+    const txId = `tx_${randomUUID()}`;
+    const shards = [from.shard, to.shard];
+    const boards = [from.id, to.id];
+    const gid = (shard: string) => `${GID_PREFIX}${txId}_${shard}`;
+    await this.dbs.catalog.insert(txLog).values({ txId, state: "preparing", shards, payload: { user, from: from.id, to: to.id, req } });
+    this.onTx(txId, "preparing", shards, boards);
+    let taken: Awaited<ReturnType<MoveService["takeOut"]>> | undefined;
+    let put: { card: Card; change: Change } | undefined;
+    const prepared: string[] = [];
+    try {
+      await this.shardSql(from.shard).begin(async (t) => {
+        taken = await this.takeOut(drizzle(t as unknown as Sql, { schema: shardSchema }), user, from, req);
+        if ("replay" in taken) return; // nothing to prepare; commit the empty transaction
+        await t.prepare(gid(from.shard));
+      });
+      if (taken && "replay" in taken) {
+        await this.setState(txId, "aborted");
+        return { result: { card: taken.replay! }, changes: [] };
+      }
+      prepared.push(from.shard);
+      const row = (taken as { row: CardRow }).row;
+      await this.shardSql(to.shard).begin(async (t) => {
+        put = await this.putIn(drizzle(t as unknown as Sql, { schema: shardSchema }), user, to, row, req, true);
+        await t.prepare(gid(to.shard));
+      });
+      prepared.push(to.shard);
+      await this.setState(txId, "prepared");
+      this.onTx(txId, "prepared", shards, boards);
+    } catch (err) {
+      for (const shard of prepared) await this.shardSql(shard).unsafe(`ROLLBACK PREPARED '${gid(shard)}'`).catch(() => {});
+      await this.setState(txId, "aborted").catch(() => {});
+      this.onTx(txId, "aborted", shards, boards);
+      if (err instanceof ConcordError) throw err;
+      throw new ConcordError("TX_ABORTED", "the move was rolled back; nothing changed", { txId });
+    }
+    // The decision: once the log says committed, recovery will finish the commit whatever happens.
+    await this.setState(txId, "committed");
+    for (const shard of shards) await this.shardSql(shard).unsafe(`COMMIT PREPARED '${gid(shard)}'`);
+    this.onTx(txId, "committed", shards, boards);
+    const out = taken as { change: Change };
+    return { result: { card: put!.card, txId }, changes: [out.change, put!.change] };
+  }
+
+  private async setState(txId: string, state: TxPhase): Promise<void> {
+    await this.dbs.catalog.update(txLog).set({ state, updatedAt: new Date() }).where(eq(txLog.txId, txId));
+  }
+
+  /** Source side: checks and removes the card, logging a delete on the source board. */
+  private async takeOut(db: ShardDb, user: User, from: BoardMeta, req: MoveRequest) {
+    await db.select().from(boardHeads).where(eq(boardHeads.boardId, from.id)).for("update");
+    const [prior] = await db.select().from(appliedMutations).where(eq(appliedMutations.mutationId, req.mutationId));
+    if (prior) {
+      if (prior.userId !== user.id) throw new ConcordError("BAD_REQUEST", "this mutationId was used by someone else");
+      return { replay: (prior.result as { card: Card }).card };
+    }
+    const [row] = await db.select().from(cards).where(eq(cards.id, req.cardId)).for("update");
+    if (!row || row.boardId !== from.id) throw new ConcordError("NOT_FOUND", "no such card");
+    if (req.lockToken !== undefined && req.lockToken < row.fence) {
+      throw new ConcordError("STALE_LOCK", "your lock token is older than the newest grant", { fence: row.fence });
+    }
+    if (row.fence > 0) {
+      const lock = await this.leases.live(row.id);
+      if (lock && lock.holder.id !== user.id) throw new ConcordError("LOCKED", `locked by ${lock.holder.name}`, { lock });
+    }
+    if (from.policy === "occ" && row.version > req.baseVersion) {
+      throw new ConcordError("CONFLICT", "the card changed since your version", { current: rowToCard(row, "occ"), fields: [] });
+    }
+    await db.delete(cards).where(eq(cards.id, row.id));
+    const change = await appendChange(db, from.id, { type: "card.delete", cardId: row.id, mutationId: req.mutationId, by: user.id });
+    return { row, change };
+  }
+
+  /** Target side: inserts the card on the target board and remembers the mutation. */
+  private async putIn(db: ShardDb, user: User, to: BoardMeta, row: CardRow, req: MoveRequest, remember: boolean) {
+    await db.select().from(boardHeads).where(eq(boardHeads.boardId, to.id)).for("update");
+    const [inserted] = await db
+      .insert(cards)
+      .values({ ...row, boardId: to.id, version: row.version + 1, updatedAt: new Date(), updatedBy: user.id })
+      .returning();
+    const card = rowToCard(inserted!, to.policy);
+    const change = await appendChange(db, to.id, { type: "card.upsert", card, cardId: row.id, mutationId: req.mutationId, by: user.id });
+    if (remember) {
+      await db.insert(appliedMutations).values({ mutationId: req.mutationId, userId: user.id, cardId: row.id, result: { card, seq: change.seq } });
+    }
+    return { card, change };
+  }
+
+  /**
+   * Recovery (SPEC TX-4): finishes every distributed transaction older than `graceMs` that is
+   * not settled: COMMIT PREPARED where the log says committed, ROLLBACK PREPARED otherwise, and
+   * rolls back prepared transactions of ours that the log does not know at all.
+   */
+  async recover(graceMs = 10_000): Promise<{ committed: number; aborted: number }> {
+    let committed = 0;
+    let aborted = 0;
+    const cutoff = new Date(Date.now() - graceMs);
+    const open = await this.dbs.catalog.select().from(txLog).where(inArray(txLog.state, ["preparing", "prepared", "committed"]));
+    const byId = new Map(open.map((t) => [t.txId, t]));
+    for (const shard of this.dbs.shards.values()) {
+      const rows = await shard.sql<{ gid: string; prepared: Date }[]>`
+        SELECT gid, prepared FROM pg_prepared_xacts WHERE gid LIKE ${GID_PREFIX + "%"} AND database = current_database()`;
+      for (const { gid, prepared } of rows) {
+        const txId = gid.slice(GID_PREFIX.length, gid.lastIndexOf("_"));
+        const entry = byId.get(txId);
+        if (entry?.state === "committed") {
+          await shard.sql.unsafe(`COMMIT PREPARED '${gid}'`);
+          committed++;
+        } else if (prepared < cutoff && (!entry || entry.updatedAt < cutoff)) {
+          await shard.sql.unsafe(`ROLLBACK PREPARED '${gid}'`);
+          aborted++;
+        }
+      }
+    }
+    for (const t of open) {
+      if (t.state !== "committed" && t.updatedAt < cutoff) await this.setState(t.txId, "aborted");
+    }
+    return { committed, aborted };
+  }
+}
