@@ -96,10 +96,14 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
   });
 
   io.use((socket, next) => {
-    const auth = socket.handshake.auth as { token?: unknown; batch?: unknown } | undefined;
+    const auth = socket.handshake.auth as { token?: unknown; batch?: unknown; replicaId?: unknown } | undefined;
     const user = sessions.verify(auth?.token);
     if (!user) return next(new Error("UNAUTHORIZED"));
-    socket.data = { user, batch: auth?.batch === true, boards: new Map() };
+    const replicaId =
+      typeof auth?.replicaId === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(auth.replicaId)
+        ? auth.replicaId
+        : `s-${socket.id.replace(/[^A-Za-z0-9_-]/g, "")}`;
+    socket.data = { user, replicaId, batch: auth?.batch === true, boards: new Map() };
     next();
   });
   io.on("connection", (socket) => {

@@ -21,6 +21,8 @@ import { RateLimiter } from "./rate-limit";
 
 export interface SocketData {
   user: User;
+  /** The client's replica id (one per tab): its entry in vector clocks on mvr boards. */
+  replicaId: string;
   batch: boolean;
   /** Boards this socket joined, and the card it shows per board (presence). */
   boards: Map<string, string | undefined>;
@@ -131,13 +133,13 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
 
   on("card:create", async (p) => {
     const board = await s.boards.authorize(user, p.boardId);
-    const outcome = await s.records.write({ kind: "create", user, board, ...p });
+    const outcome = await s.records.write({ kind: "create", user, replicaId: socket.data.replicaId, board, ...p });
     const result = settle(outcome, broadcaster);
     if (result.card) s.directory.remember(result.card.id, board.id);
     return { card: result.card!, seq: result.seq };
   });
   on("card:update", async (p) => {
-    const result = await cardWrite(p.cardId, p.mutationId, (board) => s.records.write({ kind: "update", user, board, ...p }));
+    const result = await cardWrite(p.cardId, p.mutationId, (board) => s.records.write({ kind: "update", user, replicaId: socket.data.replicaId, board, ...p }));
     return { card: result.card!, seq: result.seq, ...(result.ignored ? { ignored: result.ignored } : {}) };
   });
   on("card:delete", async (p) => {

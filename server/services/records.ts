@@ -25,11 +25,21 @@ import { rowFields, rowToCard, type CardRow } from "./card-row";
 import { Lanes } from "./lane";
 import type { LeaseReader } from "./locks";
 
+/** Pointwise minimum: a client cannot claim to have seen more than the card holds. */
+function clampClock(context: WireVectorClock, seen: WireVectorClock): WireVectorClock {
+  const out: WireVectorClock = {};
+  for (const [r, n] of Object.entries(context)) {
+    const m = Math.min(n, Object.hasOwn(seen, r) ? seen[r]! : 0);
+    if (m > 0) Object.defineProperty(out, r, { value: m, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
 /** A write, already parsed and authorized for its board. */
 export type Mutation =
-  | { kind: "create"; user: User; mutationId: string; board: BoardMeta; cardId?: string; fields: Patch; hlc?: string }
+  | { kind: "create"; user: User; replicaId: string; mutationId: string; board: BoardMeta; cardId?: string; fields: Patch; hlc?: string }
   | {
-      kind: "update"; user: User; mutationId: string; board: BoardMeta; cardId: string; baseVersion: number;
+      kind: "update"; user: User; replicaId: string; mutationId: string; board: BoardMeta; cardId: string; baseVersion: number;
       patch: Patch; lockToken?: number; hlc?: string; context?: WireVectorClock;
     }
   | { kind: "delete"; user: User; mutationId: string; board: BoardMeta; cardId: string; baseVersion: number; lockToken?: number };
@@ -147,7 +157,7 @@ export class RecordService {
       const stamp = m.hlc ?? this.clock.now();
       hlc = Object.fromEntries(FIELD_NAMES.map((f) => [f, stamp]));
     } else if (m.board.policy === "mvr") {
-      clock = writeClock({}, {}, m.user.id);
+      clock = writeClock({}, {}, m.replicaId);
       registers = Object.fromEntries(FIELD_NAMES.map((f) => [f, [{ value: fields[f], by: m.user.id, clock }]]));
     }
     const [row] = await tx
@@ -179,7 +189,10 @@ export class RecordService {
       const applied = Object.fromEntries(r.applied.map((f) => [f, r.fields[f as FieldName]])) as Patch;
       next = { fields: applied, hlc: r.hlc };
     } else {
-      const wc = writeClock(row.clock ?? {}, m.context ?? {}, m.user.id);
+      // A context can only claim what the card has seen (clamped), and the write gets a fresh
+      // dot of the writing replica (one per tab), so concurrent writes never dominate each other.
+      const context = clampClock(m.context ?? {}, row.clock ?? {});
+      const wc = writeClock(row.clock ?? {}, context, m.replicaId);
       const registers: MvrRegisters = { ...(row.registers ?? {}) };
       const fields: Patch = {};
       for (const f of Object.keys(m.patch) as FieldName[]) {

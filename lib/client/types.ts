@@ -1,0 +1,128 @@
+import type { Board, Card, Change, FieldName, Fields, Lock, Patch, Policy, PresenceUser, TxPhase, User, Visibility } from "../protocol";
+
+/**
+ * The contract between the framework-free sync client (lib/client) and the UI (app/).
+ * The UI reads `ClientState` through `subscribe` + `getSnapshot` (useSyncExternalStore) and
+ * changes things only through the methods of `SyncClientApi`.
+ */
+
+export type ConnectionState = "connecting" | "online" | "offline" | "reconnecting" | "catching-up";
+
+/** A local write not yet acknowledged by the server (kept in the outbox until it is). */
+export interface PendingMutation {
+  mutationId: string;
+  kind: "create" | "update" | "delete" | "move";
+  boardId: string;
+  cardId: string;
+  /** update: the fields written; create: the initial fields. */
+  patch?: Patch;
+  baseVersion?: number;
+  /** lww: the HLC stamped when the edit was made (replayed unchanged). */
+  hlc?: string;
+  /** mvr: the card clock the edit was based on. */
+  context?: Record<string, number>;
+  toBoardId?: string;
+  createdAt: string;
+  /** How many times it was sent (more than 1 after a reconnect replay). */
+  attempts: number;
+}
+
+/** An occ conflict waiting for a person: base (what I started from), mine, theirs (server now). */
+export interface Conflict {
+  id: string;
+  boardId: string;
+  cardId: string;
+  fields: FieldName[];
+  base: Card;
+  mine: Patch;
+  theirs: Card;
+}
+
+/** A short-lived notice shown in the UI (for example "replaced by Bob's newer edit" on lww). */
+export interface Notice {
+  id: string;
+  boardId: string;
+  cardId?: string;
+  kind: "lww-replaced" | "error" | "info";
+  text: string;
+  at: string;
+}
+
+export interface BoardState {
+  board: Board;
+  /** Last seq applied, in order, from the server's change log. */
+  seq: number;
+  /** Server-confirmed cards. */
+  confirmed: Record<string, Card>;
+  /** What the person sees: confirmed cards with pending local writes applied on top. */
+  cards: Record<string, Card>;
+  /** Card ids changed by someone else recently (for a brief highlight), with the time. */
+  highlights: Record<string, number>;
+  locks: Record<string, Lock>;
+  presence: PresenceUser[];
+}
+
+export interface InspectorEvent {
+  at: string;
+  direction: "in" | "out" | "local";
+  event: string;
+  summary: string;
+}
+
+export interface NetworkSimulation {
+  offline: boolean;
+  latencyMs: number;
+  dropNextAck: boolean;
+}
+
+export interface ClientState {
+  user: User | null;
+  replicaId: string;
+  nodeId: string | null;
+  connection: ConnectionState;
+  /** While catching up: how many changes were applied so far in this catch-up. */
+  catchingUp: number;
+  boards: Record<string, BoardState>;
+  /** All boards the user may see (from board:list), for the board list page. */
+  boardList: Board[];
+  pending: PendingMutation[];
+  conflicts: Conflict[];
+  notices: Notice[];
+  events: InspectorEvent[];
+  network: NetworkSimulation;
+  lastTx: { txId: string; phase: TxPhase; shards: string[] } | null;
+}
+
+export interface SyncClientApi {
+  subscribe(listener: () => void): () => void;
+  getSnapshot(): ClientState;
+  connect(): void;
+  close(): void;
+
+  refreshBoards(): Promise<Board[]>;
+  createBoard(input: { name: string; policy: Policy; shard?: string; visibility?: Visibility }): Promise<Board>;
+  invite(boardId: string): Promise<string>;
+  accept(code: string): Promise<Board>;
+  joinBoard(boardId: string): Promise<void>;
+  leaveBoard(boardId: string): void;
+
+  /** Optimistic: shows at once, goes through the outbox; returns the new card's id. */
+  createCard(boardId: string, fields: Partial<Fields>): string;
+  updateCard(cardId: string, patch: Patch): void;
+  deleteCard(cardId: string): void;
+  moveCard(cardId: string, toBoardId: string): void;
+  /** Sends a person's resolution of a conflict against the current version. */
+  resolveConflict(conflictId: string, resolution: Patch): void;
+  /** Drops a conflict, keeping the server's state. */
+  discardConflict(conflictId: string): void;
+  history(cardId: string): Promise<Change[]>;
+  lock(cardId: string): Promise<Lock>;
+  unlock(cardId: string): Promise<void>;
+  focusCard(boardId: string, cardId: string | null): void;
+
+  /** Network simulator (drives the real socket). */
+  setOffline(offline: boolean): void;
+  setLatency(ms: number): void;
+  dropNextAck(): void;
+  killSocket(): void;
+}
