@@ -25,6 +25,10 @@ export interface PendingMutation {
   createdAt: string;
   /** How many times it was sent (more than 1 after a reconnect replay). */
   attempts: number;
+  /** Added by lib/client: position in the outbox (sends are strictly in this order). */
+  order?: number;
+  /** Added by lib/client: occ: the confirmed card the edit was based on (the conflict dialog's "base"). */
+  base?: Card;
 }
 
 /** An occ conflict waiting for a person: base (what I started from), mine, theirs (server now). */
@@ -91,6 +95,8 @@ export interface ClientState {
   events: InspectorEvent[];
   network: NetworkSimulation;
   lastTx: { txId: string; phase: TxPhase; shards: string[] } | null;
+  /** Added by lib/client: true when the server refused the token (UNAUTHORIZED); sign in again. */
+  authError?: boolean;
 }
 
 export interface SyncClientApi {

@@ -148,6 +148,10 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
     return { seq: result.seq };
   });
   on("card:move", async (p) => {
+    // Moves are rare: look for a replay first, since the card may already sit on the target board.
+    const prior = await s.directory.appliedAnywhere(p.mutationId, user);
+    if (prior === "foreign") throw new ConcordError("BAD_REQUEST", "this mutationId was used by someone else");
+    if (prior?.card) return { card: prior.card };
     const found = await cardBoard(p.cardId, p.mutationId);
     if (found.replay) return { card: found.replay.card! };
     const to = await s.boards.authorize(user, p.toBoardId);

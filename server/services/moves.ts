@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { eq, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
-import type { Sql } from "postgres";
+import type { Sql, TransactionSql } from "postgres";
 import { ConcordError, type Card, type Change, type TxPhase, type User } from "../../lib/protocol";
 import { txLog } from "../db/catalog-schema";
 import { appliedMutations, boardHeads, cards } from "../db/shard-schema";
@@ -29,6 +29,14 @@ type TxEvents = (txId: string, phase: TxPhase, shards: string[], boards: string[
 const GID_PREFIX = "concord_";
 
 /**
+ * A drizzle handle on a postgres.js transaction. postgres.js transaction handles lack the
+ * `options` drizzle reads its type parsers from; they are the parent client's.
+ */
+function txDb(parent: Sql, t: TransactionSql): ShardDb {
+  return drizzle(Object.assign(t, { options: parent.options }) as unknown as Sql, { schema: shardSchema });
+}
+
+/**
  * Moving a card between boards (SPEC TX-*). On one shard it is one local transaction. Across
  * shards it is two-phase commit: the coordinator log in the catalog records `preparing`, both
  * shards PREPARE TRANSACTION, the log records `committed` (the decision), then both COMMIT
@@ -47,7 +55,7 @@ export class MoveService {
     const src = this.shardSql(from.shard);
     if (from.shard === to.shard) {
       return src.begin(async (t) => {
-        const db = drizzle(t as unknown as Sql, { schema: shardSchema });
+        const db = txDb(src, t);
         const out = await this.takeOut(db, user, from, req);
         if ("replay" in out) return { result: { card: out.replay! }, changes: [] };
         const put = await this.putIn(db, user, to, out.row, req, true);
@@ -78,7 +86,7 @@ export class MoveService {
     const prepared: string[] = [];
     try {
       await this.shardSql(from.shard).begin(async (t) => {
-        taken = await this.takeOut(drizzle(t as unknown as Sql, { schema: shardSchema }), user, from, req);
+        taken = await this.takeOut(txDb(this.shardSql(from.shard), t), user, from, req);
         if ("replay" in taken) return; // nothing to prepare; commit the empty transaction
         await t.prepare(gid(from.shard));
       });
@@ -89,7 +97,7 @@ export class MoveService {
       prepared.push(from.shard);
       const row = (taken as { row: CardRow }).row;
       await this.shardSql(to.shard).begin(async (t) => {
-        put = await this.putIn(drizzle(t as unknown as Sql, { schema: shardSchema }), user, to, row, req, true);
+        put = await this.putIn(txDb(this.shardSql(to.shard), t), user, to, row, req, true);
         await t.prepare(gid(to.shard));
       });
       prepared.push(to.shard);
@@ -166,7 +174,8 @@ export class MoveService {
     const open = await this.dbs.catalog.select().from(txLog).where(inArray(txLog.state, ["preparing", "prepared", "committed"]));
     const byId = new Map(open.map((t) => [t.txId, t]));
     for (const shard of this.dbs.shards.values()) {
-      const rows = await shard.sql<{ gid: string; prepared: Date }[]>`
+      // (drizzle makes this client return timestamps as strings, hence new Date below)
+      const rows = await shard.sql<{ gid: string; prepared: string | Date }[]>`
         SELECT gid, prepared FROM pg_prepared_xacts WHERE gid LIKE ${GID_PREFIX + "%"} AND database = current_database()`;
       for (const { gid, prepared } of rows) {
         const txId = gid.slice(GID_PREFIX.length, gid.lastIndexOf("_"));
@@ -174,14 +183,14 @@ export class MoveService {
         if (entry?.state === "committed") {
           await shard.sql.unsafe(`COMMIT PREPARED '${gid}'`);
           committed++;
-        } else if (prepared < cutoff && (!entry || entry.updatedAt < cutoff)) {
+        } else if (new Date(prepared) <= cutoff && (!entry || entry.updatedAt <= cutoff)) {
           await shard.sql.unsafe(`ROLLBACK PREPARED '${gid}'`);
           aborted++;
         }
       }
     }
     for (const t of open) {
-      if (t.state !== "committed" && t.updatedAt < cutoff) await this.setState(t.txId, "aborted");
+      if (t.state !== "committed" && t.updatedAt <= cutoff) await this.setState(t.txId, "aborted");
     }
     return { committed, aborted };
   }

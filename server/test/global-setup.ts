@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { TestProject } from "vitest/node";
@@ -19,6 +19,7 @@ export async function setup(project: TestProject) {
   let adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
     dir = await mkdtemp(path.join(os.tmpdir(), "concord-test-pg-"));
+    await chmod(dir, 0o755); // as root, Postgres runs as the postgres user and must reach it
     embedded = await startEmbeddedPostgres(path.join(dir, "pg"), () => {});
     adminUrl = embedded.url("postgres");
   }

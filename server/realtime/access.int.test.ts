@@ -1,0 +1,114 @@
+import fc from "fast-check";
+import { io as ioClient } from "socket.io-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REQUEST_EVENTS, type Board, type Card } from "../../lib/protocol";
+import { mid, ok, request, startCluster, type TestCluster } from "../test/harness";
+
+let cluster: TestCluster;
+beforeAll(async () => {
+  cluster = await startCluster();
+});
+afterAll(async () => {
+  await cluster?.close();
+});
+
+describe("ACCESS-1 sessions", () => {
+  it("refuses a missing or forged token with connect_error UNAUTHORIZED", async () => {
+    const { token } = await cluster.signIn("mallory");
+    const forged = token.slice(0, -4) + (token.endsWith("AAAA") ? "BBBB" : "AAAA");
+    for (const auth of [{}, { token: "nope" }, { token: forged }, { token: 42 }]) {
+      const socket = ioClient(cluster.url, { auth, transports: ["websocket"], reconnection: false, forceNew: true });
+      const err = await new Promise<Error>((resolve) => socket.once("connect_error", resolve));
+      expect(err.message).toBe("UNAUTHORIZED");
+      socket.disconnect();
+    }
+  });
+
+  it("POST /api/session validates its body; /api/health answers", async () => {
+    for (const body of ["", "{", JSON.stringify({}), JSON.stringify({ name: "" }), JSON.stringify({ name: "x".repeat(65) }), JSON.stringify({ name: 3 })]) {
+      const res = await fetch(`${cluster.url}/api/session`, { method: "POST", headers: { "content-type": "application/json" }, body });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe("BAD_REQUEST");
+    }
+    const health = (await (await fetch(`${cluster.url}/api/health`)).json()) as Record<string, unknown>;
+    expect(health).toMatchObject({ ok: true, nodeId: "test-node-1", shards: ["a", "b"], twoPhaseCommit: true, locks: "postgres" });
+  });
+});
+
+describe("ACCESS-2 private boards", () => {
+  it("are closed to non-members until they accept an invite", async () => {
+    const alice = await cluster.signIn("alice");
+    const bob = await cluster.signIn("bob");
+    const a = await cluster.connect(alice.token);
+    const b = await cluster.connect(bob.token);
+    const { board } = await ok<{ board: Board }>(a, "board:create", { name: "secret", policy: "occ", visibility: "private" });
+    const { card } = await ok<{ card: Card }>(a, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "plans" } });
+
+    const list = await ok<{ boards: Board[] }>(b, "board:list", {});
+    expect(list.boards.map((x) => x.id)).not.toContain(board.id);
+    for (const [event, payload] of [
+      ["board:join", { boardId: board.id }],
+      ["card:create", { mutationId: mid(), boardId: board.id, fields: {} }],
+      ["card:update", { mutationId: mid(), cardId: card.id, baseVersion: 1, patch: { title: "pwned" } }],
+      ["card:delete", { mutationId: mid(), cardId: card.id, baseVersion: 1 }],
+      ["card:history", { cardId: card.id }],
+      ["lock:acquire", { cardId: card.id }],
+      ["board:invite", { boardId: board.id }],
+    ] as const) {
+      const r = await request(b, event, payload);
+      expect(r.ok, event).toBe(false);
+      if (!r.ok) expect(r.error.code, event).toBe("FORBIDDEN");
+    }
+    const { code } = await ok<{ code: string }>(a, "board:invite", { boardId: board.id });
+    await ok(b, "board:accept", { code });
+    const joined = await ok<{ cards: Card[] }>(b, "board:join", { boardId: board.id });
+    expect(joined.cards.map((c) => c.title)).toEqual(["plans"]);
+  });
+});
+
+describe("INPUT-1 bad input of any shape", () => {
+  it("answers BAD_REQUEST (or TOO_LARGE), changes nothing, and keeps serving", async () => {
+    const { token } = await cluster.signIn("fuzzer");
+    const s = await cluster.connect(token);
+    const { board } = await ok<{ board: Board }>(s, "board:create", { name: "fuzz", policy: "occ" });
+    const { card } = await ok<{ card: Card }>(s, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "keep" } });
+    const before = await ok<{ seq: number; cards: Card[] }>(s, "board:join", { boardId: board.id });
+
+    const hostile = fc.oneof(
+      fc.anything(),
+      fc.record({ mutationId: fc.string(), cardId: fc.constant(card.id), baseVersion: fc.anything(), patch: fc.anything() }),
+      fc.record({ mutationId: fc.constant(mid()), cardId: fc.constant(card.id), baseVersion: fc.constant(1), patch: fc.dictionary(fc.string(), fc.anything()) }),
+      fc.record({ boardId: fc.constant(board.id), since: fc.oneof(fc.double(), fc.string(), fc.constant(-1)) }),
+      fc.record({ mutationId: fc.constant(mid()), boardId: fc.constant(board.id), fields: fc.record({ title: fc.string({ minLength: 201, maxLength: 300 }) }) }),
+    );
+    let writesAccepted = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...REQUEST_EVENTS), hostile, async (event, payload) => {
+        const r = await request(s, event, payload);
+        if (r.ok) {
+          // An arbitrary value can happen to be valid (e.g. board:list {}); count accepted writes.
+          if (event.startsWith("card:") && event !== "card:history") writesAccepted++;
+          return;
+        }
+        expect(["BAD_REQUEST", "TOO_LARGE", "NOT_FOUND", "FORBIDDEN", "CONFLICT"]).toContain(r.error.code);
+        expect(typeof r.error.message).toBe("string");
+      }),
+      { numRuns: 300 },
+    );
+    // Non-object payloads, missing acks, unknown events: no crash.
+    (s as unknown as { emit: (...a: unknown[]) => void }).emit("card:update", "garbage");
+    (s as unknown as { emit: (...a: unknown[]) => void }).emit("no:such:event", { x: 1 }, () => {});
+    const r = await request(s, "card:update", null);
+    expect(!r.ok && r.error.code).toBe("BAD_REQUEST");
+    const big = await request(s, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: 1, patch: { body: "x".repeat(20_001) } });
+    expect(!big.ok && big.error.code).toBe("TOO_LARGE");
+
+    const after = await ok<{ seq: number; cards: Card[] }>(s, "board:join", { boardId: board.id });
+    // Nothing but writes that happened to be valid changed the board.
+    expect(after.seq - before.seq).toBe(writesAccepted);
+    if (writesAccepted === 0) expect(after.cards).toEqual(before.cards);
+    // The node keeps serving other users.
+    const other = await cluster.connect((await cluster.signIn("other")).token);
+    await ok(other, "board:list", {});
+  });
+});
