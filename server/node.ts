@@ -41,6 +41,8 @@ export interface ConcordNode {
  */
 export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
   const { log, dbs, sessions, nodeId } = opts;
+  // Assigned once below; the HTTP handler needs it and is created before the services.
+  // eslint-disable-next-line prefer-const
   let services!: Services;
   const server = http.createServer((req, res) => {
     void (async () => {

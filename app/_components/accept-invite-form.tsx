@@ -1,0 +1,52 @@
+"use client";
+
+import { useRouter } from "next/navigation";
+import { useState, type FormEvent } from "react";
+import type { SyncClientApi } from "../../lib/client/types";
+import { errorMessage } from "../_lib/format";
+
+/** Joins a private board with the code its owner shared. */
+export function AcceptInviteForm({ client }: { client: SyncClientApi }) {
+  const router = useRouter();
+  const [code, setCode] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (!code.trim()) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const board = await client.accept(code.trim());
+      setCode("");
+      router.push(`/b/${encodeURIComponent(board.id)}`);
+    } catch (err) {
+      setError(`That code did not work: ${errorMessage(err)}`);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <form className="panel form-stack" onSubmit={submit} aria-labelledby="accept-title">
+      <h2 id="accept-title" style={{ marginBottom: 0 }}>
+        Have an invite code?
+      </h2>
+      <div className="inline-form">
+        <label className="visually-hidden" htmlFor="invite-code-input">
+          Invite code
+        </label>
+        <input id="invite-code-input" className="input mono" data-testid="invite-code-input" value={code} onChange={(e) => setCode(e.target.value)} placeholder="Paste code" autoComplete="off" />
+        <button className="btn" type="submit" data-testid="invite-accept" disabled={busy || !code.trim()}>
+          Join
+        </button>
+      </div>
+      {error ? (
+        <p className="error-text" role="alert">
+          {error}
+        </p>
+      ) : null}
+    </form>
+  );
+}

@@ -1,0 +1,18 @@
+import Link from "next/link";
+import type { Board } from "../../lib/protocol";
+import { PolicyBadge } from "./policy-badge";
+
+/** One board in the list; the link's accessible name is exactly the board's name. */
+export function BoardTile({ board, mine }: { board: Board; mine: boolean }) {
+  return (
+    <li className="board-tile" data-board-id={board.id}>
+      <Link href={`/b/${encodeURIComponent(board.id)}`}>{board.name}</Link>
+      <div className="board-tile-meta">
+        <PolicyBadge policy={board.policy} />
+        <span className="badge">shard {board.shard}</span>
+        <span className="badge">{board.visibility === "private" ? "private" : "open"}</span>
+        {mine ? <span className="badge">owner</span> : null}
+      </div>
+    </li>
+  );
+}

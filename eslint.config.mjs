@@ -1,0 +1,30 @@
+import tseslint from "typescript-eslint";
+import nextPlugin from "@next/eslint-plugin-next";
+
+export default tseslint.config(
+  { ignores: ["node_modules/**", ".next/**", ".concord/**", "drizzle/**", "test-results/**", "playwright-report/**", "next-env.d.ts"] },
+  ...tseslint.configs.recommended,
+  {
+    plugins: { "@next/next": nextPlugin },
+    rules: {
+      ...nextPlugin.configs.recommended.rules,
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+    },
+  },
+  {
+    // lib/ is pure and isomorphic (STYLE 1): no database drivers, no server Socket.IO, no Next, no React.
+    files: ["lib/**/*.ts"],
+    ignores: ["lib/**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["postgres", "pg", "drizzle-orm", "drizzle-orm/*", "ioredis", "redis", "socket.io", "next", "next/*", "react", "react-dom", "node:*"], message: "lib/ holds pure logic: I/O belongs in server/, UI in app/." },
+            { group: ["**/server/**", "**/app/**"], message: "lib/ may not import server/ or app/." },
+          ],
+        },
+      ],
+    },
+  },
+);

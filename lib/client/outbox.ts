@@ -1,0 +1,143 @@
+import { FIELD_NAMES, type Card, type FieldName } from "../protocol";
+import { entry, normalize } from "../sync/vector-clock";
+import type { PendingMutation } from "./types";
+
+/**
+ * After the server acknowledged `acked` with `card`, later pending writes of the same card
+ * made on top of it locally must not conflict with it (SPEC OUTBOX-4, chained edits):
+ *
+ * - occ: a later write's `baseVersion` moves up to `card.version`, but only if every field it
+ *   touches (all fields for delete and move) is unchanged since its base, or was last written
+ *   by `acked` itself. A field someone else changed in between keeps the old base, so the
+ *   server still reports that conflict: rebasing never hides another person's edit.
+ * - mvr: a later write's `context` gains this replica's entry of the card clock (the dot the
+ *   server gave `acked`), so it replaces `acked`'s value instead of becoming its sibling.
+ *   Only our own entry is added: a concurrent write by another replica stays concurrent.
+ *
+ * Returns the rebased mutations (only those that changed); the caller stores them.
+ */
+export function rebaseAfterAck(
+  acked: PendingMutation,
+  card: Card,
+  later: readonly PendingMutation[],
+  replicaId: string,
+): PendingMutation[] {
+  const changed: PendingMutation[] = [];
+  const wroteByAck = (f: FieldName) => acked.kind === "create" || (acked.patch !== undefined && f in acked.patch);
+  for (const m of later) {
+    if (m.cardId !== acked.cardId || m.kind === "create") continue;
+    let next = m;
+    if (m.baseVersion !== undefined && m.baseVersion < card.version) {
+      const base = m.baseVersion;
+      const fields = m.kind === "update" ? (Object.keys(m.patch ?? {}) as FieldName[]) : FIELD_NAMES;
+      const clean = fields.every((f) => {
+        const v = card.fieldVersions[f] ?? 0;
+        return v <= base || (v === card.version && wroteByAck(f));
+      });
+      if (clean) next = { ...next, baseVersion: card.version };
+    }
+    if (m.context !== undefined && card.clock) {
+      const mine = entry(card.clock, replicaId);
+      if (mine > entry(m.context, replicaId)) next = { ...next, context: normalize({ ...m.context, [replicaId]: mine }) };
+    }
+    if (next !== m) changed.push(next);
+  }
+  return changed;
+}
+
+/** Why a failed write is dropped or kept (SPEC OUTBOX-5). */
+export type FailureAction = "conflict" | "drop" | "retry";
+
+/** Retryable codes keep the write pending (the server did not apply it, or may have: replay is safe). */
+export function failureAction(code: string): FailureAction {
+  switch (code) {
+    case "CONFLICT":
+      return "conflict";
+    case "UNAVAILABLE":
+    case "INTERNAL":
+    case "RATE_LIMITED":
+      return "retry";
+    default:
+      // LOCKED, STALE_LOCK, FORBIDDEN, NOT_FOUND, BAD_REQUEST, TOO_LARGE, TX_ABORTED, ...: definitive.
+      return "drop";
+  }
+}
+
+/** Retry delay after `attempts` failed sends: exponential from 250 ms, capped at 10 s. */
+export function backoffMs(attempts: number): number {
+  return Math.min(250 * 2 ** Math.max(0, attempts - 1), 10_000);
+}
+
+/** One outbox entry: pending until acknowledged, then kept briefly as an overlay until the
+ * board's confirmed state shows its effect (so the view never flickers back). */
+export interface OutboxEntry {
+  mutation: PendingMutation;
+  /** Set when acknowledged: the seq at which its effect is in the change log (absent for moves). */
+  acked?: { seq?: number };
+}
+
+/**
+ * The ordered outbox of one replica (in memory; the caller mirrors it to ReplicaStorage).
+ * Pending entries are sent strictly in order; acknowledged ones stay as overlays until settled.
+ */
+export class Outbox {
+  private entries: OutboxEntry[] = [];
+  private nextOrder = 1;
+
+  /** Restores stored mutations (already in send order). */
+  restore(list: readonly PendingMutation[]): void {
+    this.entries = list.map((mutation) => ({ mutation }));
+    this.nextOrder = Math.max(0, ...list.map((m) => m.order ?? 0)) + 1;
+  }
+
+  /** Appends a new local write, giving it the next `order`. */
+  add(m: Omit<PendingMutation, "order">): PendingMutation {
+    const mutation: PendingMutation = { ...m, order: this.nextOrder++ };
+    this.entries = [...this.entries, { mutation }];
+    return mutation;
+  }
+
+  /** Pending (unacknowledged) mutations, in send order. */
+  pending(): PendingMutation[] {
+    return this.entries.filter((e) => !e.acked).map((e) => e.mutation);
+  }
+
+  /** Every entry's mutation, pending and settling, oldest first: the view's overlay. */
+  overlay(): PendingMutation[] {
+    return this.entries.map((e) => e.mutation);
+  }
+
+  /** Settling entries (acknowledged, effect not yet confirmed). */
+  settling(): OutboxEntry[] {
+    return this.entries.filter((e) => e.acked);
+  }
+
+  /** The pending mutation with this id, if any. */
+  get(mutationId: string): PendingMutation | undefined {
+    return this.entries.find((e) => !e.acked && e.mutation.mutationId === mutationId)?.mutation;
+  }
+
+  /** Replaces a pending mutation (same id), for attempts and rebases. */
+  replace(m: PendingMutation): void {
+    this.entries = this.entries.map((e) => (e.mutation.mutationId === m.mutationId && !e.acked ? { mutation: m } : e));
+  }
+
+  /** Marks it acknowledged; it stays as an overlay until `settle` removes it. */
+  ack(mutationId: string, seq: number | undefined): void {
+    this.entries = this.entries.map((e) =>
+      e.mutation.mutationId === mutationId && !e.acked ? { ...e, acked: seq === undefined ? {} : { seq } } : e,
+    );
+  }
+
+  /** Removes an entry outright (dropped, or settled). */
+  remove(mutationId: string): void {
+    this.entries = this.entries.filter((e) => e.mutation.mutationId !== mutationId);
+  }
+
+  /** Removes the settling entries for which `isSettled` holds; true when any was removed. */
+  settle(isSettled: (e: OutboxEntry) => boolean): boolean {
+    const before = this.entries.length;
+    this.entries = this.entries.filter((e) => !e.acked || !isSettled(e));
+    return this.entries.length !== before;
+  }
+}
