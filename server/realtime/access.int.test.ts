@@ -31,7 +31,7 @@ describe("ACCESS-1 sessions", () => {
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe("BAD_REQUEST");
     }
     const health = (await (await fetch(`${cluster.url}/api/health`)).json()) as Record<string, unknown>;
-    expect(health).toMatchObject({ ok: true, nodeId: "test-node-1", shards: ["a", "b"], twoPhaseCommit: true, locks: "postgres" });
+    expect(health).toMatchObject({ ok: true, nodeId: "test-node-1", shards: ["a", "b"], twoPhaseCommit: cluster.dbs.twoPhaseCommit, locks: "postgres" });
   });
 });
 

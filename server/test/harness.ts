@@ -17,12 +17,20 @@ function dbUrl(adminUrl: string, database: string): string {
 }
 
 /** Fresh catalog and shard databases (`a`, `b`) on the test Postgres, named uniquely. */
-export async function freshDatabases(prefix = "t"): Promise<{ catalogUrl: string; shardUrls: Record<string, string> }> {
+export async function freshDatabases(prefix = "t"): Promise<{ catalogUrl: string; shardUrls: Record<string, string>; drop: () => Promise<void> }> {
   const adminUrl = inject("adminUrl");
   const name = `concord_${prefix}_${randomBytes(5).toString("hex")}`;
   const names = { catalog: name, a: `${name}_a`, b: `${name}_b` };
   for (const db of Object.values(names)) await ensureDatabase(adminUrl, db);
-  return { catalogUrl: dbUrl(adminUrl, names.catalog), shardUrls: { a: dbUrl(adminUrl, names.a), b: dbUrl(adminUrl, names.b) } };
+  return {
+    catalogUrl: dbUrl(adminUrl, names.catalog),
+    shardUrls: { a: dbUrl(adminUrl, names.a), b: dbUrl(adminUrl, names.b) },
+    drop: async () => {
+      const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      for (const db of Object.values(names)) await admin.unsafe(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`).catch(() => {});
+      await admin.end();
+    },
+  };
 }
 
 export interface TestCluster {
@@ -43,7 +51,7 @@ export interface TestCluster {
  * With more than one node, broadcasts cross nodes through the Postgres adapter.
  */
 export async function startCluster(opts: { nodes?: number; adapter?: AdapterKind } = {}): Promise<TestCluster> {
-  const { catalogUrl, shardUrls } = await freshDatabases();
+  const { catalogUrl, shardUrls, drop } = await freshDatabases();
   const count = opts.nodes ?? 1;
   const secret = randomBytes(16).toString("hex");
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
@@ -101,6 +109,7 @@ export async function startCluster(opts: { nodes?: number; adapter?: AdapterKind
         await new Promise<void>((r) => n.server.close(() => r()));
       }
       for (const d of dbsList) await d.close();
+      await drop();
     },
   };
 }
