@@ -25,7 +25,15 @@ export function Modal({ labelledBy, onDismiss, wide = false, testId, children }:
     const root = ref.current;
     const target = root?.querySelector<HTMLElement>("[data-autofocus]") ?? root?.querySelector<HTMLElement>(FOCUSABLE);
     (target ?? root)?.focus();
+    // Focus that leaves the topmost dialog (a click on the backdrop, a stray Tab) comes back to it.
+    const onFocusIn = (e: FocusEvent) => {
+      const dialogs = document.querySelectorAll('[aria-modal="true"]');
+      const topmost = dialogs[dialogs.length - 1];
+      if (root && topmost === root && e.target instanceof Node && !root.contains(e.target)) root.focus();
+    };
+    document.addEventListener("focusin", onFocusIn);
     return () => {
+      document.removeEventListener("focusin", onFocusIn);
       if (opener && document.contains(opener)) opener.focus();
     };
   }, []);

@@ -1,0 +1,264 @@
+"use client";
+
+import { useEffect, useRef, useState } from "react";
+import type { SyncClientApi } from "../../lib/client/types";
+import type { Card, FieldName, Lock, Patch, Policy, Sibling, Status } from "../../lib/protocol";
+import { errorMessage, FIELD_LABEL, parseTags, sameValue, STATUS_LABEL, STATUSES } from "../_lib/format";
+import { CardHistory } from "./card-history";
+import { Modal } from "./modal";
+import { SiblingPicker } from "./sibling-picker";
+
+type DraftField = "title" | "body" | "tags" | "estimate" | "status";
+type Draft = Record<DraftField, string>;
+
+function draftOf(card: Card): Draft {
+  return {
+    title: card.title,
+    body: card.body,
+    tags: card.tags.join(", "),
+    estimate: card.estimate === null ? "" : String(card.estimate),
+    status: card.status,
+  };
+}
+
+function textOf(field: DraftField, value: unknown): string {
+  if (field === "tags") return Array.isArray(value) ? value.join(", ") : "";
+  if (value === null || value === undefined) return "";
+  return String(value);
+}
+
+function parseEstimate(text: string): number | null | undefined {
+  if (!text.trim()) return null;
+  const n = Number(text);
+  return Number.isInteger(n) && Math.abs(n) <= 1_000_000_000 ? n : undefined;
+}
+
+interface CardEditorProps {
+  client: SyncClientApi;
+  card: Card | undefined;
+  policy: Policy;
+  lock: Lock | undefined;
+  meId: string | undefined;
+  nameOf: (id: string) => string;
+  onClose: () => void;
+}
+
+/** The card editor dialog. Save sends only the fields the person changed through updateCard. */
+export function CardEditor({ client, card, policy, lock, meId, nameOf, onClose }: CardEditorProps) {
+  const [draft, setDraft] = useState<Draft>(() => (card ? draftOf(card) : { title: "", body: "", tags: "", estimate: "", status: "todo" }));
+  const [dirty, setDirty] = useState<Set<DraftField>>(() => new Set());
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [showHistory, setShowHistory] = useState(false);
+  const [lockBusy, setLockBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const openedVersion = useRef(card?.version ?? 0);
+
+  const lockLive = lock !== undefined && Date.parse(lock.expiresAt) > Date.now();
+  const lockedByOther = lockLive && lock.holder.id !== meId;
+  const lockMine = lockLive && lock.holder.id === meId;
+
+  // Fields the person has not touched follow the live card.
+  const value = (f: DraftField): string => (dirty.has(f) || !card ? draft[f] : draftOf(card)[f]);
+  const set = (f: DraftField, v: string) => {
+    setDraft((d) => ({ ...d, [f]: v }));
+    setDirty((d) => new Set(d).add(f));
+  };
+
+  useEffect(() => {
+    if (!error) return;
+    const t = window.setTimeout(() => setError(null), 8000);
+    return () => window.clearTimeout(t);
+  }, [error]);
+
+  const siblings = (f: FieldName): Sibling[] => {
+    const s = card?.siblings?.[f];
+    return s && s.length > 1 ? s : [];
+  };
+  const estimate = parseEstimate(value("estimate"));
+
+  function buildPatch(c: Card): Patch {
+    const patch: Patch = {};
+    // On mvr a field with siblings is always sent when touched: the write resolves them.
+    const changed = (f: FieldName, v: unknown) => dirty.has(f as DraftField) && (!sameValue(v, c[f]) || siblings(f).length > 0);
+    const title = value("title");
+    if (changed("title", title)) patch.title = title;
+    const body = value("body");
+    if (changed("body", body)) patch.body = body;
+    const tags = parseTags(value("tags"));
+    if (changed("tags", tags)) patch.tags = tags;
+    if (estimate !== undefined && changed("estimate", estimate)) patch.estimate = estimate;
+    const status = value("status") as Status;
+    if (changed("status", status)) patch.status = status;
+    return patch;
+  }
+
+  const patch = card ? buildPatch(card) : {};
+  const hasChanges = Object.keys(patch).length > 0;
+
+  function save() {
+    if (!card || estimate === undefined) return;
+    try {
+      if (hasChanges) client.updateCard(card.id, patch);
+      onClose();
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  }
+
+  function remove() {
+    if (!card) return;
+    try {
+      client.deleteCard(card.id);
+      onClose();
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  }
+
+  async function toggleLock() {
+    if (!card) return;
+    setLockBusy(true);
+    setError(null);
+    try {
+      if (lockMine) await client.unlock(card.id);
+      else await client.lock(card.id);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setLockBusy(false);
+    }
+  }
+
+  const changedElsewhere = card && card.version > openedVersion.current && card.updatedBy !== meId;
+
+  return (
+    <Modal labelledBy="editor-heading" onDismiss={onClose} testId="card-editor">
+      <div className="dialog-head">
+        <h2 id="editor-heading">{card ? "Edit card" : "Card deleted"}</h2>
+        {card ? <span className="badge mono" title="Server version of this card">v{card.version}</span> : null}
+        <button type="button" className="btn btn-ghost icon-btn" aria-label="Close editor" data-testid="editor-close" onClick={onClose}>
+          ✕
+        </button>
+      </div>
+      {!card ? (
+        <div className="dialog-body">
+          <div className="alert alert-warn">This card was deleted while you had it open.</div>
+        </div>
+      ) : (
+        <form
+          className="dialog-body"
+          id="card-editor-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            save();
+          }}
+        >
+          {lockedByOther ? (
+            <div className="alert alert-warn" role="status" data-testid="editor-locked">
+              🔒 Locked by {lock.holder.name}. The server refuses edits until their lease ends or they unlock.
+            </div>
+          ) : null}
+          {changedElsewhere ? (
+            <div className="alert alert-info" role="status">
+              {nameOf(card.updatedBy)} changed this card while you had it open; fields you have not touched show their edit.
+            </div>
+          ) : null}
+          <label className="field">
+            <span>{FIELD_LABEL.title}</span>
+            <input className="input" data-testid="editor-title" data-autofocus maxLength={200} value={value("title")} onChange={(e) => set("title", e.target.value)} />
+          </label>
+          {policy === "mvr" && siblings("title").length ? (
+            <SiblingPicker field="title" siblings={siblings("title")} chosen={dirty.has("title") ? value("title") : undefined} nameOf={nameOf} onPick={(v) => set("title", textOf("title", v))} />
+          ) : null}
+          <label className="field">
+            <span>{FIELD_LABEL.body}</span>
+            <textarea className="textarea" data-testid="editor-body" rows={6} maxLength={20000} value={value("body")} onChange={(e) => set("body", e.target.value)} placeholder="Add details…" />
+          </label>
+          {policy === "mvr" && siblings("body").length ? (
+            <SiblingPicker field="body" siblings={siblings("body")} chosen={dirty.has("body") ? value("body") : undefined} nameOf={nameOf} onPick={(v) => set("body", textOf("body", v))} />
+          ) : null}
+          <div className="editor-grid">
+            <label className="field">
+              <span>{FIELD_LABEL.status}</span>
+              <select className="select" data-testid="editor-status" value={value("status")} onChange={(e) => set("status", e.target.value)}>
+                {STATUSES.map((s) => (
+                  <option key={s} value={s}>
+                    {STATUS_LABEL[s]}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="field">
+              <span>{FIELD_LABEL.estimate}</span>
+              <input
+                className="input"
+                data-testid="editor-estimate"
+                type="number"
+                step={1}
+                inputMode="numeric"
+                value={value("estimate")}
+                onChange={(e) => set("estimate", e.target.value)}
+                aria-invalid={estimate === undefined}
+                placeholder="—"
+              />
+            </label>
+            <label className="field">
+              <span>{FIELD_LABEL.tags}</span>
+              <input className="input" data-testid="editor-tags" value={value("tags")} onChange={(e) => set("tags", e.target.value)} placeholder="design, api" />
+            </label>
+          </div>
+          {estimate === undefined ? <p className="error-text">The estimate must be a whole number.</p> : null}
+          {policy === "mvr"
+            ? (["status", "estimate", "tags"] as const).map((f) =>
+                siblings(f).length ? <SiblingPicker key={f} field={f} siblings={siblings(f)} chosen={dirty.has(f) ? value(f) : undefined} nameOf={nameOf} onPick={(v) => set(f, textOf(f, v))} /> : null,
+              )
+            : null}
+          <div>
+            <button type="button" className="btn btn-ghost btn-sm" aria-expanded={showHistory} data-testid="editor-history" onClick={() => setShowHistory((s) => !s)}>
+              {showHistory ? "Hide history" : "Show history"}
+            </button>
+          </div>
+          {showHistory ? <CardHistory client={client} cardId={card.id} nameOf={nameOf} /> : null}
+          {error ? (
+            <p className="error-text" role="alert">
+              {error}
+            </p>
+          ) : null}
+        </form>
+      )}
+      <div className="dialog-foot">
+        {card ? (
+          confirmDelete ? (
+            <>
+              <span className="small">Delete this card for everyone?</span>
+              <button type="button" className="btn btn-danger-solid btn-sm" data-testid="editor-delete-confirm" onClick={remove}>
+                Delete
+              </button>
+              <button type="button" className="btn btn-ghost btn-sm" onClick={() => setConfirmDelete(false)}>
+                Keep
+              </button>
+            </>
+          ) : (
+            <>
+              <button type="button" className="btn btn-danger btn-sm" data-testid="editor-delete" disabled={lockedByOther} onClick={() => setConfirmDelete(true)}>
+                Delete
+              </button>
+              <button type="button" className="btn btn-sm" data-testid="editor-lock" disabled={lockBusy || lockedByOther} aria-pressed={lockMine} onClick={toggleLock}>
+                {lockMine ? "Unlock" : "Lock"}
+              </button>
+            </>
+          )
+        ) : null}
+        <span className="spacer" />
+        <button type="button" className="btn" onClick={onClose}>
+          {card ? "Cancel" : "Close"}
+        </button>
+        {card ? (
+          <button type="submit" form="card-editor-form" className="btn btn-primary" data-testid="editor-save" disabled={!hasChanges || estimate === undefined || lockedByOther}>
+            Save
+          </button>
+        ) : null}
+      </div>
+    </Modal>
+  );
+}

@@ -1,0 +1,69 @@
+import type { FieldName } from "../../lib/protocol";
+import { FIELD_LABEL, formatValue } from "../_lib/format";
+
+export type Choice = "mine" | "theirs" | "merge";
+
+interface ConflictFieldProps {
+  field: FieldName;
+  base: unknown;
+  mine: unknown;
+  theirs: unknown;
+  theirsBy: string;
+  choice: Choice | undefined;
+  onChoose: (choice: Choice) => void;
+  /** body only: the diff3 merge, editable. */
+  merged?: { text: string; conflict: boolean; onChange: (text: string) => void };
+}
+
+function Value({ value }: { value: unknown }) {
+  const text = formatValue(value);
+  return <pre className={text ? "version-value" : "version-value empty-value"}>{text || "(empty)"}</pre>;
+}
+
+/** One conflicting field: Base / Mine / Theirs side by side, and the person's choice. */
+export function ConflictField({ field, base, mine, theirs, theirsBy, choice, onChoose, merged }: ConflictFieldProps) {
+  const label = FIELD_LABEL[field];
+  return (
+    <section className="conflict-field" aria-label={`${label} conflict`} data-testid={`conflict-field-${field}`}>
+      <h3>
+        {label}
+        {choice ? <span className="badge">{choice === "merge" ? "using merge" : `keeping ${choice}`}</span> : <span className="badge conn-reconnecting">choose one</span>}
+      </h3>
+      <div className="three-col">
+        <div className="version-box">
+          <span className="version-label">Base · what you started from</span>
+          <Value value={base} />
+        </div>
+        <div className="version-box" data-chosen={choice === "mine"}>
+          <span className="version-label">Mine</span>
+          <Value value={mine} />
+          <button type="button" className="btn btn-sm" aria-pressed={choice === "mine"} data-testid={`conflict-keep-mine-${field}`} onClick={() => onChoose("mine")}>
+            Keep mine
+          </button>
+        </div>
+        <div className="version-box" data-chosen={choice === "theirs"}>
+          <span className="version-label">Theirs · {theirsBy}</span>
+          <Value value={theirs} />
+          <button type="button" className="btn btn-sm" aria-pressed={choice === "theirs"} data-testid={`conflict-keep-theirs-${field}`} onClick={() => onChoose("theirs")}>
+            Keep theirs
+          </button>
+        </div>
+      </div>
+      {merged ? (
+        <div className="merge-box">
+          <label className="field">
+            <span>
+              Three-way merge {merged.conflict ? "— overlapping lines are marked <<<<<<< mine / ======= / >>>>>>> theirs; edit them away" : "— merged cleanly"}
+            </span>
+            <textarea className="textarea mono" rows={6} value={merged.text} data-testid={`conflict-merge-${field}`} onChange={(e) => merged.onChange(e.target.value)} />
+          </label>
+          <div className="choice-row">
+            <button type="button" className="btn btn-sm" aria-pressed={choice === "merge"} data-testid={`conflict-use-merge-${field}`} onClick={() => onChoose("merge")}>
+              Use merge
+            </button>
+          </div>
+        </div>
+      ) : null}
+    </section>
+  );
+}

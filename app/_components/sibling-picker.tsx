@@ -1,0 +1,36 @@
+import type { FieldName, Sibling } from "../../lib/protocol";
+import { FIELD_LABEL, formatValue, sameValue } from "../_lib/format";
+
+interface SiblingPickerProps {
+  field: FieldName;
+  siblings: Sibling[];
+  chosen: unknown;
+  nameOf: (id: string) => string;
+  onPick: (value: unknown) => void;
+}
+
+/**
+ * mvr: every concurrent value of one field, with who wrote it. Picking one (or typing a merge in
+ * the field) and saving sends a write whose context covers all of them, which resolves them.
+ */
+export function SiblingPicker({ field, siblings, chosen, nameOf, onPick }: SiblingPickerProps) {
+  return (
+    <div className="siblings" data-testid={`siblings-${field}`} role="group" aria-label={`${FIELD_LABEL[field]}: ${siblings.length} concurrent values`}>
+      <span className="siblings-head">
+        {siblings.length} concurrent values for {FIELD_LABEL[field].toLowerCase()}: pick one, or edit the field to merge them, then save.
+      </span>
+      {siblings.map((s, i) => {
+        const picked = chosen !== undefined && sameValue(chosen, s.value);
+        return (
+          <div className="sibling" key={i}>
+            <span className="sibling-value">{formatValue(s.value) || <em className="muted">(empty)</em>}</span>
+            <span className="sibling-by">by {nameOf(s.by)}</span>
+            <button type="button" className="btn btn-sm" aria-pressed={picked} onClick={() => onPick(s.value)} data-testid={`sibling-pick-${field}-${i}`}>
+              {picked ? "Chosen" : "Use this"}
+            </button>
+          </div>
+        );
+      })}
+    </div>
+  );
+}
