@@ -10,10 +10,10 @@ import { UserMenu } from "./_components/user-menu";
 import { useClientState, useSync } from "./sync-provider";
 
 export default function HomePage() {
-  const { ready, session, client } = useSync();
+  const { ready, session, client, signedOutNote } = useSync();
   const state = useClientState();
   if (!ready) return <Loading />;
-  if (!session) return <SignInForm />;
+  if (!session) return <SignInForm note={signedOutNote ?? undefined} />;
   return (
     <>
       <header className="topbar">

@@ -14,6 +14,8 @@ interface SyncContextValue {
   client: SyncClientApi | null;
   signIn(name: string): Promise<void>;
   signOut(): void;
+  /** Why the person was signed out, when it was not their choice. */
+  signedOutNote: string | null;
 }
 
 const SyncContext = createContext<SyncContextValue | null>(null);
@@ -26,6 +28,7 @@ export function SyncProvider({ children }: { children: ReactNode }) {
   const [ready, setReady] = useState(false);
   const [session, setSession] = useState<StoredSession | null>(null);
   const [client, setClient] = useState<SyncClientApi | null>(null);
+  const [signedOutNote, setSignedOutNote] = useState<string | null>(null);
 
   useEffect(() => {
     setSession(loadSession());
@@ -46,9 +49,25 @@ export function SyncProvider({ children }: { children: ReactNode }) {
       user: session.user,
       replicaId: tabReplicaId(),
     });
-    c.connect();
+    let live = true;
+    // Restore this replica's boards and outbox first, so pending edits survive a reload, even offline.
+    c.load()
+      .catch(() => {})
+      .finally(() => {
+        if (live) c.connect();
+      });
+    // A token the server refuses (for example after its data was reset) means signing in again.
+    const unsubscribe = c.subscribe(() => {
+      if (live && c.getSnapshot().authError) {
+        clearSession();
+        setSignedOutNote("Your session is no longer valid. Please sign in again.");
+        setSession(null);
+      }
+    });
     setClient(c);
     return () => {
+      live = false;
+      unsubscribe();
       c.close();
       setClient(null);
     };
@@ -58,6 +77,7 @@ export function SyncProvider({ children }: { children: ReactNode }) {
     const reply = await requestSession(window.location.origin, name);
     const next = { token: reply.token, user: reply.user };
     saveSession(next);
+    setSignedOutNote(null);
     setSession(next);
   }, []);
 
@@ -66,7 +86,7 @@ export function SyncProvider({ children }: { children: ReactNode }) {
     setSession(null);
   }, []);
 
-  const value = useMemo(() => ({ ready, session, client, signIn, signOut }), [ready, session, client, signIn, signOut]);
+  const value = useMemo(() => ({ ready, session, client, signIn, signOut, signedOutNote }), [ready, session, client, signIn, signOut, signedOutNote]);
   return <SyncContext.Provider value={value}>{children}</SyncContext.Provider>;
 }
 

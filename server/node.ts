@@ -66,7 +66,10 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
   const adapter: AdapterKind = opts.adapter ?? "postgres";
   if (adapter === "postgres") {
     if (!opts.catalogUrl) throw new Error("the postgres adapter needs the catalog URL");
-    pool = new pg.Pool({ connectionString: opts.catalogUrl, max: 4 });
+    // Two connections: one LISTENs, one publishes. A single publisher keeps NOTIFYs (and so
+    // broadcasts under 8 kB) in the order this node committed them. Larger payloads travel as
+    // attachments and may overtake; clients reorder by seq anyway (SPEC FEED-4).
+    pool = new pg.Pool({ connectionString: opts.catalogUrl, max: 2 });
     pool.on("error", (err) => log.warn({ err }, "adapter pool error"));
     io.adapter(createPgAdapter(pool, { errorHandler: (err) => log.warn({ err }, "adapter error") }));
   }

@@ -35,7 +35,15 @@ export function CardComposer({ status, onAdd }: { status: Status; onAdd: (title:
     );
   }
   return (
-    <form className="composer" onSubmit={submit}>
+    <form
+      className="composer"
+      onSubmit={submit}
+      onBlur={(e) => {
+        // Leaving an empty composer closes it, so columns do not fill up with open boxes.
+        const next = e.relatedTarget;
+        if (!title.trim() && !(next instanceof Node && e.currentTarget.contains(next))) setOpen(false);
+      }}
+    >
       <label className="visually-hidden" htmlFor={`new-card-${status}`}>
         New card title in {STATUS_LABEL[status]}
       </label>

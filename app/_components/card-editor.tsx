@@ -2,9 +2,11 @@
 
 import { useEffect, useRef, useState } from "react";
 import type { SyncClientApi } from "../../lib/client/types";
-import type { Card, FieldName, Lock, Patch, Policy, Sibling, Status } from "../../lib/protocol";
+import type { Board, Card, FieldName, Lock, Patch, Sibling, Status } from "../../lib/protocol";
 import { errorMessage, FIELD_LABEL, parseTags, sameValue, STATUS_LABEL, STATUSES } from "../_lib/format";
 import { CardHistory } from "./card-history";
+import { LockIcon } from "./icons";
+import { MoveCard } from "./move-card";
 import { Modal } from "./modal";
 import { SiblingPicker } from "./sibling-picker";
 
@@ -15,7 +17,7 @@ function draftOf(card: Card): Draft {
   return {
     title: card.title,
     body: card.body,
-    tags: card.tags.join(", "),
+    tags: Array.isArray(card.tags) ? card.tags.join(", ") : "",
     estimate: card.estimate === null ? "" : String(card.estimate),
     status: card.status,
   };
@@ -36,7 +38,9 @@ function parseEstimate(text: string): number | null | undefined {
 interface CardEditorProps {
   client: SyncClientApi;
   card: Card | undefined;
-  policy: Policy;
+  board: Board;
+  /** Boards the card can move to (the person's board list). */
+  boards: Board[];
   lock: Lock | undefined;
   meId: string | undefined;
   nameOf: (id: string) => string;
@@ -44,7 +48,8 @@ interface CardEditorProps {
 }
 
 /** The card editor dialog. Save sends only the fields the person changed through updateCard. */
-export function CardEditor({ client, card, policy, lock, meId, nameOf, onClose }: CardEditorProps) {
+export function CardEditor({ client, card, board, boards, lock, meId, nameOf, onClose }: CardEditorProps) {
+  const policy = board.policy;
   const [draft, setDraft] = useState<Draft>(() => (card ? draftOf(card) : { title: "", body: "", tags: "", estimate: "", status: "todo" }));
   const [dirty, setDirty] = useState<Set<DraftField>>(() => new Set());
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -115,6 +120,16 @@ export function CardEditor({ client, card, policy, lock, meId, nameOf, onClose }
     }
   }
 
+  function move(toBoardId: string) {
+    if (!card) return;
+    try {
+      client.moveCard(card.id, toBoardId);
+      onClose();
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  }
+
   async function toggleLock() {
     if (!card) return;
     setLockBusy(true);
@@ -155,12 +170,13 @@ export function CardEditor({ client, card, policy, lock, meId, nameOf, onClose }
         >
           {lockedByOther ? (
             <div className="alert alert-warn" role="status" data-testid="editor-locked">
-              🔒 Locked by {lock.holder.name}. The server refuses edits until their lease ends or they unlock.
+              <LockIcon />
+              <span>Locked by {lock.holder.name}. The server refuses edits until their lease ends or they unlock.</span>
             </div>
           ) : null}
           {changedElsewhere ? (
             <div className="alert alert-info" role="status">
-              {nameOf(card.updatedBy)} changed this card while you had it open; fields you have not touched show their edit.
+              <span>{nameOf(card.updatedBy)} changed this card while you had it open; fields you have not touched show their edit.</span>
             </div>
           ) : null}
           <label className="field">
@@ -213,10 +229,11 @@ export function CardEditor({ client, card, policy, lock, meId, nameOf, onClose }
                 siblings(f).length ? <SiblingPicker key={f} field={f} siblings={siblings(f)} chosen={dirty.has(f) ? value(f) : undefined} nameOf={nameOf} onPick={(v) => set(f, textOf(f, v))} /> : null,
               )
             : null}
-          <div>
+          <div className="choice-row" style={{ justifyContent: "space-between" }}>
             <button type="button" className="btn btn-ghost btn-sm" aria-expanded={showHistory} data-testid="editor-history" onClick={() => setShowHistory((s) => !s)}>
               {showHistory ? "Hide history" : "Show history"}
             </button>
+            <MoveCard boards={boards} current={board} disabled={lockedByOther} onMove={move} />
           </div>
           {showHistory ? <CardHistory client={client} cardId={card.id} nameOf={nameOf} /> : null}
           {error ? (

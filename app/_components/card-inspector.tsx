@@ -54,10 +54,9 @@ export function CardInspector({ card, policy, nameOf }: { card: Card | undefined
             <ul className="insp-list">
               {siblings.flatMap(([field, list]) =>
                 (list ?? []).map((s, i) => (
-                  <li key={`${field}-${i}`}>
-                    <span className="mono">{field}</span>
-                    <span className="grow">
-                      {formatValue(s.value)} <span className="muted">by {nameOf(s.by)}</span>
+                  <li key={`${field}-${i}`} style={{ flexDirection: "column", gap: 2 }}>
+                    <span>
+                      <span className="mono">{field}</span> {formatValue(s.value)} <span className="muted">by {nameOf(s.by)}</span>
                     </span>
                     <span className="mono muted">{JSON.stringify(s.clock)}</span>
                   </li>

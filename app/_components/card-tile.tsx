@@ -1,5 +1,6 @@
 import type { Card, Lock, PresenceUser } from "../../lib/protocol";
 import { Avatar } from "./avatar";
+import { BranchIcon, LockIcon } from "./icons";
 
 const FLASH_MS = 2500;
 
@@ -20,7 +21,9 @@ export function CardTile({ card, pending, lock, meId, highlightAt, viewers, sele
   const siblingFields = Object.entries(card.siblings ?? {}).filter(([, s]) => (s?.length ?? 0) > 1);
   const lockLive = lock && Date.parse(lock.expiresAt) > Date.now();
   const lockMine = lockLive && lock.holder.id === meId;
-  const excerpt = card.body.trim().split("\n")[0];
+  const excerpt = String(card.body ?? "").trim().split("\n")[0];
+  // Defensive: a malformed card from the wire must not take the whole board down.
+  const tags = Array.isArray(card.tags) ? card.tags : [];
 
   return (
     <li>
@@ -30,14 +33,14 @@ export function CardTile({ card, pending, lock, meId, highlightAt, viewers, sele
           {card.title || "Untitled"}
         </button>
         {excerpt ? <p className="card-excerpt">{excerpt}</p> : null}
-        {card.tags.length || card.estimate !== null || pending || lockLive || siblingFields.length || viewers.length ? (
+        {tags.length || typeof card.estimate === "number" || pending || lockLive || siblingFields.length || viewers.length ? (
           <div className="card-meta">
-            {card.tags.map((t) => (
+            {tags.map((t) => (
               <span className="tag" key={t} title={t}>
                 {t}
               </span>
             ))}
-            {card.estimate !== null ? (
+            {typeof card.estimate === "number" ? (
               <span className="estimate" title="Estimate">
                 {card.estimate} pt{card.estimate === 1 ? "" : "s"}
               </span>
@@ -49,12 +52,12 @@ export function CardTile({ card, pending, lock, meId, highlightAt, viewers, sele
             ) : null}
             {lockLive ? (
               <span className={lockMine ? "marker marker-lock mine" : "marker marker-lock"} data-testid="card-lock">
-                🔒 locked by {lockMine ? "you" : lock.holder.name}
+                <LockIcon /> locked by {lockMine ? "you" : lock.holder.name}
               </span>
             ) : null}
             {siblingFields.length ? (
               <span className="marker marker-siblings" data-testid="card-siblings" title={`Concurrent values in: ${siblingFields.map(([f]) => f).join(", ")}`}>
-                ⑂ {siblingFields.length === 1 ? `${siblingFields[0][0]} has ${siblingFields[0][1]?.length} values` : `${siblingFields.length} fields with siblings`}
+                <BranchIcon /> {siblingFields.length === 1 ? `${siblingFields[0][0]} has ${siblingFields[0][1]?.length} values` : `${siblingFields.length} fields with siblings`}
               </span>
             ) : null}
             {viewers.length ? (

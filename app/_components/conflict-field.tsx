@@ -55,7 +55,7 @@ export function ConflictField({ field, base, mine, theirs, theirsBy, choice, onC
             <span>
               Three-way merge {merged.conflict ? "— overlapping lines are marked <<<<<<< mine / ======= / >>>>>>> theirs; edit them away" : "— merged cleanly"}
             </span>
-            <textarea className="textarea mono" rows={6} value={merged.text} data-testid={`conflict-merge-${field}`} onChange={(e) => merged.onChange(e.target.value)} />
+            <textarea className="textarea mono" rows={Math.min(16, Math.max(6, merged.text.split("\n").length + 1))} value={merged.text} data-testid={`conflict-merge-${field}`} onChange={(e) => merged.onChange(e.target.value)} />
           </label>
           <div className="choice-row">
             <button type="button" className="btn btn-sm" aria-pressed={choice === "merge"} data-testid={`conflict-use-merge-${field}`} onClick={() => onChoose("merge")}>

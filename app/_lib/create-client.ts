@@ -1,15 +1,24 @@
 import { io } from "socket.io-client";
-import type { SessionReply, User } from "../../lib/protocol";
+import type { User } from "../../lib/protocol";
+import { IndexedDbStorage } from "../../lib/client/indexeddb-storage";
+import { signIn } from "../../lib/client/session";
 import { SyncClient } from "../../lib/client/sync-client";
-import { signIn } from "../../lib/client/sign-in";
 import type { SyncClientApi } from "../../lib/client/types";
 
-/** The one place the UI touches the concrete client class; everything else uses SyncClientApi. */
-export function createSyncClient(opts: { url: string; token: string; user: User; replicaId: string }): SyncClientApi {
-  return new SyncClient({ ...opts, io });
+/** The contract plus `load()`, which restores the replica from storage before `connect()`. */
+export type LoadableClient = SyncClientApi & { load(): Promise<void> };
+
+/**
+ * The one place the UI touches the concrete client class; everything else uses SyncClientApi.
+ * The outbox and board cursors live in IndexedDB (one database per replica), so a reload, even
+ * offline, keeps pending edits.
+ */
+export function createSyncClient(opts: { url: string; token: string; user: User; replicaId: string }): LoadableClient {
+  const storage = typeof indexedDB === "undefined" ? undefined : new IndexedDbStorage(opts.replicaId);
+  return new SyncClient({ ...opts, io, storage });
 }
 
 /** POST /api/session through the client's helper. */
-export function requestSession(baseUrl: string, name: string): Promise<SessionReply> {
+export function requestSession(baseUrl: string, name: string): Promise<{ token: string; user: User }> {
   return signIn(baseUrl, name);
 }

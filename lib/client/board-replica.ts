@@ -82,7 +82,10 @@ export class BoardReplica {
       this.buffer.delete(c.seq);
       apply(c);
     }
-    if (applied.length > 0) this.confirmed = next;
+    if (applied.length > 0) {
+      this.confirmed = next;
+      this.board = { ...this.board, seq: this.seq };
+    }
     return applied;
   }
 }

@@ -51,7 +51,7 @@ export function createServices(opts: {
     dbs: opts.dbs,
     boards,
     directory: new CardDirectory(opts.dbs),
-    records: new RecordService(shardOf, locks, clock),
+    records: new RecordService((b) => boards.shard(b.shard).raw, locks, clock),
     feed: new FeedService(shardOf, opts.changeLogKeep),
     locks,
     moves: new MoveService(opts.dbs, locks, opts.onTx),

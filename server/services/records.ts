@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, eq } from "drizzle-orm";
+import type { Sql, TransactionSql } from "postgres";
 import {
   ConcordError,
   DEFAULT_FIELDS,
@@ -17,9 +17,7 @@ import { applyLww } from "../../lib/sync/lww";
 import { HybridClock, isTooFarInFuture } from "../../lib/sync/hlc";
 import { applyMvrWrite, resolvedValue, writeClock } from "../../lib/sync/mvr";
 import { merge as mergeClocks, normalize } from "../../lib/sync/vector-clock";
-import { appliedMutations, boardHeads, cards, type MvrRegisters } from "../db/shard-schema";
-import { appendChange } from "./change-log";
-import type { ShardDb } from "../db/databases";
+import type { MvrRegisters } from "../db/shard-schema";
 import type { BoardMeta } from "./boards";
 import { rowFields, rowToCard, type CardRow } from "./card-row";
 import { Lanes } from "./lane";
@@ -57,18 +55,51 @@ export type Outcome =
   | { kind: "conflict"; current: Card; fields: FieldName[] }
   | { kind: "rejected"; error: ConcordError };
 
-type Tx = Parameters<Parameters<ShardDb["transaction"]>[0]>[0];
+type Tx = TransactionSql;
+
+/** A `cards` row as the plain client returns it (snake_case, bigint as string). */
+interface RawCardRow {
+  id: string;
+  board_id: string;
+  title: string;
+  body: string;
+  status: CardRow["status"];
+  position: string;
+  tags: string[];
+  estimate: number | null;
+  version: number;
+  field_versions: Record<FieldName, number>;
+  hlc: CardRow["hlc"];
+  registers: MvrRegisters | null;
+  clock: WireVectorClock | null;
+  fence: string | number;
+  updated_at: Date;
+  updated_by: string;
+}
+
+function fromRaw(r: RawCardRow): CardRow {
+  return {
+    id: r.id, boardId: r.board_id, title: r.title, body: r.body, status: r.status, position: r.position,
+    tags: r.tags, estimate: r.estimate, version: r.version, fieldVersions: r.field_versions, hlc: r.hlc,
+    registers: r.registers, clock: r.clock, fence: Number(r.fence), updatedAt: new Date(r.updated_at), updatedBy: r.updated_by,
+  };
+}
+
+/** A jsonb parameter (null stays SQL NULL). */
+const json = (tx: Tx, v: unknown) => (v === null || v === undefined ? null : tx.json(v as Parameters<Tx["json"]>[0]));
 
 /**
  * Records: card writes under each board's policy. Every check that decides whether a write
  * applies (idempotency, fencing, leases, versions, clocks) runs inside the shard transaction,
  * after the board's head row is locked, so it holds across every node (SPEC OCC-1, IDEM-1).
+ * The write path is plain SQL on purpose: it is the heart of what Concord teaches, and each
+ * statement is one prepared round trip.
  */
 export class RecordService {
   private readonly lanes: Lanes<Mutation, Outcome>;
 
   constructor(
-    private readonly shardOf: (board: BoardMeta) => ShardDb,
+    private readonly shardOf: (board: BoardMeta) => Sql,
     private readonly leases: LeaseReader,
     private readonly clock: HybridClock,
   ) {
@@ -96,15 +127,15 @@ export class RecordService {
    */
   private async runBatch(batch: Mutation[]): Promise<PromiseSettledResult<Outcome>[]> {
     const board = batch[0]!.board;
-    const db = this.shardOf(board);
     try {
-      const outcomes = await db.transaction(async (tx) => {
-        await tx.select({ seq: boardHeads.seq }).from(boardHeads).where(eq(boardHeads.boardId, board.id)).for("update");
+      const outcomes = await this.shardOf(board).begin(async (tx) => {
+        // The board's head row lock: one writer per board at a time, on every node (FEED-1).
+        await tx`SELECT seq FROM board_heads WHERE board_id = ${board.id} FOR UPDATE`;
         const out: Outcome[] = [];
         for (const m of batch) out.push(await this.applyOne(tx, m));
         return out;
       });
-      return outcomes.map((value) => ({ status: "fulfilled", value }));
+      return (outcomes as Outcome[]).map((value) => ({ status: "fulfilled", value }));
     } catch (err) {
       if (batch.length === 1) return [{ status: "rejected", reason: err }];
       const settled: PromiseSettledResult<Outcome>[] = [];
@@ -114,16 +145,18 @@ export class RecordService {
   }
 
   private async applyOne(tx: Tx, m: Mutation): Promise<Outcome> {
-    const [prior] = await tx.select().from(appliedMutations).where(eq(appliedMutations.mutationId, m.mutationId));
+    const [prior] = await tx<{ user_id: string; result: WriteResult }[]>`
+      SELECT user_id, result FROM applied_mutations WHERE mutation_id = ${m.mutationId}`;
     if (prior) {
-      if (prior.userId !== m.user.id) {
+      if (prior.user_id !== m.user.id) {
         return { kind: "rejected", error: new ConcordError("BAD_REQUEST", "this mutationId was used by someone else") };
       }
-      return { kind: "replayed", result: prior.result as WriteResult };
+      return { kind: "replayed", result: prior.result };
     }
     if (m.kind === "create") return this.create(tx, m);
-    const [row] = await tx.select().from(cards).where(eq(cards.id, m.cardId)).for("update");
-    if (!row || row.boardId !== m.board.id) return { kind: "rejected", error: new ConcordError("NOT_FOUND", "no such card") };
+    const [raw] = await tx<RawCardRow[]>`SELECT * FROM cards WHERE id = ${m.cardId} FOR UPDATE`;
+    if (!raw || raw.board_id !== m.board.id) return { kind: "rejected", error: new ConcordError("NOT_FOUND", "no such card") };
+    const row = fromRaw(raw);
     const fenced = await this.checkLease(row, m.user, m.lockToken);
     if (fenced) return fenced;
     return m.kind === "update" ? this.update(tx, m, row) : this.delete(tx, m, row);
@@ -145,29 +178,29 @@ export class RecordService {
 
   private async create(tx: Tx, m: Extract<Mutation, { kind: "create" }>): Promise<Outcome> {
     const id = m.cardId ?? `c_${randomUUID()}`;
-    const [exists] = await tx.select({ id: cards.id }).from(cards).where(eq(cards.id, id));
+    const [exists] = await tx`SELECT 1 FROM cards WHERE id = ${id}`;
     if (exists) return { kind: "rejected", error: new ConcordError("BAD_REQUEST", "a card with this id exists") };
-    const fields: Fields = { ...DEFAULT_FIELDS, ...m.fields };
-    const fieldVersions = Object.fromEntries(FIELD_NAMES.map((f) => [f, 1])) as Record<FieldName, number>;
+    const f: Fields = { ...DEFAULT_FIELDS, ...m.fields };
+    const fieldVersions = Object.fromEntries(FIELD_NAMES.map((n) => [n, 1])) as Record<FieldName, number>;
     let hlc: CardRow["hlc"] = null;
     let registers: MvrRegisters | null = null;
     let clock: WireVectorClock | null = null;
     if (m.board.policy === "lww") {
       if (m.hlc) this.clock.receive(m.hlc);
       const stamp = m.hlc ?? this.clock.now();
-      hlc = Object.fromEntries(FIELD_NAMES.map((f) => [f, stamp]));
+      hlc = Object.fromEntries(FIELD_NAMES.map((n) => [n, stamp]));
     } else if (m.board.policy === "mvr") {
       clock = writeClock({}, {}, m.replicaId);
-      registers = Object.fromEntries(FIELD_NAMES.map((f) => [f, [{ value: fields[f], by: m.user.id, clock }]]));
+      registers = Object.fromEntries(FIELD_NAMES.map((n) => [n, [{ value: f[n], by: m.user.id, clock }]]));
     }
-    const [row] = await tx
-      .insert(cards)
-      .values({
-        id, boardId: m.board.id, ...fields, version: 1, fieldVersions, hlc, registers, clock,
-        updatedAt: new Date(), updatedBy: m.user.id,
-      })
-      .returning();
-    return this.commit(tx, m, row!, "card.upsert");
+    const [raw] = await tx<RawCardRow[]>`
+      INSERT INTO cards (id, board_id, title, body, status, position, tags, estimate, version, field_versions,
+                         hlc, registers, clock, updated_at, updated_by)
+      VALUES (${id}, ${m.board.id}, ${f.title}, ${f.body}, ${f.status}, ${f.position}, ${json(tx, f.tags)},
+              ${f.estimate}, 1, ${json(tx, fieldVersions)}, ${json(tx, hlc)}, ${json(tx, registers)},
+              ${json(tx, clock)}, now(), ${m.user.id})
+      RETURNING *`;
+    return this.commit(tx, m, fromRaw(raw!), "card.upsert");
   }
 
   private async update(tx: Tx, m: Extract<Mutation, { kind: "update" }>, row: CardRow): Promise<Outcome> {
@@ -175,49 +208,53 @@ export class RecordService {
     if (m.baseVersion > row.version) {
       return { kind: "rejected", error: new ConcordError("BAD_REQUEST", "baseVersion is newer than the card") };
     }
-    let next: Partial<CardRow> & { fields: Patch };
+    let changed: Patch;
+    let hlc = row.hlc;
+    let registers = row.registers;
+    let clock = row.clock;
     let ignored: string[] | undefined;
     if (policy === "occ") {
       const conflicting = occConflicts(row.fieldVersions, m.baseVersion, m.patch);
       if (conflicting.length > 0) return { kind: "conflict", current: rowToCard(row, policy), fields: conflicting };
-      next = { fields: m.patch };
+      changed = m.patch;
     } else if (policy === "lww") {
-      const stamp = m.hlc ?? this.clock.now();
       if (m.hlc) this.clock.receive(m.hlc);
-      const r = applyLww({ fields: rowFields(row), hlc: row.hlc ?? {} }, m.patch, stamp);
-      ignored = r.ignored;
-      const applied = Object.fromEntries(r.applied.map((f) => [f, r.fields[f as FieldName]])) as Patch;
-      next = { fields: applied, hlc: r.hlc };
+      const r = applyLww({ fields: rowFields(row), hlc: row.hlc ?? {} }, m.patch, m.hlc ?? this.clock.now());
+      ignored = r.ignored.length > 0 ? r.ignored : undefined;
+      changed = Object.fromEntries(r.applied.map((f) => [f, r.fields[f as FieldName]])) as Patch;
+      hlc = r.hlc;
     } else {
-      // A context can only claim what the card has seen (clamped), and the write gets a fresh
-      // dot of the writing replica (one per tab), so concurrent writes never dominate each other.
+      // A context can only claim what the card has seen (clamped, MVR-3), and the write gets a
+      // fresh dot of the writing replica (one per tab), so concurrent writes stay siblings.
       const context = clampClock(m.context ?? {}, row.clock ?? {});
       const wc = writeClock(row.clock ?? {}, context, m.replicaId);
-      const registers: MvrRegisters = { ...(row.registers ?? {}) };
-      const fields: Patch = {};
+      registers = { ...(row.registers ?? {}) };
+      changed = {};
       for (const f of Object.keys(m.patch) as FieldName[]) {
         registers[f] = applyMvrWrite(registers[f] ?? [], { value: m.patch[f], by: m.user.id, clock: wc });
-        Object.assign(fields, { [f]: resolvedValue(registers[f]!) });
+        Object.assign(changed, { [f]: resolvedValue(registers[f]!) });
       }
-      next = { fields, registers, clock: normalize(mergeClocks(row.clock ?? {}, wc)) };
+      clock = normalize(mergeClocks(row.clock ?? {}, wc));
     }
-    const touched = Object.keys(next.fields) as FieldName[];
+    const touched = Object.keys(changed) as FieldName[];
     if (touched.length === 0) {
       // lww: every field was older than what is stored; nothing changes, nothing is logged.
-      const result: WriteResult = { card: rowToCard(row, policy), seq: await this.head(tx, m.board.id), ignored };
+      const [head] = await tx<{ seq: string }[]>`SELECT seq FROM board_heads WHERE board_id = ${m.board.id}`;
+      const result: WriteResult = { card: rowToCard(row, policy), seq: Number(head?.seq ?? 0), ignored };
       await this.remember(tx, m, row.id, result);
       return { kind: "applied", result };
     }
-    const version = row.version + 1;
-    const fieldVersions = { ...row.fieldVersions };
-    for (const f of touched) fieldVersions[f] = version;
-    const { fields, ...meta } = next;
-    const [updated] = await tx
-      .update(cards)
-      .set({ ...fields, ...meta, version, fieldVersions, updatedAt: new Date(), updatedBy: m.user.id })
-      .where(and(eq(cards.id, row.id), eq(cards.version, row.version)))
-      .returning();
-    return this.commit(tx, m, updated!, "card.upsert", ignored && ignored.length > 0 ? ignored : undefined);
+    const next: CardRow = { ...row, ...changed, hlc, registers, clock, version: row.version + 1, fieldVersions: { ...row.fieldVersions } };
+    for (const f of touched) next.fieldVersions[f] = next.version;
+    const [raw] = await tx<RawCardRow[]>`
+      UPDATE cards SET title = ${next.title}, body = ${next.body}, status = ${next.status}, position = ${next.position},
+             tags = ${json(tx, next.tags)}, estimate = ${next.estimate}, version = ${next.version},
+             field_versions = ${json(tx, next.fieldVersions)}, hlc = ${json(tx, next.hlc)},
+             registers = ${json(tx, next.registers)}, clock = ${json(tx, next.clock)},
+             updated_at = now(), updated_by = ${m.user.id}
+      WHERE id = ${row.id} AND version = ${row.version}
+      RETURNING *`;
+    return this.commit(tx, m, fromRaw(raw!), "card.upsert", ignored);
   }
 
   private async delete(tx: Tx, m: Extract<Mutation, { kind: "delete" }>, row: CardRow): Promise<Outcome> {
@@ -225,26 +262,33 @@ export class RecordService {
       const changed = FIELD_NAMES.filter((f) => (row.fieldVersions[f] ?? 0) > m.baseVersion);
       return { kind: "conflict", current: rowToCard(row, "occ"), fields: changed };
     }
-    await tx.delete(cards).where(eq(cards.id, row.id));
+    await tx`DELETE FROM cards WHERE id = ${row.id}`;
     return this.commit(tx, m, row, "card.delete");
   }
 
-  /** Appends the change at the next seq and remembers the result under the mutationId. */
+  /** Appends the change at the board's next seq and remembers the result under the mutationId. */
   private async commit(tx: Tx, m: Mutation, row: CardRow, type: Change["type"], ignored?: string[]): Promise<Outcome> {
     const card = type === "card.upsert" ? rowToCard(row, m.board.policy) : undefined;
-    const change = await appendChange(tx, m.board.id, { type, card, cardId: row.id, mutationId: m.mutationId, by: m.user.id });
-    const result: WriteResult =
-      type === "card.delete" ? { seq: change.seq } : { card, seq: change.seq, ...(ignored ? { ignored } : {}) };
+    const [head] = await tx<{ seq: string }[]>`
+      UPDATE board_heads SET seq = seq + 1 WHERE board_id = ${m.board.id} RETURNING seq`;
+    if (!head) throw new ConcordError("NOT_FOUND", "board has no head on its shard");
+    const seq = Number(head.seq);
+    const at = new Date();
+    await tx`
+      INSERT INTO changes (board_id, seq, type, card_id, card, mutation_id, by, at)
+      VALUES (${m.board.id}, ${seq}, ${type}, ${row.id}, ${json(tx, card)}, ${m.mutationId}, ${m.user.id}, ${at})`;
+    const change: Change = {
+      boardId: m.board.id, seq, type, mutationId: m.mutationId, by: m.user.id, at: at.toISOString(),
+      ...(card ? { card } : { cardId: row.id }),
+    };
+    const result: WriteResult = type === "card.delete" ? { seq } : { card, seq, ...(ignored ? { ignored } : {}) };
     await this.remember(tx, m, row.id, result);
     return { kind: "applied", result, change };
   }
 
   private async remember(tx: Tx, m: Mutation, cardId: string, result: WriteResult): Promise<void> {
-    await tx.insert(appliedMutations).values({ mutationId: m.mutationId, userId: m.user.id, cardId, result });
-  }
-
-  private async head(tx: Tx, boardId: string): Promise<number> {
-    const [h] = await tx.select({ seq: boardHeads.seq }).from(boardHeads).where(eq(boardHeads.boardId, boardId));
-    return h?.seq ?? 0;
+    await tx`
+      INSERT INTO applied_mutations (mutation_id, user_id, card_id, result)
+      VALUES (${m.mutationId}, ${m.user.id}, ${cardId}, ${json(tx, result)})`;
   }
 }

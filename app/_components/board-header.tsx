@@ -1,0 +1,65 @@
+import Link from "next/link";
+import type { ClientState, SyncClientApi } from "../../lib/client/types";
+import type { Board } from "../../lib/protocol";
+import { BrandMark } from "./brand-mark";
+import { ConnectionBadge } from "./connection-badge";
+import { InviteButton } from "./invite-button";
+import { PolicyBadge } from "./policy-badge";
+import { PresenceAvatars } from "./presence-avatars";
+import { UserMenu } from "./user-menu";
+
+interface BoardHeaderProps {
+  client: SyncClientApi;
+  state: ClientState;
+  board: Board | undefined;
+  inspectorOpen: boolean;
+  onToggleInspector: () => void;
+  explainerHidden: boolean;
+  onShowExplainer: () => void;
+}
+
+/** Board name and policy, who is here, and the sync status (connection and pending writes). */
+export function BoardHeader({ client, state, board, inspectorOpen, onToggleInspector, explainerHidden, onShowExplainer }: BoardHeaderProps) {
+  const pending = board ? state.pending.filter((m) => m.boardId === board.id || m.toBoardId === board.id).length : state.pending.length;
+  const presence = board ? (state.boards[board.id]?.presence ?? []) : [];
+  return (
+    <header className="topbar">
+      <BrandMark />
+      <div className="board-title">
+        <span className="crumb-sep" aria-hidden="true">
+          /
+        </span>
+        <Link className="crumb" href="/">
+          Boards
+        </Link>
+        <span className="crumb-sep" aria-hidden="true">
+          /
+        </span>
+        <h1 data-testid="board-title" title={board?.name}>
+          {board?.name ?? "Board"}
+        </h1>
+        {board ? <PolicyBadge policy={board.policy} /> : null}
+        {board ? <span className="badge shard-badge">shard {board.shard}</span> : null}
+        {board?.visibility === "private" ? <span className="badge shard-badge">private</span> : null}
+        {board && explainerHidden ? (
+          <button type="button" className="btn btn-ghost btn-sm" onClick={onShowExplainer}>
+            How does {board.policy.toUpperCase()} work?
+          </button>
+        ) : null}
+      </div>
+      <span className="topbar-spacer" />
+      <div className="topbar-group">
+        <PresenceAvatars users={presence} meId={state.user?.id} />
+        {board && state.user && board.ownerId === state.user.id ? <InviteButton client={client} boardId={board.id} /> : null}
+        <span className="pending-pill" data-count={pending} title="Local writes waiting for the server's acknowledgement">
+          <span data-testid="pending-count">{pending}</span> pending
+        </span>
+        <ConnectionBadge state={state.connection} catchingUp={state.catchingUp} />
+        <button type="button" className="btn btn-sm" aria-pressed={inspectorOpen} data-testid="inspector-toggle" onClick={onToggleInspector}>
+          Inspector
+        </button>
+        <UserMenu avatar={false} />
+      </div>
+    </header>
+  );
+}

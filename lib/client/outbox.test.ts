@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import type { Card } from "../protocol";
+import { Outbox, backoffMs, failureAction, rebaseAfterAck } from "./outbox";
+import type { PendingMutation } from "./types";
+
+function card(version: number, fieldVersions: Partial<Card["fieldVersions"]>, clock?: Record<string, number>): Card {
+  return {
+    id: "c1", boardId: "b1", title: "", body: "", status: "todo", position: "a0", tags: [], estimate: null, version,
+    fieldVersions: { title: 1, body: 1, status: 1, position: 1, tags: 1, estimate: 1, ...fieldVersions },
+    updatedAt: "", updatedBy: "u1", ...(clock ? { clock } : {}),
+  };
+}
+function m(id: string, kind: PendingMutation["kind"], extra: Partial<PendingMutation> = {}): PendingMutation {
+  return { mutationId: id, kind, boardId: "b1", cardId: "c1", createdAt: "", attempts: 0, ...extra };
+}
+
+describe("rebaseAfterAck (SPEC OUTBOX-4: chained local edits)", () => {
+  it("moves a later edit based on the pre-ack version up to the acked version", () => {
+    const first = m("m1", "update", { patch: { title: "a" }, baseVersion: 1 });
+    const second = m("m2", "update", { patch: { title: "b" }, baseVersion: 1 });
+    const [r] = rebaseAfterAck(first, card(2, { title: 2 }), [second], "r1");
+    expect(r?.baseVersion).toBe(2);
+  });
+
+  it("does not hide another person's change to a field the later edit touches", () => {
+    // v2: someone else changed body; v3: our title edit. Our later body edit (based on v1) must still conflict.
+    const first = m("m1", "update", { patch: { title: "a" }, baseVersion: 1 });
+    const second = m("m2", "update", { patch: { body: "b" }, baseVersion: 1 });
+    expect(rebaseAfterAck(first, card(3, { title: 3, body: 2 }), [second], "r1")).toEqual([]);
+  });
+
+  it("rebases across another person's change to an untouched field", () => {
+    const first = m("m1", "update", { patch: { title: "a" }, baseVersion: 1 });
+    const second = m("m2", "update", { patch: { title: "b" }, baseVersion: 1 });
+    expect(rebaseAfterAck(first, card(3, { title: 3, body: 2 }), [second], "r1")[0]?.baseVersion).toBe(3);
+  });
+
+  it("a delete is rebased only when nothing but our own write changed the card", () => {
+    const first = m("m1", "update", { patch: { title: "a" }, baseVersion: 1 });
+    const d = m("m2", "delete", { baseVersion: 1 });
+    expect(rebaseAfterAck(first, card(2, { title: 2 }), [d], "r1")[0]?.baseVersion).toBe(2);
+    expect(rebaseAfterAck(first, card(3, { title: 3, status: 2 }), [d], "r1")).toEqual([]);
+  });
+
+  it("edits of a card created offline follow its create", () => {
+    const create = m("m1", "create", { patch: { title: "new" } });
+    const edit = m("m2", "update", { patch: { title: "b" }, baseVersion: 0, context: {} });
+    const [r] = rebaseAfterAck(create, card(1, {}, { r1: 1 }), [edit], "r1");
+    expect(r).toMatchObject({ baseVersion: 1, context: { r1: 1 } });
+  });
+
+  it("mvr: adds only this replica's dot, so a concurrent write by another stays concurrent", () => {
+    const first = m("m1", "update", { patch: { title: "a" }, context: { r2: 1 } });
+    const second = m("m2", "update", { patch: { title: "b" }, context: { r2: 1 } });
+    const [r] = rebaseAfterAck(first, card(3, {}, { r1: 1, r2: 1, r3: 1 }), [second], "r1");
+    expect(r?.context).toEqual({ r1: 1, r2: 1 });
+  });
+
+  it("leaves other cards and older acks alone", () => {
+    const first = m("m1", "update", { patch: { title: "a" }, baseVersion: 3 });
+    const other = m("m2", "update", { cardId: "c2", patch: { title: "b" }, baseVersion: 1 });
+    const newer = m("m3", "update", { patch: { title: "b" }, baseVersion: 5 });
+    expect(rebaseAfterAck(first, card(4, { title: 4 }), [other, newer], "r1")).toEqual([]);
+  });
+});
+
+describe("outbox rules", () => {
+  it("classifies failures (SPEC OUTBOX-5)", () => {
+    expect(failureAction("CONFLICT")).toBe("conflict");
+    for (const c of ["UNAVAILABLE", "INTERNAL", "RATE_LIMITED"]) expect(failureAction(c)).toBe("retry");
+    for (const c of ["LOCKED", "STALE_LOCK", "FORBIDDEN", "NOT_FOUND", "BAD_REQUEST"]) expect(failureAction(c)).toBe("drop");
+  });
+
+  it("backs off exponentially up to a cap", () => {
+    expect([1, 2, 3, 10, 50].map(backoffMs)).toEqual([250, 500, 1000, 10_000, 10_000]);
+  });
+
+  it("keeps order, and keeps acknowledged entries as overlay until settled", () => {
+    const o = new Outbox();
+    const a = o.add(m("m1", "create"));
+    const b = o.add(m("m2", "update"));
+    expect(a.order! < b.order!).toBe(true);
+    o.ack("m1", 4);
+    expect(o.pending().map((x) => x.mutationId)).toEqual(["m2"]);
+    expect(o.overlay().map((x) => x.mutationId)).toEqual(["m1", "m2"]);
+    expect(o.settle((e) => (e.acked?.seq ?? 0) <= 3)).toBe(false);
+    expect(o.settle((e) => (e.acked?.seq ?? 0) <= 4)).toBe(true);
+    expect(o.overlay().map((x) => x.mutationId)).toEqual(["m2"]);
+    const restored = new Outbox();
+    restored.restore([b]);
+    expect(restored.add(m("m3", "delete")).order).toBe(b.order! + 1);
+  });
+});

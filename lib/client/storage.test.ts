@@ -1,0 +1,58 @@
+import "fake-indexeddb/auto";
+import { describe, expect, it } from "vitest";
+import type { Board, Card } from "../protocol";
+import { IndexedDbStorage, replicaDbName } from "./indexeddb-storage";
+import { MemoryStorage, type ReplicaStorage } from "./storage";
+import type { PendingMutation } from "./types";
+
+const board: Board = { id: "b1", name: "B", policy: "lww", shard: "a", visibility: "open", ownerId: "u1", seq: 7 };
+const card: Card = {
+  id: "c1", boardId: "b1", title: "t", body: "", status: "todo", position: "a0", tags: ["x"], estimate: null, version: 2,
+  fieldVersions: { title: 2, body: 1, status: 1, position: 1, tags: 1, estimate: 1 }, updatedAt: "", updatedBy: "u1",
+  hlc: { title: "000000000000001:00000:r1" },
+};
+const mut = (id: string, order: number): PendingMutation => ({
+  mutationId: id, kind: "update", boardId: "b1", cardId: "c1", patch: { title: id }, baseVersion: 2, createdAt: "2026-01-01T00:00:00.000Z", attempts: 0, order,
+});
+
+let n = 0;
+/** One contract suite for every ReplicaStorage (STYLE 10). */
+const backends: [string, () => ReplicaStorage][] = [
+  ["MemoryStorage", () => new MemoryStorage()],
+  ["IndexedDbStorage", () => new IndexedDbStorage(`test-${++n}`)],
+];
+
+describe.each(backends)("%s (ReplicaStorage contract)", (_name, make) => {
+  it("starts empty", async () => {
+    expect(await make().loadAll()).toEqual({ boards: [], outbox: [] });
+  });
+
+  it("stores boards, the outbox in order, and the clock", async () => {
+    const s = make();
+    await s.saveBoard({ board, seq: 7, confirmed: { c1: card } });
+    await s.putMutation(mut("m_second", 2));
+    await s.putMutation(mut("m_first", 1));
+    await s.putMutation({ ...mut("m_second", 2), attempts: 3 }); // replace by id
+    await s.saveMeta({ hlc: "000000000000009:00001:r1" });
+    const all = await s.loadAll();
+    expect(all.boards).toEqual([{ board, seq: 7, confirmed: { c1: card } }]);
+    expect(all.outbox.map((m) => [m.mutationId, m.attempts])).toEqual([["m_first", 0], ["m_second", 3]]);
+    expect(all.clock).toBe("000000000000009:00001:r1");
+    await s.deleteMutation("m_first");
+    await s.deleteBoard("b1");
+    const after = await s.loadAll();
+    expect(after.boards).toEqual([]);
+    expect(after.outbox.map((m) => m.mutationId)).toEqual(["m_second"]);
+  });
+});
+
+describe("IndexedDbStorage", () => {
+  it("keeps each replica (tab) in its own database, and survives reopening", async () => {
+    const a = new IndexedDbStorage("tab-a");
+    await a.putMutation(mut("m_a", 1));
+    a.close();
+    expect((await new IndexedDbStorage("tab-b").loadAll()).outbox).toEqual([]);
+    expect((await new IndexedDbStorage("tab-a").loadAll()).outbox.map((m) => m.mutationId)).toEqual(["m_a"]);
+    expect(replicaDbName("tab-a")).toContain("tab-a");
+  });
+});
