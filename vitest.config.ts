@@ -18,6 +18,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
+          sequence: { groupOrder: 1 },
           include: ["server/**/*.int.test.ts", "lib/**/*.int.test.ts"],
           globalSetup: ["server/test/global-setup.ts"],
           testTimeout: 60_000,
