@@ -15,7 +15,8 @@ export interface ResultMap {
   "card:create": { card: Card; seq: number };
   "card:update": { card: Card; seq: number; ignored?: string[] };
   "card:delete": { seq: number };
-  "card:move": { card: Card; txId?: string };
+  /** `seq` / `fromSeq` (project additions): the change's seq on the target / source board. */
+  "card:move": { card: Card; txId?: string; seq?: number; fromSeq?: number };
   "card:history": { entries: Change[] };
   "lock:acquire": { lock: Lock };
   "lock:renew": { lock: Lock };

@@ -151,9 +151,9 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
     // Moves are rare: look for a replay first, since the card may already sit on the target board.
     const prior = await s.directory.appliedAnywhere(p.mutationId, user);
     if (prior === "foreign") throw new ConcordError("BAD_REQUEST", "this mutationId was used by someone else");
-    if (prior?.card) return { card: prior.card };
+    if (prior?.card) return prior as unknown as ResultMap["card:move"];
     const found = await cardBoard(p.cardId, p.mutationId);
-    if (found.replay) return { card: found.replay.card! };
+    if (found.replay) return found.replay as unknown as ResultMap["card:move"];
     const to = await s.boards.authorize(user, p.toBoardId);
     const outcome = await s.moves.move(user, found.board!, to, p);
     for (const change of outcome.changes) broadcaster.change(change);

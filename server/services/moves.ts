@@ -19,8 +19,16 @@ export interface MoveRequest {
   lockToken?: number;
 }
 
+export interface MoveResult {
+  card: Card;
+  seq?: number;
+  fromSeq?: number;
+  txId?: string;
+}
+
 export interface MoveOutcome {
-  result: { card: Card; txId?: string };
+  /** `seq`: the upsert on the target board; `fromSeq`: the delete on the source board. */
+  result: MoveResult;
   changes: Change[];
 }
 
@@ -57,9 +65,9 @@ export class MoveService {
       return src.begin(async (t) => {
         const db = txDb(src, t);
         const out = await this.takeOut(db, user, from, req);
-        if ("replay" in out) return { result: { card: out.replay! }, changes: [] };
-        const put = await this.putIn(db, user, to, out.row, req, true);
-        return { result: { card: put.card }, changes: [out.change, put.change] };
+        if ("replay" in out) return { result: out.replay!, changes: [] };
+        const put = await this.putIn(db, user, to, out.row, req, { fromSeq: out.change.seq });
+        return { result: put.result, changes: [out.change, put.change] };
       }) as Promise<MoveOutcome>;
     }
     if (!this.dbs.twoPhaseCommit) {
@@ -82,7 +90,7 @@ export class MoveService {
     await this.dbs.catalog.insert(txLog).values({ txId, state: "preparing", shards, payload: { user, from: from.id, to: to.id, req } });
     this.onTx(txId, "preparing", shards, boards);
     let taken: Awaited<ReturnType<MoveService["takeOut"]>> | undefined;
-    let put: { card: Card; change: Change } | undefined;
+    let put: { result: MoveResult; change: Change } | undefined;
     const prepared: string[] = [];
     try {
       await this.shardSql(from.shard).begin(async (t) => {
@@ -92,12 +100,12 @@ export class MoveService {
       });
       if (taken && "replay" in taken) {
         await this.setState(txId, "aborted");
-        return { result: { card: taken.replay! }, changes: [] };
+        return { result: taken.replay!, changes: [] };
       }
       prepared.push(from.shard);
-      const row = (taken as { row: CardRow }).row;
+      const { row, change: taken0 } = taken as { row: CardRow; change: Change };
       await this.shardSql(to.shard).begin(async (t) => {
-        put = await this.putIn(txDb(this.shardSql(to.shard), t), user, to, row, req, true);
+        put = await this.putIn(txDb(this.shardSql(to.shard), t), user, to, row, req, { fromSeq: taken0.seq, txId });
         await t.prepare(gid(to.shard));
       });
       prepared.push(to.shard);
@@ -114,8 +122,7 @@ export class MoveService {
     await this.setState(txId, "committed");
     for (const shard of shards) await this.shardSql(shard).unsafe(`COMMIT PREPARED '${gid(shard)}'`);
     this.onTx(txId, "committed", shards, boards);
-    const out = taken as { change: Change };
-    return { result: { card: put!.card, txId }, changes: [out.change, put!.change] };
+    return { result: put!.result, changes: [(taken as { change: Change }).change, put!.change] };
   }
 
   private async setState(txId: string, state: TxPhase): Promise<void> {
@@ -128,7 +135,7 @@ export class MoveService {
     const [prior] = await db.select().from(appliedMutations).where(eq(appliedMutations.mutationId, req.mutationId));
     if (prior) {
       if (prior.userId !== user.id) throw new ConcordError("BAD_REQUEST", "this mutationId was used by someone else");
-      return { replay: (prior.result as { card: Card }).card };
+      return { replay: prior.result as MoveResult };
     }
     const [row] = await db.select().from(cards).where(eq(cards.id, req.cardId)).for("update");
     if (!row || row.boardId !== from.id) throw new ConcordError("NOT_FOUND", "no such card");
@@ -148,7 +155,7 @@ export class MoveService {
   }
 
   /** Target side: inserts the card on the target board and remembers the mutation. */
-  private async putIn(db: ShardDb, user: User, to: BoardMeta, row: CardRow, req: MoveRequest, remember: boolean) {
+  private async putIn(db: ShardDb, user: User, to: BoardMeta, row: CardRow, req: MoveRequest, extra: { fromSeq: number; txId?: string }) {
     await db.select().from(boardHeads).where(eq(boardHeads.boardId, to.id)).for("update");
     const [inserted] = await db
       .insert(cards)
@@ -156,10 +163,9 @@ export class MoveService {
       .returning();
     const card = rowToCard(inserted!, to.policy);
     const change = await appendChange(db, to.id, { type: "card.upsert", card, cardId: row.id, mutationId: req.mutationId, by: user.id });
-    if (remember) {
-      await db.insert(appliedMutations).values({ mutationId: req.mutationId, userId: user.id, cardId: row.id, result: { card, seq: change.seq } });
-    }
-    return { card, change };
+    const result: MoveResult = { card, seq: change.seq, ...extra };
+    await db.insert(appliedMutations).values({ mutationId: req.mutationId, userId: user.id, cardId: row.id, result });
+    return { result, change };
   }
 
   /**
