@@ -50,7 +50,7 @@ export interface TestCluster {
  * Starts `nodes` real Concord nodes (HTTP + Socket.IO on port 0) over fresh databases.
  * With more than one node, broadcasts cross nodes through the Postgres adapter.
  */
-export async function startCluster(opts: { nodes?: number; adapter?: AdapterKind } = {}): Promise<TestCluster> {
+export async function startCluster(opts: { nodes?: number; adapter?: AdapterKind; changeLogKeep?: number } = {}): Promise<TestCluster> {
   const { catalogUrl, shardUrls, drop } = await freshDatabases();
   const count = opts.nodes ?? 1;
   const secret = randomBytes(16).toString("hex");
@@ -69,6 +69,7 @@ export async function startCluster(opts: { nodes?: number; adapter?: AdapterKind
       log,
       catalogUrl,
       adapter: opts.adapter ?? (count > 1 ? "postgres" : "memory"),
+      changeLogKeep: opts.changeLogKeep,
     });
     const port = await node.listen(0, "127.0.0.1");
     nodes.push(node);
