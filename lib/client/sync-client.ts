@@ -1046,8 +1046,17 @@ export class SyncClient implements SyncClientApi {
 
   /** Closes the transport abruptly; socket.io notices and reconnects by itself. */
   killSocket(): void {
+    const socket = this.socket;
+    if (!socket) return;
     this.log("local", "network", "socket killed");
-    this.socket?.io.engine?.close();
+    if (socket.connected) {
+      socket.io.engine?.close();
+    } else if (!this.net.offline) {
+      // Nothing live to kill: closing an engine mid-handshake would leave socket.io's manager
+      // stuck "opening" forever (found by the convergence property test), so restart the attempt.
+      socket.disconnect();
+      socket.connect();
+    }
   }
 }
 
