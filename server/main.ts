@@ -69,7 +69,7 @@ async function main(): Promise<void> {
     say(config.dev ? "starting the UI in dev mode…" : "starting the UI…");
     ui = await createUi(config.dev);
     node = await createNode({
-      nodeId: config.nodeId, dbs, sessions, log, catalogUrl, changeLogKeep: config.changeLogKeep, ui: ui.handle,
+      nodeId: config.nodeId, dbs, sessions, log, catalogUrl, redisUrl: config.redisUrl, changeLogKeep: config.changeLogKeep, ui: ui.handle,
     });
     if (ui.upgrade) {
       const upgrade = ui.upgrade;

@@ -1,5 +1,7 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { createAdapter as createPgAdapter } from "@socket.io/postgres-adapter";
+import { createAdapter as createRedisAdapter } from "@socket.io/redis-adapter";
+import { Redis } from "ioredis";
 import pg from "pg";
 import type { Logger } from "pino";
 import { Server } from "socket.io";
@@ -10,9 +12,12 @@ import { Broadcaster, boardRoom, batchRoom } from "./realtime/broadcaster";
 import { registerHandlers, type SocketData } from "./realtime/handlers";
 import { LockExpiryWatch, PresenceTracker } from "./realtime/presence";
 import { createServices, type Services } from "./services";
+import { PostgresLeaseStore } from "./services/lease-stores/postgres";
+import { RedisLeaseStore } from "./services/lease-stores/redis";
+import type { LeaseStore } from "./services/lease-stores/types";
 import type { Sessions } from "./services/sessions";
 
-export type AdapterKind = "postgres" | "memory";
+export type AdapterKind = "postgres" | "redis" | "memory";
 
 export interface NodeOptions {
   nodeId: string;
@@ -20,9 +25,13 @@ export interface NodeOptions {
   sessions: Sessions;
   log: Logger;
   changeLogKeep?: number;
-  /** Cross-node broadcasts: Postgres LISTEN/NOTIFY on the catalog (default), or in-process only. */
+  /** Cross-node broadcasts: Postgres LISTEN/NOTIFY on the catalog (default), Redis pub/sub, or in-process only. */
   adapter?: AdapterKind;
   catalogUrl?: string;
+  /** With a Redis URL, leases live in Redis and the default adapter is Redis. */
+  redisUrl?: string;
+  /** Key prefix in Redis (tests isolate themselves with it). */
+  redisPrefix?: string;
   /** Serves everything that is not the API or Socket.IO (the Next.js UI); 404 when absent. */
   ui?: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 }
@@ -63,8 +72,15 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
   });
 
   let pool: pg.Pool | null = null;
-  const adapter: AdapterKind = opts.adapter ?? "postgres";
-  if (adapter === "postgres") {
+  let redisClients: Redis[] = [];
+  const adapter: AdapterKind = opts.adapter ?? (opts.redisUrl ? "redis" : "postgres");
+  if (adapter === "redis") {
+    if (!opts.redisUrl) throw new Error("the redis adapter needs REDIS_URL");
+    const pub = new Redis(opts.redisUrl);
+    const sub = pub.duplicate();
+    redisClients = [pub, sub];
+    io.adapter(createRedisAdapter(pub, sub, { key: `${opts.redisPrefix ?? "concord:"}socket.io` }));
+  } else if (adapter === "postgres") {
     if (!opts.catalogUrl) throw new Error("the postgres adapter needs the catalog URL");
     // Two connections: one LISTENs, one publishes. A single publisher keeps NOTIFYs (and so
     // broadcasts under 8 kB) in the order this node committed them. Larger payloads travel as
@@ -72,6 +88,15 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     pool = new pg.Pool({ connectionString: opts.catalogUrl, max: 2 });
     pool.on("error", (err) => log.warn({ err }, "adapter pool error"));
     io.adapter(createPgAdapter(pool, { errorHandler: (err) => log.warn({ err }, "adapter error") }));
+  }
+
+  let leaseStore: LeaseStore = new PostgresLeaseStore(dbs.catalog);
+  if (opts.redisUrl) {
+    const redisStore = new RedisLeaseStore(opts.redisUrl, opts.redisPrefix);
+    // Tokens must keep growing across a switch of backend: start Redis's counter above Postgres's.
+    const [row] = (await dbs.catalogSql`SELECT last_value::int AS n FROM lock_tokens`) as unknown as [{ n: number }];
+    await redisStore.seedTokens(row?.n ?? 0);
+    leaseStore = redisStore;
   }
 
   const broadcaster = new Broadcaster(io);
@@ -84,6 +109,7 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     changeLogKeep: opts.changeLogKeep ?? 10_000,
     presence,
     lockExpiry,
+    leaseStore,
     onTx: (txId, phase, shards, boards) => {
       let target = io.to(boardRoom(boards[0]!));
       for (const b of boards) target = target.to(boardRoom(b)).to(batchRoom(b));
@@ -96,7 +122,7 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     nodeId,
     shards: services.boards.shardNames(),
     twoPhaseCommit: dbs.twoPhaseCommit,
-    locks: "postgres",
+    locks: leaseStore.backend,
     adapter,
   });
 
@@ -116,15 +142,19 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     registerHandlers(io, socket, services, broadcaster);
   });
 
-  // Background work: finish in-doubt distributed transactions, trim change logs.
-  const timers = [
-    setInterval(() => void services.moves.recover().catch((err) => log.warn({ err }, "recovery failed")), 15_000),
-    setInterval(() => {
-      for (const shard of dbs.shards.values()) void services.feed.trim(shard.db).catch((err) => log.warn({ err }, "trim failed"));
-    }, 60_000),
-  ];
+  // Background work runs on one elected node (a lease from the same lock service): finish
+  // in-doubt distributed transactions every 15 s, trim change logs every minute.
+  let ticks = 0;
+  const jobs = async () => {
+    if (!(await leaseStore.lead("background-jobs", nodeId, 45_000))) return;
+    await services.moves.recover().catch((err) => log.warn({ err }, "recovery failed"));
+    if (ticks++ % 4 === 0) {
+      for (const shard of dbs.shards.values()) await services.feed.trim(shard.db).catch((err) => log.warn({ err }, "trim failed"));
+    }
+  };
+  const timers = [setInterval(() => void jobs().catch((err) => log.warn({ err }, "jobs failed")), 15_000)];
   for (const t of timers) t.unref();
-  await services.moves.recover().catch((err) => log.warn({ err }, "recovery failed"));
+  await jobs().catch((err) => log.warn({ err }, "jobs failed"));
 
   return {
     server,
@@ -147,6 +177,8 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       await pool?.end().catch(() => {});
+      for (const r of redisClients) await r.quit().catch(() => {});
+      await leaseStore.close();
     },
   };
 }

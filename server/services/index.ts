@@ -4,7 +4,8 @@ import type { Databases } from "../db/databases";
 import { BoardService, type BoardMeta } from "./boards";
 import { CardDirectory } from "./directory";
 import { FeedService } from "./feed";
-import { PostgresLockService } from "./locks";
+import { LockService } from "./locks";
+import type { LeaseStore } from "./lease-stores/types";
 import { MoveService } from "./moves";
 import { RecordService } from "./records";
 import type { TxPhase } from "../../lib/protocol";
@@ -26,7 +27,7 @@ export interface Services {
   directory: CardDirectory;
   records: RecordService;
   feed: FeedService;
-  locks: PostgresLockService;
+  locks: LockService;
   moves: MoveService;
   presence: Presence;
   lockExpiry: LockExpiry;
@@ -40,10 +41,11 @@ export function createServices(opts: {
   onTx: (txId: string, phase: TxPhase, shards: string[], boards: string[]) => void;
   presence: Presence;
   lockExpiry: LockExpiry;
+  leaseStore: LeaseStore;
 }): Services {
   const boards = new BoardService(opts.dbs);
   const shardOf = (b: BoardMeta) => boards.shard(b.shard).db;
-  const locks = new PostgresLockService(opts.dbs.catalog);
+  const locks = new LockService(opts.leaseStore);
   const clock = new HybridClock(opts.nodeId.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 64));
   return {
     log: opts.log,

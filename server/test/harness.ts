@@ -50,10 +50,16 @@ export interface TestCluster {
  * Starts `nodes` real Concord nodes (HTTP + Socket.IO on port 0) over fresh databases.
  * With more than one node, broadcasts cross nodes through the Postgres adapter.
  */
-export async function startCluster(opts: { nodes?: number; adapter?: AdapterKind; changeLogKeep?: number } = {}): Promise<TestCluster> {
+/** Redis for tests where Redis is the subject (.ci/run starts one on 127.0.0.1:6379). */
+export const testRedisUrl = () => process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+export async function startCluster(
+  opts: { nodes?: number; adapter?: AdapterKind; changeLogKeep?: number; redis?: boolean } = {},
+): Promise<TestCluster> {
   const { catalogUrl, shardUrls, drop } = await freshDatabases();
   const count = opts.nodes ?? 1;
   const secret = randomBytes(16).toString("hex");
+  const redisPrefix = `concord-test-${randomBytes(4).toString("hex")}:`;
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const sockets: TestSocket[] = [];
   const nodes: ConcordNode[] = [];
@@ -68,8 +74,9 @@ export async function startCluster(opts: { nodes?: number; adapter?: AdapterKind
       sessions: new Sessions(secret),
       log,
       catalogUrl,
-      adapter: opts.adapter ?? (count > 1 ? "postgres" : "memory"),
+      adapter: opts.adapter ?? (opts.redis ? "redis" : count > 1 ? "postgres" : "memory"),
       changeLogKeep: opts.changeLogKeep,
+      ...(opts.redis ? { redisUrl: testRedisUrl(), redisPrefix } : {}),
     });
     const port = await node.listen(0, "127.0.0.1");
     nodes.push(node);

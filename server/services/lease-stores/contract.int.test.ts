@@ -1,0 +1,95 @@
+import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openDatabases, type Databases } from "../../db/databases";
+import { freshDatabases, testRedisUrl } from "../../test/harness";
+import { PostgresLeaseStore } from "./postgres";
+import { RedisLeaseStore } from "./redis";
+import type { LeaseStore } from "./types";
+
+/** One contract, two backends (STYLE 10): every LeaseStore must pass the same suite. */
+let dbs: Databases;
+let drop: () => Promise<void>;
+const stores: Record<string, LeaseStore> = {};
+
+beforeAll(async () => {
+  const fresh = await freshDatabases("locks");
+  drop = fresh.drop;
+  dbs = await openDatabases(fresh.catalogUrl, fresh.shardUrls);
+  stores.postgres = new PostgresLeaseStore(dbs.catalog);
+  stores.redis = new RedisLeaseStore(testRedisUrl(), `concord-test-${randomBytes(4).toString("hex")}:`);
+});
+afterAll(async () => {
+  for (const s of Object.values(stores)) await s.close();
+  await dbs?.close();
+  await drop?.();
+});
+
+const alice = { id: "u_alice", name: "Alice" };
+const bob = { id: "u_bob", name: "Bob" };
+const card = () => ({ id: `c_${randomBytes(6).toString("hex")}`, boardId: "b_1" });
+const until = async (cond: () => Promise<boolean>, ms = 5000) => {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+for (const backend of ["postgres", "redis"] as const) {
+  describe(`LOCK-1 lease store contract: ${backend}`, () => {
+    const store = () => stores[backend]!;
+
+    it("grants, refuses another holder while live, and re-grants the holder with a newer token", async () => {
+      const c = card();
+      const a = await store().grant(c, alice, 10_000);
+      expect("granted" in a && a.granted.holder).toEqual({ id: "u_alice", name: "Alice" });
+      const b = await store().grant(c, bob, 10_000);
+      expect("busy" in b && b.busy.holder.id).toBe("u_alice");
+      const again = await store().grant(c, alice, 10_000);
+      expect("granted" in a && "granted" in again && again.granted.token > a.granted.token).toBe(true);
+      expect((await store().live(c.id))?.holder.id).toBe("u_alice");
+    });
+
+    it("every grant carries a token greater than all earlier grants (fencing)", async () => {
+      const tokens: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const r = await store().grant(card(), i % 2 ? alice : bob, 10_000);
+        if ("granted" in r) tokens.push(r.granted.token);
+      }
+      expect(tokens).toHaveLength(5);
+      expect([...tokens].sort((x, y) => x - y)).toEqual(tokens);
+      expect(new Set(tokens).size).toBe(5);
+    });
+
+    it("renew needs the holder and the current token; release frees the card", async () => {
+      const c = card();
+      const r = await store().grant(c, alice, 10_000);
+      if (!("granted" in r)) throw new Error("not granted");
+      expect(await store().renew(c.id, bob.id, r.granted.token, 10_000)).toBeNull();
+      expect(await store().renew(c.id, alice.id, r.granted.token + 1, 10_000)).toBeNull();
+      const renewed = await store().renew(c.id, alice.id, r.granted.token, 20_000);
+      expect(renewed?.token).toBe(r.granted.token);
+      await store().release(c.id, bob.id, r.granted.token); // not Bob's: no effect
+      expect(await store().live(c.id)).not.toBeNull();
+      await store().release(c.id, alice.id, r.granted.token);
+      expect(await store().live(c.id)).toBeNull();
+      expect("granted" in (await store().grant(c, bob, 10_000))).toBe(true);
+    });
+
+    it("a lease that is not renewed expires by itself", async () => {
+      const c = card();
+      await store().grant(c, alice, 1_000);
+      await until(async () => (await store().live(c.id)) === null);
+      expect("granted" in (await store().grant(c, bob, 10_000))).toBe(true);
+    });
+
+    it("elects one leader at a time; the lead passes on when the leader stops renewing", async () => {
+      const name = `jobs-${randomBytes(4).toString("hex")}`;
+      expect(await store().lead(name, "n1", 1_000)).toBe(true);
+      expect(await store().lead(name, "n2", 1_000)).toBe(false);
+      expect(await store().lead(name, "n1", 1_000)).toBe(true);
+      await until(() => store().lead(name, "n2", 1_000));
+      expect(await store().lead(name, "n1", 1_000)).toBe(false);
+    });
+  });
+}
