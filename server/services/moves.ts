@@ -32,6 +32,19 @@ export interface MoveOutcome {
   changes: Change[];
 }
 
+/** The steps of a cross-shard move at which a crash can be injected (tests only). */
+export type TxStep = "logged" | "source-prepared" | "target-prepared" | "decided" | "source-committed";
+
+/**
+ * A simulated process death: thrown by an injected fault, it skips every cleanup the running
+ * code would do, exactly like a crash, and leaves the rest to recovery.
+ */
+export class SimulatedCrash extends Error {
+  constructor(readonly step: TxStep) {
+    super(`simulated crash after ${step}`);
+  }
+}
+
 type TxEvents = (txId: string, phase: TxPhase, shards: string[], boards: string[]) => void;
 
 const GID_PREFIX = "concord_";
@@ -52,6 +65,9 @@ function txDb(parent: Sql, t: TransactionSql): ShardDb {
  * crash left in doubt, following the log (no `committed` entry means abort).
  */
 export class MoveService {
+  /** Fault injection for tests: called after each step of a cross-shard move; may throw SimulatedCrash. */
+  faults: ((step: TxStep) => void) | null = null;
+
   constructor(
     private readonly dbs: Databases,
     private readonly leases: LeaseReader,
@@ -89,6 +105,7 @@ export class MoveService {
     const gid = (shard: string) => `${GID_PREFIX}${txId}_${shard}`;
     await this.dbs.catalog.insert(txLog).values({ txId, state: "preparing", shards, payload: { user, from: from.id, to: to.id, req } });
     this.onTx(txId, "preparing", shards, boards);
+    this.faults?.("logged");
     let taken: Awaited<ReturnType<MoveService["takeOut"]>> | undefined;
     let put: { result: MoveResult; change: Change } | undefined;
     const prepared: string[] = [];
@@ -103,15 +120,18 @@ export class MoveService {
         return { result: taken.replay!, changes: [] };
       }
       prepared.push(from.shard);
+      this.faults?.("source-prepared");
       const { row, change: taken0 } = taken as { row: CardRow; change: Change };
       await this.shardSql(to.shard).begin(async (t) => {
         put = await this.putIn(txDb(this.shardSql(to.shard), t), user, to, row, req, { fromSeq: taken0.seq, txId });
         await t.prepare(gid(to.shard));
       });
       prepared.push(to.shard);
+      this.faults?.("target-prepared");
       await this.setState(txId, "prepared");
       this.onTx(txId, "prepared", shards, boards);
     } catch (err) {
+      if (err instanceof SimulatedCrash) throw err; // a dead process cleans nothing up
       for (const shard of prepared) await this.shardSql(shard).unsafe(`ROLLBACK PREPARED '${gid(shard)}'`).catch(() => {});
       await this.setState(txId, "aborted").catch(() => {});
       this.onTx(txId, "aborted", shards, boards);
@@ -120,7 +140,11 @@ export class MoveService {
     }
     // The decision: once the log says committed, recovery will finish the commit whatever happens.
     await this.setState(txId, "committed");
-    for (const shard of shards) await this.shardSql(shard).unsafe(`COMMIT PREPARED '${gid(shard)}'`);
+    this.faults?.("decided");
+    for (const [i, shard] of shards.entries()) {
+      await this.shardSql(shard).unsafe(`COMMIT PREPARED '${gid(shard)}'`);
+      if (i === 0) this.faults?.("source-committed");
+    }
     this.onTx(txId, "committed", shards, boards);
     return { result: put!.result, changes: [(taken as { change: Change }).change, put!.change] };
   }
