@@ -95,8 +95,17 @@ const json = (tx: Tx, v: unknown) => (v === null || v === undefined ? null : tx.
  * The write path is plain SQL on purpose: it is the heart of what Concord teaches, and each
  * statement is one prepared round trip.
  */
+/** What a batch has written so far: its seq counter and the log rows it will insert at the end. */
+interface BatchLog {
+  seq: number;
+  changes: Record<string, unknown>[];
+  applied: Record<string, unknown>[];
+  results: Map<string, { userId: string; result: WriteResult }>;
+}
+
 export class RecordService {
   private readonly lanes: Lanes<Mutation, Outcome>;
+  private readonly batches = new WeakMap<Tx, BatchLog>();
 
   constructor(
     private readonly shardOf: (board: BoardMeta) => Sql,
@@ -130,9 +139,14 @@ export class RecordService {
     try {
       const outcomes = await this.shardOf(board).begin(async (tx) => {
         // The board's head row lock: one writer per board at a time, on every node (FEED-1).
-        await tx`SELECT seq FROM board_heads WHERE board_id = ${board.id} FOR UPDATE`;
+        // Holding it for the whole batch lets seq be counted here and written once at the end.
+        const [head] = await tx<{ seq: string }[]>`SELECT seq FROM board_heads WHERE board_id = ${board.id} FOR UPDATE`;
+        if (!head) throw new ConcordError("NOT_FOUND", "board has no head on its shard");
+        const log: BatchLog = { seq: Number(head.seq), changes: [], applied: [], results: new Map() };
+        this.batches.set(tx, log);
         const out: Outcome[] = [];
         for (const m of batch) out.push(await this.applyOne(tx, m));
+        await this.flushBatch(tx, board.id, log);
         return out;
       });
       return (outcomes as Outcome[]).map((value) => ({ status: "fulfilled", value }));
@@ -144,7 +158,35 @@ export class RecordService {
     }
   }
 
+  /**
+   * The batch's log rows go in with one statement each at the end (changes, applied mutations,
+   * the new head), still inside the transaction: three round trips per batch instead of three
+   * per write.
+   */
+  private async flushBatch(tx: Tx, boardId: string, log: BatchLog): Promise<void> {
+    if (log.changes.length > 0) {
+      await tx`
+        INSERT INTO changes (board_id, seq, type, card_id, card, mutation_id, by, at)
+        SELECT board_id, seq, type, card_id, card, mutation_id, by, at
+        FROM jsonb_to_recordset(${tx.json(log.changes as never)}) AS x(board_id text, seq bigint, type text, card_id text,
+             card jsonb, mutation_id text, by text, at timestamptz)`;
+      await tx`UPDATE board_heads SET seq = ${log.seq} WHERE board_id = ${boardId}`;
+    }
+    if (log.applied.length > 0) {
+      await tx`
+        INSERT INTO applied_mutations (mutation_id, user_id, card_id, result)
+        SELECT mutation_id, user_id, card_id, result
+        FROM jsonb_to_recordset(${tx.json(log.applied as never)}) AS x(mutation_id text, user_id text, card_id text, result jsonb)`;
+    }
+  }
+
   private async applyOne(tx: Tx, m: Mutation): Promise<Outcome> {
+    const earlier = this.batches.get(tx)?.results.get(m.mutationId);
+    if (earlier) {
+      return earlier.userId === m.user.id
+        ? { kind: "replayed", result: earlier.result }
+        : { kind: "rejected", error: new ConcordError("BAD_REQUEST", "this mutationId was used by someone else") };
+    }
     const [prior] = await tx<{ user_id: string; result: WriteResult }[]>`
       SELECT user_id, result FROM applied_mutations WHERE mutation_id = ${m.mutationId}`;
     if (prior) {
@@ -239,9 +281,8 @@ export class RecordService {
     const touched = Object.keys(changed) as FieldName[];
     if (touched.length === 0) {
       // lww: every field was older than what is stored; nothing changes, nothing is logged.
-      const [head] = await tx<{ seq: string }[]>`SELECT seq FROM board_heads WHERE board_id = ${m.board.id}`;
-      const result: WriteResult = { card: rowToCard(row, policy), seq: Number(head?.seq ?? 0), ignored };
-      await this.remember(tx, m, row.id, result);
+      const result: WriteResult = { card: rowToCard(row, policy), seq: this.batches.get(tx)!.seq, ignored };
+      this.remember(tx, m, row.id, result);
       return { kind: "applied", result };
     }
     const next: CardRow = { ...row, ...changed, hlc, registers, clock, version: row.version + 1, fieldVersions: { ...row.fieldVersions } };
@@ -267,28 +308,24 @@ export class RecordService {
   }
 
   /** Appends the change at the board's next seq and remembers the result under the mutationId. */
-  private async commit(tx: Tx, m: Mutation, row: CardRow, type: Change["type"], ignored?: string[]): Promise<Outcome> {
+  private commit(tx: Tx, m: Mutation, row: CardRow, type: Change["type"], ignored?: string[]): Outcome {
+    const log = this.batches.get(tx)!;
     const card = type === "card.upsert" ? rowToCard(row, m.board.policy) : undefined;
-    const [head] = await tx<{ seq: string }[]>`
-      UPDATE board_heads SET seq = seq + 1 WHERE board_id = ${m.board.id} RETURNING seq`;
-    if (!head) throw new ConcordError("NOT_FOUND", "board has no head on its shard");
-    const seq = Number(head.seq);
-    const at = new Date();
-    await tx`
-      INSERT INTO changes (board_id, seq, type, card_id, card, mutation_id, by, at)
-      VALUES (${m.board.id}, ${seq}, ${type}, ${row.id}, ${json(tx, card)}, ${m.mutationId}, ${m.user.id}, ${at})`;
+    const seq = ++log.seq;
+    const at = new Date().toISOString();
+    log.changes.push({ board_id: m.board.id, seq, type, card_id: row.id, card: card ?? null, mutation_id: m.mutationId, by: m.user.id, at });
     const change: Change = {
-      boardId: m.board.id, seq, type, mutationId: m.mutationId, by: m.user.id, at: at.toISOString(),
+      boardId: m.board.id, seq, type, mutationId: m.mutationId, by: m.user.id, at,
       ...(card ? { card } : { cardId: row.id }),
     };
     const result: WriteResult = type === "card.delete" ? { seq } : { card, seq, ...(ignored ? { ignored } : {}) };
-    await this.remember(tx, m, row.id, result);
+    this.remember(tx, m, row.id, result);
     return { kind: "applied", result, change };
   }
 
-  private async remember(tx: Tx, m: Mutation, cardId: string, result: WriteResult): Promise<void> {
-    await tx`
-      INSERT INTO applied_mutations (mutation_id, user_id, card_id, result)
-      VALUES (${m.mutationId}, ${m.user.id}, ${cardId}, ${json(tx, result)})`;
+  private remember(tx: Tx, m: Mutation, cardId: string, result: WriteResult): void {
+    const log = this.batches.get(tx)!;
+    log.applied.push({ mutation_id: m.mutationId, user_id: m.user.id, card_id: cardId, result });
+    log.results.set(m.mutationId, { userId: m.user.id, result });
   }
 }
