@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 /** Last-resort screen for a render error: says what happened and offers a retry. */
 export default function ErrorScreen({ error, reset }: { error: Error & { digest?: string }; reset: () => void }) {
   return (
@@ -14,9 +15,9 @@ export default function ErrorScreen({ error, reset }: { error: Error & { digest?
           <button type="button" className="btn btn-primary" onClick={reset}>
             Try again
           </button>
-          <a className="btn" href="/">
+          <Link className="btn" href="/">
             Back to boards
-          </a>
+          </Link>
         </div>
       </div>
     </main>

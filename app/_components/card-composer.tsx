@@ -1,6 +1,6 @@
 "use client";
 
-import { useState, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import type { Status } from "../../lib/protocol";
 import { STATUS_LABEL } from "../_lib/format";
 
@@ -8,6 +8,18 @@ import { STATUS_LABEL } from "../_lib/format";
 export function CardComposer({ status, onAdd }: { status: Status; onAdd: (title: string) => void }) {
   const [open, setOpen] = useState(false);
   const [title, setTitle] = useState("");
+  const form = useRef<HTMLFormElement>(null);
+  const empty = !title.trim();
+
+  // A click elsewhere on the page closes an empty composer.
+  useEffect(() => {
+    if (!open || !empty) return;
+    const onDown = (e: MouseEvent) => {
+      if (form.current && e.target instanceof Node && !form.current.contains(e.target)) setOpen(false);
+    };
+    document.addEventListener("mousedown", onDown);
+    return () => document.removeEventListener("mousedown", onDown);
+  }, [open, empty]);
 
   function submit(e?: FormEvent) {
     e?.preventDefault();
@@ -36,12 +48,14 @@ export function CardComposer({ status, onAdd }: { status: Status; onAdd: (title:
   }
   return (
     <form
+      ref={form}
       className="composer"
       onSubmit={submit}
       onBlur={(e) => {
-        // Leaving an empty composer closes it, so columns do not fill up with open boxes.
+        // Tabbing or clicking to another control from an empty composer closes it, so columns do
+        // not fill up with open boxes. Focus dropping to nothing (page re-render, window switch) keeps it.
         const next = e.relatedTarget;
-        if (!title.trim() && !(next instanceof Node && e.currentTarget.contains(next))) setOpen(false);
+        if (!title.trim() && next instanceof Node && !e.currentTarget.contains(next)) setOpen(false);
       }}
     >
       <label className="visually-hidden" htmlFor={`new-card-${status}`}>

@@ -3,37 +3,14 @@
 import { useEffect, useRef, useState } from "react";
 import type { SyncClientApi } from "../../lib/client/types";
 import type { Board, Card, FieldName, Lock, Patch, Sibling, Status } from "../../lib/protocol";
+import { draftOf, parseEstimate, textOf, type Draft, type DraftField } from "../_lib/card-draft";
 import { errorMessage, FIELD_LABEL, parseTags, sameValue, STATUS_LABEL, STATUSES } from "../_lib/format";
+import { CardEditorActions } from "./card-editor-actions";
 import { CardHistory } from "./card-history";
 import { LockIcon } from "./icons";
 import { MoveCard } from "./move-card";
 import { Modal } from "./modal";
 import { SiblingPicker } from "./sibling-picker";
-
-type DraftField = "title" | "body" | "tags" | "estimate" | "status";
-type Draft = Record<DraftField, string>;
-
-function draftOf(card: Card): Draft {
-  return {
-    title: card.title,
-    body: card.body,
-    tags: Array.isArray(card.tags) ? card.tags.join(", ") : "",
-    estimate: card.estimate === null ? "" : String(card.estimate),
-    status: card.status,
-  };
-}
-
-function textOf(field: DraftField, value: unknown): string {
-  if (field === "tags") return Array.isArray(value) ? value.join(", ") : "";
-  if (value === null || value === undefined) return "";
-  return String(value);
-}
-
-function parseEstimate(text: string): number | null | undefined {
-  if (!text.trim()) return null;
-  const n = Number(text);
-  return Number.isInteger(n) && Math.abs(n) <= 1_000_000_000 ? n : undefined;
-}
 
 interface CardEditorProps {
   client: SyncClientApi;
@@ -243,39 +220,18 @@ export function CardEditor({ client, card, board, boards, lock, meId, nameOf, on
           ) : null}
         </form>
       )}
-      <div className="dialog-foot">
-        {card ? (
-          confirmDelete ? (
-            <>
-              <span className="small">Delete this card for everyone?</span>
-              <button type="button" className="btn btn-danger-solid btn-sm" data-testid="editor-delete-confirm" onClick={remove}>
-                Delete
-              </button>
-              <button type="button" className="btn btn-ghost btn-sm" onClick={() => setConfirmDelete(false)}>
-                Keep
-              </button>
-            </>
-          ) : (
-            <>
-              <button type="button" className="btn btn-danger btn-sm" data-testid="editor-delete" disabled={lockedByOther} onClick={() => setConfirmDelete(true)}>
-                Delete
-              </button>
-              <button type="button" className="btn btn-sm" data-testid="editor-lock" disabled={lockBusy || lockedByOther} aria-pressed={lockMine} onClick={toggleLock}>
-                {lockMine ? "Unlock" : "Lock"}
-              </button>
-            </>
-          )
-        ) : null}
-        <span className="spacer" />
-        <button type="button" className="btn" onClick={onClose}>
-          {card ? "Cancel" : "Close"}
-        </button>
-        {card ? (
-          <button type="submit" form="card-editor-form" className="btn btn-primary" data-testid="editor-save" disabled={!hasChanges || estimate === undefined || lockedByOther}>
-            Save
-          </button>
-        ) : null}
-      </div>
+      <CardEditorActions
+        hasCard={card !== undefined}
+        confirmDelete={confirmDelete}
+        onConfirmDelete={setConfirmDelete}
+        onDelete={remove}
+        lockMine={lockMine}
+        lockDisabled={lockBusy || lockedByOther}
+        onToggleLock={toggleLock}
+        canEdit={!lockedByOther}
+        canSave={hasChanges && estimate !== undefined && !lockedByOther}
+        onClose={onClose}
+      />
     </Modal>
   );
 }

@@ -14,7 +14,7 @@ export function MoveCard({ boards, current, disabled, onMove }: { boards: Board[
   const chosen = targets.find((b) => b.id === target);
   return (
     <div className="inline-form" style={{ alignItems: "center" }}>
-      <label className="small muted" htmlFor="move-target">
+      <label className="small muted" htmlFor="move-target" style={{ whiteSpace: "nowrap" }}>
         Move to
       </label>
       <select id="move-target" className="select" style={{ height: 28, maxWidth: 220 }} data-testid="editor-move-select" value={target} onChange={(e) => setTarget(e.target.value)}>

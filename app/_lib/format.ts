@@ -61,12 +61,13 @@ export function initials(name: string): string {
   return (parts[0][0] ?? "") + (parts[parts.length - 1][0] ?? "");
 }
 
-const AVATAR_COLORS = ["#4656e0", "#0f7d6b", "#b4471b", "#8a3fb8", "#1e63b8", "#a3326d", "#5b6b12", "#c0392b"];
+const AVATAR_COLORS = ["#4656e0", "#0f7d6b", "#b4471b", "#8a3fb8", "#1e63b8", "#a3326d", "#5b6b12", "#c0392b", "#0e7490", "#7c4d12", "#4338ca", "#be185d"];
 
 /** A stable colour per user id. */
 export function avatarColor(id: string): string {
-  let h = 0;
-  for (let i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) >>> 0;
+  // FNV-1a: spreads similar ids (same prefix) over the palette.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
   return AVATAR_COLORS[h % AVATAR_COLORS.length];
 }
 
