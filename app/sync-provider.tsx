@@ -3,7 +3,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from "react";
 import type { ClientState, SyncClientApi } from "../lib/client/types";
 import { createSyncClient, requestSession } from "./_lib/create-client";
-import { tabReplicaId } from "./_lib/replica-id";
+import { claimReplicaId } from "./_lib/replica-id";
 import { clearSession, loadSession, saveSession, type StoredSession } from "./_lib/session-store";
 
 interface SyncContextValue {
@@ -43,32 +43,37 @@ export function SyncProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     if (!session) return;
-    const c = createSyncClient({
-      url: window.location.origin,
-      token: session.token,
-      user: session.user,
-      replicaId: tabReplicaId(),
-    });
     let live = true;
-    // Restore this replica's boards and outbox first, so pending edits survive a reload, even offline.
-    c.load()
-      .catch(() => {})
-      .finally(() => {
-        if (live) c.connect();
+    let c: SyncClientApi | null = null;
+    let unsubscribe = noop;
+    void claimReplicaId().then(async (replicaId) => {
+      if (!live) return;
+      const created = createSyncClient({ url: window.location.origin, token: session.token, user: session.user, replicaId });
+      c = created;
+      // The simulator's "offline" survives a reload of this tab (sessionStorage), so a person can
+      // reload while offline and still see their pending edits before going back online.
+      const wasOffline = readTabFlag(OFFLINE_KEY);
+      if (wasOffline) created.setOffline(true);
+      let offline = wasOffline;
+      // A token the server refuses (for example after its data was reset) means signing in again.
+      unsubscribe = created.subscribe(() => {
+        const now = created.getSnapshot().network.offline;
+        if (now !== offline) writeTabFlag(OFFLINE_KEY, (offline = now));
+        if (live && created.getSnapshot().authError) {
+          clearSession();
+          setSignedOutNote("Your session is no longer valid. Please sign in again.");
+          setSession(null);
+        }
       });
-    // A token the server refuses (for example after its data was reset) means signing in again.
-    const unsubscribe = c.subscribe(() => {
-      if (live && c.getSnapshot().authError) {
-        clearSession();
-        setSignedOutNote("Your session is no longer valid. Please sign in again.");
-        setSession(null);
-      }
+      setClient(created);
+      // Restore this replica's boards and outbox first, so pending edits survive a reload, even offline.
+      await created.load().catch(() => {});
+      if (live) created.connect();
     });
-    setClient(c);
     return () => {
       live = false;
       unsubscribe();
-      c.close();
+      c?.close();
       setClient(null);
     };
   }, [session]);
@@ -97,6 +102,25 @@ export function useSync(): SyncContextValue {
 }
 
 const noop = () => {};
+
+const OFFLINE_KEY = "concord.simulatedOffline";
+
+function readTabFlag(key: string): boolean {
+  try {
+    return window.sessionStorage.getItem(key) === "1";
+  } catch {
+    return false;
+  }
+}
+
+function writeTabFlag(key: string, on: boolean): void {
+  try {
+    if (on) window.sessionStorage.setItem(key, "1");
+    else window.sessionStorage.removeItem(key);
+  } catch {
+    /* private mode: the flag lives for this page only */
+  }
+}
 
 /** The client's state (null while signed out), re-rendering on every change it announces. */
 export function useClientState(): ClientState | null {

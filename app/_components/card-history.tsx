@@ -40,7 +40,7 @@ export function CardHistory({ client, cardId, nameOf }: { client: SyncClientApi;
         <li key={change.seq}>
           <span className="seq">#{change.seq}</span>
           <span>
-            <strong>{nameOf(change.by)}</strong> {text}
+            <strong>{change.byName ?? nameOf(change.by)}</strong> {text}
             {change.card ? <span className="muted"> · v{change.card.version}</span> : null}
           </span>
           <span className="muted">{timeOf(change.at)}</span>

@@ -56,7 +56,7 @@ export function CardInspector({ card, policy, nameOf }: { card: Card | undefined
                 (list ?? []).map((s, i) => (
                   <li key={`${field}-${i}`} style={{ flexDirection: "column", gap: 2 }}>
                     <span>
-                      <span className="mono">{field}</span> {formatValue(s.value)} <span className="muted">by {nameOf(s.by)}</span>
+                      <span className="mono">{field}</span> {formatValue(s.value)} <span className="muted">by {s.byName ?? nameOf(s.by)}</span>
                     </span>
                     <span className="mono muted">{JSON.stringify(s.clock)}</span>
                   </li>

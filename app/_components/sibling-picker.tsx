@@ -24,7 +24,7 @@ export function SiblingPicker({ field, siblings, chosen, nameOf, onPick }: Sibli
         return (
           <div className="sibling" key={i}>
             <span className="sibling-value">{formatValue(s.value) || <em className="muted">(empty)</em>}</span>
-            <span className="sibling-by">by {nameOf(s.by)}</span>
+            <span className="sibling-by">by {s.byName ?? nameOf(s.by)}</span>
             <button type="button" className="btn btn-sm" aria-pressed={picked} onClick={() => onPick(s.value)} data-testid={`sibling-pick-${field}-${i}`}>
               {picked ? "Chosen" : "Use this"}
             </button>

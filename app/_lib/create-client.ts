@@ -5,15 +5,13 @@ import { signIn } from "../../lib/client/session";
 import { SyncClient } from "../../lib/client/sync-client";
 import type { SyncClientApi } from "../../lib/client/types";
 
-/** The contract plus `load()`, which restores the replica from storage before `connect()`. */
-export type LoadableClient = SyncClientApi & { load(): Promise<void> };
 
 /**
  * The one place the UI touches the concrete client class; everything else uses SyncClientApi.
  * The outbox and board cursors live in IndexedDB (one database per replica), so a reload, even
  * offline, keeps pending edits.
  */
-export function createSyncClient(opts: { url: string; token: string; user: User; replicaId: string }): LoadableClient {
+export function createSyncClient(opts: { url: string; token: string; user: User; replicaId: string }): SyncClientApi {
   const storage = typeof indexedDB === "undefined" ? undefined : new IndexedDbStorage(opts.replicaId);
   return new SyncClient({ ...opts, io, storage });
 }

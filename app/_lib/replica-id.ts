@@ -21,3 +21,39 @@ export function tabReplicaId(): string {
     return `tab-${randomHex(4)}`;
   }
 }
+
+let channel: BroadcastChannel | null = null;
+
+/**
+ * A duplicated browser tab copies sessionStorage, and with it the replica id; two live tabs with
+ * one id would share vector-clock entries and an outbox. So a starting tab claims its id on a
+ * BroadcastChannel; a live tab that already holds it answers, and the newcomer takes a fresh id.
+ * Resolves with the id to use (after at most `waitMs`). The tab keeps answering later claims.
+ */
+export function claimReplicaId(waitMs = 120): Promise<string> {
+  const id = tabReplicaId();
+  if (typeof BroadcastChannel === "undefined") return Promise.resolve(id);
+  return new Promise((resolve) => {
+    let current = id;
+    let settled = false;
+    channel?.close();
+    const ch = new BroadcastChannel("concord.replicas");
+    channel = ch;
+    ch.onmessage = (e: MessageEvent<{ type: string; id: string }>) => {
+      if (e.data?.type === "claim" && e.data.id === current && settled) ch.postMessage({ type: "taken", id: current });
+      if (e.data?.type === "taken" && e.data.id === current && !settled) {
+        current = `tab-${randomHex(4)}`;
+        try {
+          window.sessionStorage.setItem(KEY, current);
+        } catch {
+          /* private mode: the id lives for this page only */
+        }
+      }
+    };
+    ch.postMessage({ type: "claim", id });
+    setTimeout(() => {
+      settled = true;
+      resolve(current);
+    }, waitMs);
+  });
+}

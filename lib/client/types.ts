@@ -102,6 +102,8 @@ export interface ClientState {
 export interface SyncClientApi {
   subscribe(listener: () => void): () => void;
   getSnapshot(): ClientState;
+  /** Restores boards, cursors, the outbox and clocks from storage; call before connect(). */
+  load(): Promise<void>;
   connect(): void;
   close(): void;
 
@@ -130,5 +132,7 @@ export interface SyncClientApi {
   setOffline(offline: boolean): void;
   setLatency(ms: number): void;
   dropNextAck(): void;
+  /** Discards the next incoming change, so gap detection has to catch up. */
+  dropNextChange(): void;
   killSocket(): void;
 }

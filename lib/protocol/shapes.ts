@@ -61,6 +61,8 @@ export const hlcSchema = z.string().regex(/^\d{15}:\d{5}:[A-Za-z0-9_-]{1,64}$/);
 export interface Sibling {
   value: unknown;
   by: string;
+  /** Project addition: the writer's display name. */
+  byName?: string;
   clock: WireVectorClock;
 }
 
@@ -99,6 +101,8 @@ export interface Change {
   cardId?: string;
   mutationId: string;
   by: string;
+  /** Project addition, in card:history entries: the author's display name. */
+  byName?: string;
   at: string;
 }
 

@@ -162,7 +162,7 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
   });
   on("card:history", async (p) => {
     const found = await cardBoard(p.cardId);
-    return { entries: await s.feed.history(found.board!, p.cardId) };
+    return { entries: await s.boards.withNames(await s.feed.history(found.board!, p.cardId)) };
   });
 
   const lockBroadcast = (boardId: string, cardId: string, lock: Lock | null) =>

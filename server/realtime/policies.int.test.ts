@@ -58,6 +58,7 @@ describe("MVR-1 multi-value registers", () => {
     const b = await ok<{ card: Card }>(bob, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: 1, patch: { title: "from bob" }, context });
     const values = b.card.siblings?.title?.map((s) => s.value).sort();
     expect(values).toEqual(["from alice", "from bob"]);
+    expect(b.card.siblings?.title?.map((s) => s.byName).sort()).toEqual(["alice", "bob"]);
     // The same replica writing twice from a stale context does not erase the other's value.
     const b2 = await ok<{ card: Card }>(bob, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: 1, patch: { body: "x" }, context });
     expect(b2.card.siblings?.title).toHaveLength(2);

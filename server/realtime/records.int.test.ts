@@ -98,6 +98,9 @@ describe("IDEM-1 / FEED-1 idempotency and the change log", () => {
     for (let i = 0; i < 5; i++) {
       await ok(writer.socket, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: 2 + i, patch: { estimate: i } });
     }
+    const { entries } = await ok<{ entries: Change[] }>(writer.socket, "card:history", { cardId: card.id });
+    expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(new Set(entries.map((e) => e.byName))).toEqual(new Set(["writer"]));
     const del = mid();
     const deleted = await ok<{ seq: number }>(writer.socket, "card:delete", { mutationId: del, cardId: card.id, baseVersion: 7 });
     // Replaying a delete after the card is gone still returns the first result.

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { and, eq, inArray, or } from "drizzle-orm";
-import { ConcordError, type Board, type Policy, type User, type Visibility } from "../../lib/protocol";
-import { boardMembers, boards, invites } from "../db/catalog-schema";
+import { ConcordError, type Board, type Change, type Policy, type User, type Visibility } from "../../lib/protocol";
+import { boardMembers, boards, invites, users } from "../db/catalog-schema";
 import { boardHeads } from "../db/shard-schema";
 import type { Databases, Shard } from "../db/databases";
 
@@ -108,6 +108,15 @@ export class BoardService {
       id: r.id, name: r.name, policy: r.policy, shard: r.shard, visibility: r.visibility, ownerId: r.ownerId,
       seq: heads.get(r.id) ?? 0,
     }));
+  }
+
+  /** Adds each author's display name (`byName`) to changes, from the catalog's users. */
+  async withNames(list: Change[]): Promise<Change[]> {
+    const ids = [...new Set(list.map((c) => c.by))];
+    if (ids.length === 0) return list;
+    const rows = await this.dbs.catalog.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, ids));
+    const names = new Map(rows.map((r) => [r.id, r.name]));
+    return list.map((c) => (names.has(c.by) ? { ...c, byName: names.get(c.by) } : c));
   }
 
   async invite(user: User, boardId: string): Promise<string> {

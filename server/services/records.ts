@@ -9,6 +9,7 @@ import {
   type FieldName,
   type Fields,
   type Patch,
+  type Sibling,
   type User,
   type WireVectorClock,
 } from "../../lib/protocol";
@@ -233,7 +234,7 @@ export class RecordService {
       hlc = Object.fromEntries(FIELD_NAMES.map((n) => [n, stamp]));
     } else if (m.board.policy === "mvr") {
       clock = writeClock({}, {}, m.replicaId);
-      registers = Object.fromEntries(FIELD_NAMES.map((n) => [n, [{ value: f[n], by: m.user.id, clock }]]));
+      registers = Object.fromEntries(FIELD_NAMES.map((n) => [n, [{ value: f[n], by: m.user.id, byName: m.user.name, clock }]]));
     }
     const [raw] = await tx<RawCardRow[]>`
       INSERT INTO cards (id, board_id, title, body, status, position, tags, estimate, version, field_versions,
@@ -273,7 +274,8 @@ export class RecordService {
       registers = { ...(row.registers ?? {}) };
       changed = {};
       for (const f of Object.keys(m.patch) as FieldName[]) {
-        registers[f] = applyMvrWrite(registers[f] ?? [], { value: m.patch[f], by: m.user.id, clock: wc });
+        const write: Sibling = { value: m.patch[f], by: m.user.id, byName: m.user.name, clock: wc };
+        registers[f] = applyMvrWrite(registers[f] ?? [], write);
         Object.assign(changed, { [f]: resolvedValue(registers[f]!) });
       }
       clock = normalize(mergeClocks(row.clock ?? {}, wc));
