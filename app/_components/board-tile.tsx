@@ -7,6 +7,9 @@ export function BoardTile({ board, mine }: { board: Board; mine: boolean }) {
   return (
     <li className="board-tile" data-board-id={board.id}>
       <Link href={`/b/${encodeURIComponent(board.id)}`}>{board.name}</Link>
+      <p className="board-tile-seq muted">
+        {board.seq === 0 ? "No changes yet" : `${board.seq} change${board.seq === 1 ? "" : "s"} in its log`}
+      </p>
       <div className="board-tile-meta">
         <PolicyBadge policy={board.policy} />
         <span className="badge">shard {board.shard}</span>
