@@ -34,6 +34,8 @@ export function CardEditor({ client, card, board, boards, lock, meId, nameOf, on
   const [lockBusy, setLockBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const openedVersion = useRef(card?.version ?? 0);
+  // The card as it was when the person started typing: their edit is based on it (OCC-2).
+  const editBase = useRef<Card | null>(null);
 
   const lockLive = lock !== undefined && Date.parse(lock.expiresAt) > Date.now();
   const lockedByOther = lockLive && lock.holder.id !== meId;
@@ -42,6 +44,7 @@ export function CardEditor({ client, card, board, boards, lock, meId, nameOf, on
   // Fields the person has not touched follow the live card.
   const value = (f: DraftField): string => (dirty.has(f) || !card ? draft[f] : draftOf(card)[f]);
   const set = (f: DraftField, v: string) => {
+    if (!editBase.current && card) editBase.current = card;
     setDraft((d) => ({ ...d, [f]: v }));
     setDirty((d) => new Set(d).add(f));
   };
@@ -80,7 +83,7 @@ export function CardEditor({ client, card, board, boards, lock, meId, nameOf, on
   function save() {
     if (!card || estimate === undefined) return;
     try {
-      if (hasChanges) client.updateCard(card.id, patch);
+      if (hasChanges) client.updateCard(card.id, patch, editBase.current ?? card);
       onClose();
     } catch (err) {
       setError(errorMessage(err));

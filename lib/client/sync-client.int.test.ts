@@ -118,6 +118,23 @@ describe("SyncClient against real server nodes", () => {
     expect(a.getSnapshot().conflicts.length + b.getSnapshot().conflicts.length).toBe(0);
   });
 
+  it("occ: an edit based on an older version (an editor left open) conflicts instead of overwriting", async () => {
+    const { a, b, board, cardId } = await pair("occ");
+    const seenByB = confirmed(b, board.id, cardId)!; // B opens its editor at v1
+    a.updateCard(cardId, { title: "A saved first" });
+    await waitFor(() => confirmed(b, board.id, cardId)?.version === 2, "B receives A's save");
+    b.updateCard(cardId, { title: "B typed at v1" }, seenByB);
+    await waitFor(() => b.getSnapshot().conflicts.length === 1, "B gets a conflict");
+    const c = b.getSnapshot().conflicts[0]!;
+    expect(c.base.version).toBe(1);
+    expect(c.theirs.title).toBe("A saved first");
+    expect((await serverSnapshot(board.id)).cards.find((x) => x.id === cardId)?.title).toBe("A saved first");
+    // An untouched field from the same old base does not conflict (field-level OCC).
+    b.updateCard(cardId, { body: "B's body" }, seenByB);
+    await waitFor(() => confirmed(a, board.id, cardId)?.body === "B's body", "A sees B's body");
+    expect(confirmed(a, board.id, cardId)?.title).toBe("A saved first");
+  });
+
   it("occ: chained local edits of one card before any ack produce no conflict", async () => {
     const { a, board, cardId } = await pair("occ");
     a.setLatency(30); // every edit below is made before the first ack can arrive

@@ -292,7 +292,7 @@ export class SyncClient implements SyncClientApi {
     void this.resync(epoch);
   }
 
-  /** SPEC FEED-3 then OUTBOX-3: after any (re)connect, catch up every joined board, then replay the outbox. */
+  /** SPEC FEED-4 then OUTBOX-3: after any (re)connect, catch up every joined board, then replay the outbox. */
   private async resync(epoch: number): Promise<void> {
     await Promise.all([...this.joined].map((id) => this.catchUp(id)));
     if (epoch !== this.epoch || !this.isConnected()) return;
@@ -620,12 +620,16 @@ export class SyncClient implements SyncClientApi {
    * Optimistic update. Stamps what the policy needs at edit time: occ the confirmed version the
    * edit is based on, lww an HLC, mvr the card clock seen.
    */
-  updateCard(cardId: string, patch: Patch): void {
+  updateCard(cardId: string, patch: Patch, basedOn?: Card): void {
     const found = this.findCard(cardId);
     if (!found) return this.notice({ boardId: "", cardId, kind: "error", text: "That card is not here any more." });
     const replica = this.replicas.get(found.boardId)!;
     const confirmed = replica.confirmed[cardId];
-    this.enqueue({ kind: "update", boardId: found.boardId, cardId, patch: { ...patch }, ...this.basis(replica.board.policy, confirmed) });
+    // An edit made in an editor opened on an older version is based on that version, so that a
+    // newer save by someone else to the same field conflicts (occ) or stays a sibling (mvr)
+    // instead of being overwritten silently.
+    const base = basedOn && confirmed && basedOn.version > 0 && basedOn.version < confirmed.version ? basedOn : confirmed;
+    this.enqueue({ kind: "update", boardId: found.boardId, cardId, patch: { ...patch }, ...this.basis(replica.board.policy, base) });
   }
 
   /** Optimistic delete. */

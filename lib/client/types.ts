@@ -116,7 +116,12 @@ export interface SyncClientApi {
 
   /** Optimistic: shows at once, goes through the outbox; returns the new card's id. */
   createCard(boardId: string, fields: Partial<Fields>): string;
-  updateCard(cardId: string, patch: Patch): void;
+  /**
+   * Optimistic update. `basedOn`: the card as the person saw it when they started editing; when it
+   * is older than the confirmed card, the write is based on it (so a newer edit by someone else to
+   * the same field conflicts instead of being overwritten).
+   */
+  updateCard(cardId: string, patch: Patch, basedOn?: Card): void;
   deleteCard(cardId: string): void;
   moveCard(cardId: string, toBoardId: string): void;
   /** Sends a person's resolution of a conflict against the current version. */

@@ -1,0 +1,78 @@
+import type { WebSocketRoute } from "@playwright/test";
+import { expect, test } from "./fixtures";
+
+/**
+ * OUTBOX (durable outbox, exactly-once replay). The tab keeps its outbox and board cursors in
+ * IndexedDB and the simulator's "offline" flag in sessionStorage, so a reloaded tab starts
+ * offline and shows its pending edits before it reconnects.
+ *
+ * The page itself comes from the Next server (no service worker), so with the browser really
+ * offline (`context.setOffline(true)`) a reload fails with net::ERR_INTERNET_DISCONNECTED. The
+ * browser is therefore offline while Bob edits, and back on the network for the reload itself,
+ * during which only the app's own (persisted) offline toggle keeps the sync socket down.
+ */
+test.describe("offline edits survive a reload and apply exactly once", () => {
+  test("OUTBOX-1/IDEM-1: pending edit made offline is kept across a reload and applied once after reconnect", async ({ actors, uid }) => {
+    const [alice, bob] = await actors("Alice", "Bob");
+    const boardName = `Offline ${uid}`;
+    const original = `Before ${uid}`;
+    const edited = `Edited offline by Bob ${uid}`;
+
+    const board = await alice.boards.createBoard(boardName, "occ");
+    const aliceCard = await alice.board.addCard(original);
+    await alice.board.inspector.open();
+    await (await alice.board.openCard(aliceCard)).closeWithoutSaving();
+    const versionBefore = await alice.board.inspector.currentCardVersion();
+
+    await bob.board.goto(board.boardId, boardName);
+    const bobCard = bob.board.card(aliceCard.id);
+    await bobCard.expectTitle(original);
+
+    // Every sync socket Bob's page opens from now on (passed through to the server, and counted).
+    const socketsOpened: string[] = [];
+    await bob.page.routeWebSocket(/\/socket\.io\//, (ws: WebSocketRoute) => {
+      socketsOpened.push(ws.url());
+      ws.connectToServer();
+    });
+
+    // Bob goes offline: the app's simulator and the browser's network both.
+    await bob.board.inspector.goOffline();
+    await bob.context.setOffline(true);
+    await bob.board.editCard(bobCard, { title: edited });
+    await bobCard.expectTitle(edited);
+    await expect(bobCard.pending).toBeVisible();
+    await expect(bob.board.pendingCount).toHaveText("1");
+    await expect(bob.board.connection).toHaveText("offline");
+    await expect(bob.board.inspector.pendingList).toContainText(`title=${edited.slice(0, 24)}`);
+
+    // Reload (HTTP back, so the page can load) while the app is still offline.
+    await bob.context.setOffline(false);
+    await bob.page.reload();
+    await expect(bob.board.title).toHaveText(boardName);
+    await expect(bob.board.connection).toHaveText("offline");
+    // The reloaded tab restored its replica from IndexedDB: the edit is still there and still pending.
+    await bobCard.expectTitle(edited);
+    await expect(bobCard.pending).toBeVisible();
+    await expect(bob.board.pendingCount).toHaveText("1");
+    await bob.board.inspector.open();
+    await expect(bob.board.inspector.offlineToggle).toHaveAttribute("aria-pressed", "true");
+    await expect(bob.board.inspector.pendingList).toContainText(`title=${edited.slice(0, 24)}`);
+    // Offline means offline: the reloaded tab opened no socket, and nothing reached the server.
+    expect(socketsOpened).toEqual([]);
+    await aliceCard.expectTitle(original);
+    await expect(alice.board.inspector.cardVersion).toHaveText(String(versionBefore));
+
+    await bob.board.inspector.goOnline();
+    await bob.board.expectSynced();
+    await expect(bobCard.pending).toHaveCount(0);
+    await bobCard.expectTitle(edited);
+    expect(socketsOpened.length).toBeGreaterThan(0);
+
+    // Alice sees it, and the card's version rose by exactly one: applied once, not replayed twice.
+    await aliceCard.expectTitle(edited);
+    await expect(alice.board.inspector.cardVersion).toHaveText(String(versionBefore + 1));
+    await (await bob.board.openCard(bobCard)).closeWithoutSaving();
+    await expect(bob.board.inspector.cardVersion).toHaveText(String(versionBefore + 1));
+    await expect(alice.board.inspector.cardVersion).toHaveText(String(versionBefore + 1));
+  });
+});
