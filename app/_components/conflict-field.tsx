@@ -15,9 +15,13 @@ interface ConflictFieldProps {
   merged?: { text: string; conflict: boolean; onChange: (text: string) => void };
 }
 
-function Value({ value }: { value: unknown }) {
+function Value({ value, testId }: { value: unknown; testId: string }) {
   const text = formatValue(value);
-  return <pre className={text ? "version-value" : "version-value empty-value"}>{text || "(empty)"}</pre>;
+  return (
+    <pre className={text ? "version-value" : "version-value empty-value"} data-testid={testId}>
+      {text || "(empty)"}
+    </pre>
+  );
 }
 
 /** One conflicting field: Base / Mine / Theirs side by side, and the person's choice. */
@@ -32,18 +36,18 @@ export function ConflictField({ field, base, mine, theirs, theirsBy, choice, onC
       <div className="three-col">
         <div className="version-box">
           <span className="version-label">Base · what you started from</span>
-          <Value value={base} />
+          <Value value={base} testId={`conflict-base-${field}`} />
         </div>
         <div className="version-box" data-chosen={choice === "mine"}>
           <span className="version-label">Mine</span>
-          <Value value={mine} />
+          <Value value={mine} testId={`conflict-mine-${field}`} />
           <button type="button" className="btn btn-sm" aria-pressed={choice === "mine"} data-testid={`conflict-keep-mine-${field}`} onClick={() => onChoose("mine")}>
             Keep mine
           </button>
         </div>
         <div className="version-box" data-chosen={choice === "theirs"}>
           <span className="version-label">Theirs · {theirsBy}</span>
-          <Value value={theirs} />
+          <Value value={theirs} testId={`conflict-theirs-${field}`} />
           <button type="button" className="btn btn-sm" aria-pressed={choice === "theirs"} data-testid={`conflict-keep-theirs-${field}`} onClick={() => onChoose("theirs")}>
             Keep theirs
           </button>

@@ -16,11 +16,9 @@ export class ConflictFieldSection {
 
   constructor(dialog: Locator, field: ConflictFieldName) {
     this.root = dialog.getByTestId(`conflict-field-${field}`);
-    // The UI has no test ids for the three values; the boxes come in a fixed order (base, mine, theirs).
-    const values = this.root.locator(".version-box pre");
-    this.base = values.nth(0);
-    this.mine = values.nth(1);
-    this.theirs = values.nth(2);
+    this.base = this.root.getByTestId(`conflict-base-${field}`);
+    this.mine = this.root.getByTestId(`conflict-mine-${field}`);
+    this.theirs = this.root.getByTestId(`conflict-theirs-${field}`);
     this.keepMine = this.root.getByTestId(`conflict-keep-mine-${field}`);
     this.keepTheirs = this.root.getByTestId(`conflict-keep-theirs-${field}`);
     this.merge = this.root.getByTestId(`conflict-merge-${field}`);
