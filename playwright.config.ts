@@ -10,10 +10,12 @@ import { defineConfig, devices } from "@playwright/test";
  */
 const port = Number(process.env.E2E_PORT ?? 3210);
 const systemChromium = "/usr/bin/chromium";
-const dataDir = path.join(os.tmpdir(), `concord-e2e-${process.pid}`);
+const dataDir = process.env.CONCORD_E2E_DATA_DIR ?? path.join(os.tmpdir(), `concord-e2e-${process.pid}`);
+process.env.CONCORD_E2E_DATA_DIR = dataDir; // for global-teardown (runs in this process)
 
 export default defineConfig({
   testDir: "e2e",
+  globalTeardown: "./e2e/global-teardown.ts",
   timeout: 60_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,
