@@ -112,3 +112,15 @@ describe("INPUT-1 bad input of any shape", () => {
     await ok(other, "board:list", {});
   });
 });
+
+describe("INPUT-2 flooding", () => {
+  it("a socket that floods gets RATE_LIMITED for the excess and keeps being served afterwards", async () => {
+    const s = await cluster.connect((await cluster.signIn("flooder")).token);
+    const replies = await Promise.all(Array.from({ length: 600 }, () => request(s, "board:list", {})));
+    const limited = replies.filter((r) => !r.ok && r.error.code === "RATE_LIMITED").length;
+    expect(limited).toBeGreaterThan(0);
+    expect(replies.filter((r) => r.ok).length).toBeGreaterThanOrEqual(400);
+    await expect.poll(async () => (await request(s, "board:list", {})).ok, { timeout: 5000, interval: 100 }).toBe(true);
+  });
+});
+
