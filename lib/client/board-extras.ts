@@ -1,0 +1,92 @@
+import type { Lock, PresenceUser } from "../protocol";
+
+const HIGHLIGHT_MS = 3_000;
+
+/** Per-board state that is not the change log's: broadcasts about locks and presence, highlights. */
+export interface BoardExtras {
+  highlights: Record<string, number>;
+  locks: Record<string, Lock>;
+  presence: PresenceUser[];
+}
+
+function emptyExtras(): BoardExtras {
+  return { highlights: {}, locks: {}, presence: [] };
+}
+
+/**
+ * The extras of every board, plus the leases this client holds itself (their fencing tokens go
+ * with its writes, SPEC LOCK-3). Every change of a board's extras is reported to `changed`, so
+ * the caller can rebuild that board's snapshot.
+ */
+export class BoardExtrasMap {
+  private readonly extras = new Map<string, BoardExtras>();
+  private readonly myLocks = new Map<string, Lock>();
+
+  constructor(private readonly changed: (boardId: string) => void) {}
+
+  /** The board's extras (empty ones when nothing was heard about it yet). */
+  get(boardId: string): BoardExtras {
+    return this.extras.get(boardId) ?? emptyExtras();
+  }
+
+  /** Who is on the board, when a presence broadcast about it was heard. */
+  presence(boardId: string): PresenceUser[] | undefined {
+    return this.extras.get(boardId)?.presence;
+  }
+
+  setPresence(boardId: string, presence: PresenceUser[]): void {
+    this.update(boardId, (x) => ({ ...x, presence }));
+  }
+
+  /** A lease was granted or released (`null`). A newer grant to someone else ends ours. */
+  setLock(boardId: string, cardId: string, lock: Lock | null, myUserId: string): void {
+    if (!lock || lock.holder.id !== myUserId) {
+      const mine = this.myLocks.get(cardId);
+      if (mine && (!lock || lock.token > mine.token)) this.myLocks.delete(cardId);
+    }
+    this.update(boardId, (x) => {
+      const locks = { ...x.locks };
+      if (lock) locks[cardId] = lock;
+      else delete locks[cardId];
+      return { ...x, locks };
+    });
+  }
+
+  /** Records a lease this client was granted. */
+  holdLock(cardId: string, lock: Lock): void {
+    this.myLocks.set(cardId, lock);
+  }
+
+  /** Forgets this client's lease on a card and returns it (undefined when it holds none). */
+  releaseMyLock(cardId: string): Lock | undefined {
+    const lock = this.myLocks.get(cardId);
+    this.myLocks.delete(cardId);
+    return lock;
+  }
+
+  /** The fencing token of this client's lease on a card, if it holds one. */
+  lockToken(cardId: string): number | undefined {
+    return this.myLocks.get(cardId)?.token;
+  }
+
+  /** Highlights cards changed by someone else at `now`; highlights older than HIGHLIGHT_MS go. */
+  highlight(boardId: string, fresh: Record<string, number>, now: number): void {
+    this.update(boardId, (x) => ({
+      ...x,
+      highlights: {
+        ...Object.fromEntries(Object.entries(x.highlights).filter(([, at]) => now - at < HIGHLIGHT_MS)),
+        ...fresh,
+      },
+    }));
+  }
+
+  /** Forgets a board (it is gone or no longer ours). */
+  delete(boardId: string): void {
+    this.extras.delete(boardId);
+  }
+
+  private update(boardId: string, fn: (x: BoardExtras) => BoardExtras): void {
+    this.extras.set(boardId, fn(this.get(boardId)));
+    this.changed(boardId);
+  }
+}

@@ -1,0 +1,218 @@
+import type { Card, Change } from "../protocol";
+import { BoardReplica, MAX_BUFFERED } from "./board-replica";
+import type { Log } from "./inspector";
+import type { Connection } from "./connection";
+import { RequestError } from "./requests";
+import type { StoredBoard } from "./storage";
+
+export interface BoardFeedDeps {
+  conn: Connection;
+  log: Log;
+  ackTimeoutMs: number;
+  /** How long a gap in `seq` may stay open before catching up with `since`. */
+  gapWaitMs: number;
+  /** Moves the HLC past the card's timestamps. */
+  receiveCard(card: Card): void;
+  /** Changes were applied to a board in seq order; `catchUpCount` of them came from a catch-up reply. */
+  applied(boardId: string, applied: Change[], catchUpCount: number): void;
+  /** The board is gone or no longer ours: forget what is kept about it outside the feed. */
+  dropped(boardId: string): void;
+}
+
+/**
+ * The joined boards and their confirmed state, following each board's change log strictly in
+ * `seq` order (SPEC FEED-4): live changes go through BoardReplica; a gap is given a moment to
+ * fill by itself, then filled by a catch-up `board:join { since }` (SPEC FEED-2). At most one
+ * catch-up per board runs at a time.
+ */
+export class BoardFeed {
+  private readonly replicas = new Map<string, BoardReplica>();
+  private readonly joined = new Set<string>();
+  private readonly catchUps = new Map<string, Promise<void>>();
+  private readonly joinWaiters = new Map<string, { resolve: () => void; reject: (e: Error) => void }[]>();
+  private readonly gapTimers = new Map<string, ReturnType<typeof setTimeout>>();
+
+  constructor(private readonly deps: BoardFeedDeps) {}
+
+  replica(boardId: string): BoardReplica | undefined {
+    return this.replicas.get(boardId);
+  }
+
+  /** Every board held (joined or not). */
+  all(): IterableIterator<BoardReplica> {
+    return this.replicas.values();
+  }
+
+  boardIds(): string[] {
+    return [...this.replicas.keys()];
+  }
+
+  isJoined(boardId: string): boolean {
+    return this.joined.has(boardId);
+  }
+
+  hasJoined(): boolean {
+    return this.joined.size > 0;
+  }
+
+  /** Restores a board from storage (its cursor included), before connecting. */
+  restore(stored: StoredBoard): void {
+    this.replicas.set(stored.board.id, new BoardReplica(stored));
+  }
+
+  /**
+   * Subscribes to a board. Resolves once its state is loaded: at once when a stored copy exists
+   * and the client is offline (it catches up on connect), else after the join. Rejects with
+   * FORBIDDEN / NOT_FOUND.
+   */
+  join(boardId: string): Promise<void> {
+    this.joined.add(boardId);
+    if (this.replicas.has(boardId) && !this.deps.conn.isConnected()) return Promise.resolve();
+    const done = new Promise<void>((resolve, reject) => {
+      const list = this.joinWaiters.get(boardId) ?? [];
+      list.push({ resolve, reject });
+      this.joinWaiters.set(boardId, list);
+    });
+    if (this.deps.conn.isConnected()) void this.catchUp(boardId);
+    return done;
+  }
+
+  /**
+   * Stops following a board. Its stored copy is kept, so a later join catches up from its
+   * cursor instead of loading everything again; pending writes to it are still sent.
+   */
+  leave(boardId: string): void {
+    if (!this.joined.delete(boardId)) return;
+    const t = this.gapTimers.get(boardId);
+    if (t) clearTimeout(t);
+    this.gapTimers.delete(boardId);
+    if (this.deps.conn.isConnected()) {
+      this.deps.log("out", "board:leave", boardId);
+      void this.deps.conn.request("board:leave", { boardId }, 10_000);
+    }
+  }
+
+  /** Catches up every joined board (after a (re)connect, SPEC OUTBOX-3). */
+  catchUpAll(): Promise<void[]> {
+    return Promise.all([...this.joined].map((id) => this.catchUp(id)));
+  }
+
+  /** Stops waiting for gaps to fill (on disconnect and close: the next connect catches up). */
+  cancelGapChecks(): void {
+    for (const t of this.gapTimers.values()) clearTimeout(t);
+    this.gapTimers.clear();
+  }
+
+  /** Live `change` / `changes` broadcasts. */
+  onChanges(changes: Change[]): void {
+    const { conn, log } = this.deps;
+    for (const change of changes) {
+      if (conn.net.takeDropChange()) {
+        log("in", "change", `seq ${change.seq} DROPPED by the simulator`);
+        continue;
+      }
+      const replica = this.replicas.get(change.boardId);
+      log("in", "change", `seq ${change.seq} ${change.type} ${change.cardId ?? change.card?.id ?? ""}${change.card ? ` v${change.card.version}` : ""}`);
+      if (!replica || !this.joined.has(change.boardId)) continue;
+      if (change.card) this.deps.receiveCard(change.card);
+      const r = replica.offer(change);
+      if (r.kind === "applied") this.deps.applied(change.boardId, r.applied, 0);
+      if (replica.buffered >= MAX_BUFFERED) void this.catchUp(change.boardId);
+      else if (replica.buffered > 0) this.scheduleGapCheck(change.boardId);
+    }
+  }
+
+  /** One catch-up per board at a time; callers share the running one. */
+  private catchUp(boardId: string): Promise<void> {
+    const running = this.catchUps.get(boardId);
+    if (running) return running;
+    const p = this.runCatchUp(boardId).finally(() => {
+      this.catchUps.delete(boardId);
+      // Changes that arrived past a gap the reply did not cover get their own (later) catch-up.
+      if ((this.replicas.get(boardId)?.buffered ?? 0) > 0) this.scheduleGapCheck(boardId);
+    });
+    this.catchUps.set(boardId, p);
+    return p;
+  }
+
+  /**
+   * `board:join`, with `since` when we hold a cursor: applies exactly the returned changes, or
+   * replaces everything on `reset`. A join is also what puts this socket in the board's room,
+   * so if the connection changed while it ran, it is done again on the new one.
+   */
+  private async runCatchUp(boardId: string): Promise<void> {
+    const { conn, log } = this.deps;
+    for (;;) {
+      if (!conn.isConnected() || !this.joined.has(boardId)) return;
+      const epoch = conn.epoch;
+      const since = this.replicas.get(boardId)?.seq;
+      log("out", "board:join", since === undefined ? boardId : `${boardId} since ${since}`);
+      const out = await conn.request(
+        "board:join",
+        since === undefined ? { boardId } : { boardId, since },
+        this.deps.ackTimeoutMs,
+      );
+      if (out.kind === "offline" || out.kind === "dropped") {
+        if (conn.isConnected() && epoch !== conn.epoch) continue;
+        return; // the next connect catches up
+      }
+      if (out.kind === "timeout") {
+        this.scheduleGapCheck(boardId, 1_000, true);
+        return;
+      }
+      const reply = out.reply;
+      if (!reply.ok) {
+        log("in", "board:join", `→ ${reply.error.code}`);
+        if (reply.error.code === "FORBIDDEN" || reply.error.code === "NOT_FOUND") {
+          this.drop(boardId, new RequestError(reply.error.code, reply.error.message));
+        } else {
+          this.scheduleGapCheck(boardId, 1_000, true);
+        }
+        return;
+      }
+      if (!this.joined.has(boardId)) return;
+      let replica = this.replicas.get(boardId);
+      let applied: Change[];
+      if ("changes" in reply) {
+        log("in", "board:join", `→ ${reply.changes.length} changes to seq ${reply.seq}`);
+        replica ??= new BoardReplica({ board: reply.board, seq: reply.seq, confirmed: {} });
+        applied = replica.catchUp(reply.changes);
+      } else {
+        log("in", "board:join", `→ ${reply.reset ? "reset: " : ""}${reply.cards.length} cards at seq ${reply.seq}`);
+        for (const card of reply.cards) this.deps.receiveCard(card);
+        replica ??= new BoardReplica({ board: reply.board, seq: reply.seq, confirmed: {} });
+        applied = replica.reset(reply.board, reply.seq, reply.cards);
+      }
+      this.replicas.set(boardId, replica);
+      this.deps.applied(boardId, applied, "changes" in reply ? reply.changes.length : 0);
+      for (const w of this.joinWaiters.get(boardId) ?? []) w.resolve();
+      this.joinWaiters.delete(boardId);
+      if (epoch === conn.epoch) return;
+    }
+  }
+
+  /** The board is gone or no longer ours: forget it everywhere. */
+  private drop(boardId: string, err: RequestError): void {
+    this.joined.delete(boardId);
+    this.replicas.delete(boardId);
+    this.deps.dropped(boardId);
+    for (const w of this.joinWaiters.get(boardId) ?? []) w.reject(err);
+    this.joinWaiters.delete(boardId);
+  }
+
+  /**
+   * SPEC FEED-2: wait briefly for a gap to fill by itself, then catch up with `since`. With
+   * `retry` (a join that timed out or failed), catch up even without a known gap: the socket's
+   * room membership depends on a successful join.
+   */
+  private scheduleGapCheck(boardId: string, delayMs = this.deps.gapWaitMs, retry = false): void {
+    if (this.gapTimers.has(boardId) || this.deps.conn.closed) return;
+    const t = setTimeout(() => {
+      this.gapTimers.delete(boardId);
+      const replica = this.replicas.get(boardId);
+      if (!this.joined.has(boardId)) return;
+      if (retry || (replica?.buffered ?? 0) > 0) void this.catchUp(boardId);
+    }, delayMs);
+    this.gapTimers.set(boardId, t);
+  }
+}

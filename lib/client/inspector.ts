@@ -1,0 +1,23 @@
+import type { ClientStore } from "./store";
+import type { InspectorEvent, PendingMutation } from "./types";
+
+/** How many events the inspector keeps (the newest). */
+const MAX_EVENTS = 100;
+
+/** Appends one line to the inspector's event log. */
+export type Log = (direction: InspectorEvent["direction"], event: string, summary: string) => void;
+
+/** A `Log` that appends to `events` in the store, stamped with `now`, keeping the newest MAX_EVENTS. */
+export function inspectorLog(store: ClientStore, now: () => number): Log {
+  return (direction, event, summary) => {
+    const e: InspectorEvent = { at: new Date(now()).toISOString(), direction, event, summary };
+    store.set({ events: [...store.get().events.slice(-(MAX_EVENTS - 1)), e] });
+  };
+}
+
+/** Short inspector text for a mutation, e.g. `update c_1234 title v3`. */
+export function describeMutation(m: PendingMutation): string {
+  const fields = m.patch ? ` ${Object.keys(m.patch).join(",")}` : "";
+  const to = m.toBoardId ? ` → ${m.toBoardId}` : "";
+  return `${m.cardId.slice(0, 10)}${fields}${m.kind === "create" ? "" : ` v${m.baseVersion ?? 0}`}${to}`;
+}

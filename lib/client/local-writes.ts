@@ -1,0 +1,106 @@
+import type { Card, Fields, Patch, Policy } from "../protocol";
+import type { BoardReplica } from "./board-replica";
+import { newCardId, newMutationId } from "./ids";
+import { describeMutation, type Log } from "./inspector";
+import type { Outbox } from "./outbox";
+import type { Persistence } from "./persistence";
+import { findCard, touchedBoards } from "./snapshot";
+import type { ClientStore } from "./store";
+import type { Notice, PendingMutation } from "./types";
+
+export interface LocalWritesDeps {
+  outbox: Outbox;
+  persistence: Persistence;
+  store: ClientStore;
+  log: Log;
+  now: () => number;
+  /** A fresh HLC stamp (lww). */
+  stamp(): string;
+  replica(boardId: string): BoardReplica | undefined;
+  notice(n: Omit<Notice, "id" | "at">): void;
+  /** The outbox changed for these boards (their views change too). */
+  outboxChanged(boardIds: string[]): void;
+  /** Starts sending, if the outbox is not busy. */
+  send(): void;
+}
+
+/**
+ * The person's writes: optimistic, stamped with what the policy needs at edit time, and put in
+ * the durable outbox (SPEC OUTBOX-1) from where they are sent in order.
+ */
+export class LocalWrites {
+  constructor(private readonly deps: LocalWritesDeps) {}
+
+  /** Optimistic create with a client-made id, through the outbox. */
+  create(boardId: string, fields: Partial<Fields>): string {
+    const policy = this.deps.replica(boardId)?.board.policy;
+    const cardId = newCardId();
+    this.enqueue({ kind: "create", boardId, cardId, patch: { ...fields }, ...(policy === "lww" ? { hlc: this.deps.stamp() } : {}) });
+    return cardId;
+  }
+
+  /**
+   * Optimistic update. Stamps what the policy needs at edit time: occ the confirmed version the
+   * edit is based on, lww an HLC, mvr the card clock seen.
+   */
+  update(cardId: string, patch: Patch, basedOn?: Card): void {
+    const found = findCard(this.deps.store.get().boards, cardId);
+    if (!found) return this.deps.notice({ boardId: "", cardId, kind: "error", text: "That card is not here any more." });
+    const replica = this.deps.replica(found.boardId)!;
+    const confirmed = replica.confirmed[cardId];
+    // SPEC OUTBOX-6: an edit made in an editor opened on an older version is based on that
+    // version, so that a newer save by someone else to the same field conflicts (occ) or stays a
+    // sibling (mvr) instead of being overwritten silently.
+    const base = basedOn && confirmed && basedOn.version > 0 && basedOn.version < confirmed.version ? basedOn : confirmed;
+    this.enqueue({ kind: "update", boardId: found.boardId, cardId, patch: { ...patch }, ...this.basis(replica.board.policy, base) });
+  }
+
+  /** Optimistic delete. */
+  delete(cardId: string): void {
+    const found = findCard(this.deps.store.get().boards, cardId);
+    if (!found) return;
+    const replica = this.deps.replica(found.boardId)!;
+    const { baseVersion, base } = this.basis(replica.board.policy, replica.confirmed[cardId]);
+    this.enqueue({ kind: "delete", boardId: found.boardId, cardId, baseVersion, ...(base ? { base } : {}) });
+  }
+
+  /** Optimistic move to another board (two-phase commit on the server when it crosses shards). */
+  move(cardId: string, toBoardId: string): void {
+    const found = findCard(this.deps.store.get().boards, cardId);
+    if (!found || found.boardId === toBoardId) return;
+    const replica = this.deps.replica(found.boardId)!;
+    const { baseVersion, base } = this.basis(replica.board.policy, replica.confirmed[cardId]);
+    this.enqueue({ kind: "move", boardId: found.boardId, cardId, toBoardId, baseVersion, ...(base ? { base } : {}) });
+  }
+
+  /** Sends the person's resolution based on the newest confirmed version, and closes the conflict (SPEC OCC-3). */
+  resolveConflict(conflictId: string, resolution: Patch): void {
+    const { store } = this.deps;
+    const c = store.get().conflicts.find((x) => x.id === conflictId);
+    if (!c) return;
+    const confirmed = this.deps.replica(c.boardId)?.confirmed[c.cardId];
+    const base = confirmed && confirmed.version >= c.theirs.version ? confirmed : c.theirs;
+    store.set({ conflicts: store.get().conflicts.filter((x) => x.id !== conflictId) });
+    if (Object.keys(resolution).length === 0) return;
+    this.enqueue({ kind: "update", boardId: c.boardId, cardId: c.cardId, patch: { ...resolution }, baseVersion: base.version, base });
+  }
+
+  /** What a write is based on, fixed when the person makes it (not when it is sent). */
+  private basis(policy: Policy, confirmed: Card | undefined): Pick<PendingMutation, "baseVersion" | "hlc" | "context" | "base"> {
+    return {
+      baseVersion: confirmed?.version ?? 0,
+      ...(policy === "occ" && confirmed ? { base: confirmed } : {}),
+      ...(policy === "lww" ? { hlc: this.deps.stamp() } : {}),
+      ...(policy === "mvr" ? { context: confirmed?.clock ?? {} } : {}),
+    };
+  }
+
+  /** Adds a local write to the outbox: stored first (sending waits for it), shown at once, then sent in order. */
+  private enqueue(m: Omit<PendingMutation, "mutationId" | "createdAt" | "attempts" | "order">): void {
+    const mutation = this.deps.outbox.add({ ...m, mutationId: newMutationId(), createdAt: new Date(this.deps.now()).toISOString(), attempts: 0 });
+    this.deps.persistence.addMutation(mutation);
+    this.deps.log("local", `card:${m.kind}`, describeMutation(mutation));
+    this.deps.outboxChanged(touchedBoards(mutation));
+    this.deps.send();
+  }
+}

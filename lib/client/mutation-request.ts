@@ -1,0 +1,54 @@
+import type { Card, WireError } from "../protocol";
+import type { Connection } from "./connection";
+import type { PendingMutation } from "./types";
+
+/** The result of sending one outbox mutation. */
+export type MutationOutcome =
+  | { kind: "ok"; card?: Card; seq?: number; ignored?: string[]; txId?: string }
+  | { kind: "error"; error: WireError }
+  | { kind: "timeout" | "dropped" | "offline" };
+
+
+/**
+ * The wire request for a mutation (the original mutationId, hlc and context on every replay,
+ * SPEC OUTBOX-3). Its ack may be dropped by the network simulator.
+ */
+export async function sendMutation(
+  conn: Pick<Connection, "request">,
+  m: PendingMutation,
+  timeoutMs: number,
+  lockToken: number | undefined,
+): Promise<MutationOutcome> {
+  const lock = lockToken === undefined ? {} : { lockToken };
+  const base = m.baseVersion ?? 0;
+  const o = { droppable: true };
+  switch (m.kind) {
+    case "create": {
+      const out = await conn.request("card:create", {
+        mutationId: m.mutationId, boardId: m.boardId, cardId: m.cardId, fields: m.patch ?? {}, ...(m.hlc ? { hlc: m.hlc } : {}),
+      }, timeoutMs, o);
+      return out.kind !== "reply" ? out : out.reply.ok ? { kind: "ok", card: out.reply.card, seq: out.reply.seq } : { kind: "error", error: out.reply.error };
+    }
+    case "update": {
+      const out = await conn.request("card:update", {
+        mutationId: m.mutationId, cardId: m.cardId, baseVersion: base, patch: m.patch ?? {},
+        ...(m.hlc ? { hlc: m.hlc } : {}), ...(m.context ? { context: m.context } : {}), ...lock,
+      }, timeoutMs, o);
+      return out.kind !== "reply" ? out : out.reply.ok
+        ? { kind: "ok", card: out.reply.card, seq: out.reply.seq, ...(out.reply.ignored ? { ignored: out.reply.ignored } : {}) }
+        : { kind: "error", error: out.reply.error };
+    }
+    case "delete": {
+      const out = await conn.request("card:delete", { mutationId: m.mutationId, cardId: m.cardId, baseVersion: base, ...lock }, timeoutMs, o);
+      return out.kind !== "reply" ? out : out.reply.ok ? { kind: "ok", seq: out.reply.seq } : { kind: "error", error: out.reply.error };
+    }
+    case "move": {
+      const out = await conn.request("card:move", {
+        mutationId: m.mutationId, cardId: m.cardId, toBoardId: m.toBoardId ?? "", baseVersion: base, ...lock,
+      }, timeoutMs, o);
+      return out.kind !== "reply" ? out : out.reply.ok
+        ? { kind: "ok", card: out.reply.card, ...(out.reply.txId ? { txId: out.reply.txId } : {}) }
+        : { kind: "error", error: out.reply.error };
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import type { Card, Change, Policy, PresenceUser } from "../protocol";
+import { uuid } from "./ids";
+import type { ClientStore } from "./store";
+import type { Notice, PendingMutation } from "./types";
+
+const NOTICE_MS = 6_000;
+/** How long an acknowledged lww write is remembered, to tell the person when someone newer replaces it. */
+const RECENT_LWW_MS = 10_000;
+
+export interface NoticesDeps {
+  store: ClientStore;
+  now: () => number;
+  replicaId: string;
+  /** Who is on a board right now (from presence broadcasts), to name an editor. */
+  presence(boardId: string): readonly PresenceUser[] | undefined;
+}
+
+/**
+ * What the client tells the person in short-lived notices, and what it remembers to do so:
+ * the names of users it has seen, and (lww) the fields it wrote moments ago, so it can say
+ * when someone's newer edit replaced one of them.
+ */
+export class Notices {
+  private readonly recentLww = new Map<string, { hlc: string; at: number }>();
+  /** Names of every user seen in presence or lock broadcasts: someone offline now still has a name. */
+  private readonly knownUsers = new Map<string, string>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(private readonly deps: NoticesDeps) {}
+
+  /** Adds a short-lived notice (removed after about 6 s). */
+  add(n: Omit<Notice, "id" | "at">): void {
+    const { store, now } = this.deps;
+    const notice: Notice = { ...n, id: uuid(), at: new Date(now()).toISOString() };
+    store.set({ notices: [...store.get().notices, notice] });
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      store.set({ notices: store.get().notices.filter((x) => x.id !== notice.id) });
+    }, NOTICE_MS);
+    this.timers.add(t);
+  }
+
+  /** Remembers a user's name (seen in a presence or lock broadcast). */
+  rememberUser(id: string, name: string): void {
+    this.knownUsers.set(id, name);
+  }
+
+  /**
+   * lww: an acknowledged update. Fields the server `ignored` already lost to a newer edit: tell
+   * the person now. The others are remembered briefly, in case a newer edit replaces them.
+   */
+  lwwAcked(m: PendingMutation, policy: Policy | undefined, out: { card?: Card; ignored?: string[] }): void {
+    if (policy !== "lww" || m.kind !== "update" || !m.hlc || !m.patch) return;
+    const ignored = out.ignored ?? [];
+    if (ignored.length > 0) {
+      const by = this.nameOf(m.boardId, out.card?.updatedBy);
+      this.add({ boardId: m.boardId, cardId: m.cardId, kind: "lww-replaced", text: replacedText(ignored, by) });
+    }
+    for (const f of Object.keys(m.patch)) {
+      if (!ignored.includes(f)) this.recentLww.set(`${m.cardId}:${f}`, { hlc: m.hlc, at: this.deps.now() });
+    }
+  }
+
+  /** lww: someone's newer write replaced a field we wrote moments ago: tell the person. */
+  lwwChanged(boardId: string, c: Change): void {
+    const stamps = c.card?.hlc;
+    if (!stamps || this.recentLww.size === 0) return;
+    const now = this.deps.now();
+    for (const [key, rec] of this.recentLww) if (now - rec.at > RECENT_LWW_MS) this.recentLww.delete(key);
+    const replaced: string[] = [];
+    for (const [field, h] of Object.entries(stamps)) {
+      const key = `${c.card!.id}:${field}`;
+      const rec = this.recentLww.get(key);
+      if (!rec || !h || h <= rec.hlc || h.endsWith(`:${this.deps.replicaId}`)) continue;
+      this.recentLww.delete(key);
+      replaced.push(field);
+    }
+    if (replaced.length > 0) {
+      this.add({ boardId, cardId: c.card!.id, kind: "lww-replaced", text: replacedText(replaced, this.nameOf(boardId, c.by)) });
+    }
+  }
+
+  /** Stops the removal timers (on close). */
+  clear(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private nameOf(boardId: string, userId: string | undefined): string {
+    const present = this.deps.presence(boardId)?.find((u) => u.id === userId)?.name;
+    return present ?? (userId ? this.knownUsers.get(userId) : undefined) ?? "another editor";
+  }
+}
+
+function replacedText(fields: readonly string[], by: string): string {
+  return `Your edit to ${fields.join(", ")} was replaced by ${by}'s newer edit`;
+}
+
+/** Human text for a write, for notices. */
+export function describeWrite(m: PendingMutation): string {
+  switch (m.kind) {
+    case "create":
+      return "Your new card";
+    case "update":
+      return `Your edit to ${Object.keys(m.patch ?? {}).join(", ")}`;
+    case "delete":
+      return "Your delete";
+    case "move":
+      return "Your move";
+  }
+}

@@ -1,0 +1,180 @@
+import type { Card, FieldName, WireError } from "../protocol";
+import { uuid } from "./ids";
+import { describeMutation, type Log } from "./inspector";
+import { sendMutation, type MutationOutcome } from "./mutation-request";
+import type { Connection } from "./connection";
+import { describeWrite } from "./notices";
+import { backoffMs, failureAction, rebaseAfterAck, type Outbox } from "./outbox";
+import type { Persistence } from "./persistence";
+import { touchedBoards } from "./snapshot";
+import type { Conflict, Notice, PendingMutation } from "./types";
+
+/** A positive answer to a mutation. */
+export type Acked = Extract<MutationOutcome, { kind: "ok" }>;
+
+export interface OutboxSenderDeps {
+  outbox: Outbox;
+  persistence: Persistence;
+  conn: Connection;
+  replicaId: string;
+  ackTimeoutMs: number;
+  /** Sends may start: online, that is connected and caught up first (SPEC OUTBOX-3). */
+  canSend(): boolean;
+  /** The fencing token of this client's lease on the card, if it holds one. */
+  lockToken(cardId: string): number | undefined;
+  /** Moves the HLC past the card's timestamps. */
+  receiveCard(card: Card): void;
+  log: Log;
+  notice(n: Omit<Notice, "id" | "at">): void;
+  /** The outbox's pending list changed (a send counted an attempt). */
+  pendingChanged(): void;
+  /** The outbox changed for these boards (their views change too). */
+  outboxChanged(boardIds: string[]): void;
+  /** An ack was recorded and later writes rebased: lww notices, settling, views. */
+  acked(m: PendingMutation, out: Acked): void;
+  /** An occ conflict for the person to resolve (SPEC OCC-3). */
+  conflict(c: Conflict): void;
+  /** The simulator dropped an ack (the server applied the write): reconnect, so the replay proves exactly-once. */
+  ackDropped(): void;
+}
+
+/**
+ * Sends the outbox strictly in order, one mutation at a time, each only after it was stored
+ * (SPEC OUTBOX-1), and handles the answers (SPEC OUTBOX-5): acks, conflicts, refusals,
+ * retries with backoff. A replay after a reconnect sends the same mutationId again.
+ */
+export class OutboxSender {
+  private inflight: { mutationId: string; token: number } | null = null;
+  private sendToken = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(private readonly deps: OutboxSenderDeps) {}
+
+  /** Sends the oldest pending mutation if nothing is in flight and the client is online. */
+  pump(): void {
+    if (this.inflight || this.retryTimer || this.deps.conn.closed || !this.deps.canSend()) return;
+    const m = this.deps.outbox.pending()[0];
+    if (!m) return;
+    const token = ++this.sendToken;
+    this.inflight = { mutationId: m.mutationId, token };
+    void this.send(m.mutationId, token);
+  }
+
+  /** Whatever was in flight belongs to an old connection: its answer no longer drives the loop. */
+  forgetInflight(): void {
+    this.inflight = null;
+  }
+
+  cancelRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private async send(mutationId: string, token: number): Promise<void> {
+    const { outbox, persistence, log } = this.deps;
+    await persistence.whenSaved(mutationId); // SPEC OUTBOX-1: durable before it leaves
+    const current = outbox.get(mutationId);
+    if (this.inflight?.token !== token || !current) {
+      if (this.inflight?.token === token) this.inflight = null;
+      return this.pump();
+    }
+    const m: PendingMutation = { ...current, attempts: current.attempts + 1 };
+    outbox.replace(m);
+    persistence.putMutation(m);
+    this.deps.pendingChanged();
+    log("out", `card:${m.kind}`, `${describeMutation(m)}${m.attempts > 1 ? ` (replay #${m.attempts - 1})` : ""}`);
+    const outcome = await sendMutation(this.deps.conn, m, this.deps.ackTimeoutMs, this.deps.lockToken(m.cardId));
+    const current2 = this.inflight?.token === token;
+    if (current2) this.inflight = null;
+    this.onOutcome(m, outcome, current2);
+    this.pump();
+  }
+
+  /**
+   * SPEC OUTBOX-5. ok → acknowledged; CONFLICT → a Conflict for the person; definitive errors →
+   * dropped with a notice; retryable errors and timeouts → kept and retried with backoff; a lost
+   * or dropped ack → kept and replayed (same mutationId) after a reconnect.
+   */
+  private onOutcome(m: PendingMutation, out: MutationOutcome, isCurrentSend: boolean): void {
+    const { log } = this.deps;
+    const stillPending = this.deps.outbox.get(m.mutationId) !== undefined;
+    const tag = `card:${m.kind}`;
+    if (out.kind === "ok" || out.kind === "error") {
+      if (!stillPending) return; // answered already (a replay raced a late ack): nothing to do twice
+      if (out.kind === "ok") return this.onAck(m, out);
+      const action = failureAction(out.error.code);
+      log("in", tag, `${describeMutation(m)} → ${out.error.code}`);
+      if (action === "retry") return this.scheduleRetry(m);
+      this.removePending(m);
+      if (action === "conflict") return this.onConflict(m, out.error);
+      this.deps.notice({ boardId: m.boardId, cardId: m.cardId, kind: "error", text: `${describeWrite(m)} was refused: ${out.error.message} (${out.error.code})` });
+      return;
+    }
+    if (!isCurrentSend || !stillPending) return;
+    if (out.kind === "timeout") {
+      log("local", tag, `${describeMutation(m)} → no ack in time, kept`);
+      this.scheduleRetry(m);
+    } else if (out.kind === "dropped") {
+      // The server applied it but we never heard: reconnect now so the replay proves exactly-once.
+      log("in", tag, `${describeMutation(m)} → ack DROPPED by the simulator; reconnecting`);
+      this.deps.ackDropped();
+    }
+  }
+
+  /** Acknowledged: kept as an overlay until settled (SPEC OUTBOX-2); chained edits rebased (SPEC OUTBOX-4). */
+  private onAck(m: PendingMutation, out: Acked): void {
+    const { outbox, persistence } = this.deps;
+    this.deps.log("in", `card:${m.kind}`, `${describeMutation(m)} → ok${out.seq !== undefined ? ` seq ${out.seq}` : ""}${out.card ? ` v${out.card.version}` : ""}${out.ignored?.length ? ` ignored ${out.ignored.join(",")}` : ""}`);
+    outbox.ack(m.mutationId, out.seq);
+    persistence.deleteMutation(m.mutationId);
+    if (out.card) {
+      this.deps.receiveCard(out.card);
+      for (const r of rebaseAfterAck(m, out.card, outbox.pending(), this.deps.replicaId)) {
+        outbox.replace(r);
+        persistence.putMutation(r);
+      }
+    }
+    this.deps.acked(m, out);
+  }
+
+  private onConflict(m: PendingMutation, error: WireError): void {
+    const conflict = conflictOf(m, error);
+    if (conflict) {
+      this.deps.receiveCard(conflict.theirs);
+      this.deps.conflict(conflict);
+    } else {
+      this.deps.notice({ boardId: m.boardId, cardId: m.cardId, kind: "error", text: `${describeWrite(m)} was refused: the card changed meanwhile` });
+    }
+  }
+
+  private removePending(m: PendingMutation): void {
+    this.deps.outbox.remove(m.mutationId);
+    this.deps.persistence.deleteMutation(m.mutationId);
+    this.deps.outboxChanged(touchedBoards(m));
+  }
+
+  private scheduleRetry(m: PendingMutation): void {
+    if (this.retryTimer || this.deps.conn.closed) return;
+    const delay = backoffMs(m.attempts);
+    this.deps.log("local", `card:${m.kind}`, `retry in ${delay} ms`);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.pump();
+    }, delay);
+  }
+}
+
+/** The conflict dialog's input (base / mine / theirs) for a refused update; undefined for other writes. */
+function conflictOf(m: PendingMutation, error: WireError): Conflict | undefined {
+  const details = error.details as { current?: Card; fields?: FieldName[] } | undefined;
+  if (m.kind !== "update" || !details?.current) return undefined;
+  return {
+    id: uuid(),
+    boardId: m.boardId,
+    cardId: m.cardId,
+    fields: details.fields ?? (Object.keys(m.patch ?? {}) as FieldName[]),
+    base: m.base ?? details.current,
+    mine: m.patch ?? {},
+    theirs: details.current,
+  };
+}

@@ -1,0 +1,79 @@
+import type { RequestEvent, RequestPayload, ResultMap } from "../protocol";
+import type { Log } from "./inspector";
+import type { Connection } from "./connection";
+
+/** A request that the server refused (or that could not be sent), with its error code. */
+export class RequestError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = "RequestError";
+  }
+}
+
+export interface RequestsDeps {
+  conn: Connection;
+  log: Log;
+  timeoutMs: number;
+}
+
+/**
+ * Plain request/reply calls (board list, invites, history, leases): unlike outbox writes they
+ * are not retried; they wait for a connection (up to the timeout) and then succeed or throw.
+ */
+export class Requests {
+  private readonly connectWaiters: (() => void)[] = [];
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+
+  constructor(private readonly deps: RequestsDeps) {}
+
+  /** Sends a request once connected (waits up to the timeout) and returns its result, or throws a RequestError. */
+  async call<E extends RequestEvent>(event: E, payload: RequestPayload<E>, summary: string): Promise<ResultMap[E]> {
+    const { conn, log, timeoutMs } = this.deps;
+    await this.whenConnected(timeoutMs);
+    log("out", event, summary);
+    const out = await conn.request(event, payload, timeoutMs);
+    if (out.kind !== "reply") throw new RequestError(out.kind === "timeout" ? "TIMEOUT" : "OFFLINE", `${event}: ${out.kind}`);
+    if (!out.reply.ok) {
+      log("in", event, `→ ${out.reply.error.code}`);
+      throw new RequestError(out.reply.error.code, out.reply.error.message, out.reply.error.details);
+    }
+    log("in", event, "→ ok");
+    return out.reply;
+  }
+
+  /** The socket connected: calls waiting for it go ahead. */
+  connected(): void {
+    for (const resolve of this.connectWaiters.splice(0)) resolve();
+  }
+
+  /** Stops the wait timers (on close). */
+  clear(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  private whenConnected(timeoutMs: number): Promise<void> {
+    const { conn } = this.deps;
+    if (conn.isConnected()) return Promise.resolve();
+    if (conn.net.offline || !conn.hasSocket()) return Promise.reject(new RequestError("OFFLINE", "not connected"));
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => {
+        this.timers.delete(t);
+        const i = this.connectWaiters.indexOf(done);
+        if (i >= 0) this.connectWaiters.splice(i, 1);
+        reject(new RequestError("OFFLINE", "not connected"));
+      }, timeoutMs);
+      this.timers.add(t);
+      const done = () => {
+        clearTimeout(t);
+        this.timers.delete(t);
+        resolve();
+      };
+      this.connectWaiters.push(done);
+    });
+  }
+}

@@ -1,0 +1,112 @@
+import type { Card } from "../protocol";
+import type { BoardExtras } from "./board-extras";
+import type { BoardReplica } from "./board-replica";
+import type { Outbox } from "./outbox";
+import type { ClientStore } from "./store";
+import type { BoardState, PendingMutation } from "./types";
+import { computeView } from "./view";
+
+export interface BoardSnapshotsDeps {
+  store: ClientStore;
+  outbox: Outbox;
+  userId: string;
+  replica(boardId: string): BoardReplica | undefined;
+  /** Every board held. */
+  replicas(): Iterable<BoardReplica>;
+  extras(boardId: string): BoardExtras;
+}
+
+/**
+ * Keeps the snapshot's `boards` and `pending` in step with the replicas, their extras and the
+ * outbox. Only the boards named are rebuilt, so only they get a new identity.
+ */
+export class BoardSnapshots {
+  constructor(private readonly deps: BoardSnapshotsDeps) {}
+
+  /** The outbox changed: new `pending` list, and the views of the boards it touches. */
+  outboxChanged(boardIds: string[]): void {
+    this.deps.store.set({ pending: this.deps.outbox.pending() });
+    this.refresh(boardIds);
+  }
+
+  /** Rebuilds the snapshots of these boards (only these get a new identity). */
+  refresh(boardIds: Iterable<string>): void {
+    const boards = rebuildBoards(this.deps.store.get().boards, boardIds, (id) => this.build(id));
+    if (boards) this.deps.store.set({ boards });
+  }
+
+  private build(boardId: string): BoardState | undefined {
+    const { replica, replicas, extras, outbox, userId } = this.deps;
+    const r = replica(boardId);
+    if (!r) return undefined;
+    return boardState(boardId, r, extras(boardId), outbox.overlay(), userId, (cardId) => {
+      for (const other of replicas()) if (other.confirmed[cardId]) return other.confirmed[cardId];
+      return undefined;
+    });
+  }
+}
+
+/**
+ * One board's snapshot: its confirmed state, the view (confirmed with the outbox on top, SPEC
+ * OUTBOX-2) and its extras. `confirmedAnywhere` finds a card on any board (a pending move's view
+ * borrows the card from its source board).
+ */
+function boardState(
+  boardId: string,
+  replica: BoardReplica,
+  extras: BoardExtras,
+  overlay: PendingMutation[],
+  userId: string,
+  confirmedAnywhere: (cardId: string) => Card | undefined,
+): BoardState {
+  const cards = computeView(boardId, replica.board.policy, replica.confirmed, overlay, userId, confirmedAnywhere);
+  return {
+    board: replica.board,
+    seq: replica.seq,
+    confirmed: replica.confirmed,
+    cards,
+    highlights: extras.highlights,
+    locks: extras.locks,
+    presence: extras.presence,
+  };
+}
+
+/**
+ * `boards` with these boards rebuilt by `build` (removed when it gives nothing), or undefined
+ * when none changed. Only the rebuilt boards get a new identity.
+ */
+function rebuildBoards(
+  boards: Record<string, BoardState>,
+  boardIds: Iterable<string>,
+  build: (boardId: string) => BoardState | undefined,
+): Record<string, BoardState> | undefined {
+  const next = { ...boards };
+  let changed = false;
+  for (const id of new Set(boardIds)) {
+    const built = build(id);
+    if (built) next[id] = built;
+    else if (id in next) delete next[id];
+    else continue;
+    changed = true;
+  }
+  return changed ? next : undefined;
+}
+
+/** The boards whose views a mutation touches (a move: both). */
+export function touchedBoards(m: PendingMutation): string[] {
+  return [m.boardId, ...(m.toBoardId ? [m.toBoardId] : [])];
+}
+
+/** Boards with a pending move of a card out of `boardId` (their view borrows its card). */
+export function boardsMovingFrom(overlay: readonly PendingMutation[], boardId: string): string[] {
+  return overlay.filter((m) => m.kind === "move" && m.boardId === boardId && m.toBoardId).map((m) => m.toBoardId!);
+}
+
+/** Where a card is shown (pending creates and moves included). */
+export function findCard(boards: Record<string, BoardState>, cardId: string): { boardId: string; card: Card } | undefined {
+  for (const [boardId, b] of Object.entries(boards)) {
+    const card = b.cards[cardId];
+    if (card) return { boardId, card };
+  }
+  return undefined;
+}
