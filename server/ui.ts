@@ -29,7 +29,7 @@ function sourceHash(): string {
 export async function ensureBuilt(say: (line: string) => void): Promise<void> {
   const hash = sourceHash();
   if (existsSync(path.join(root, ".next", "BUILD_ID")) && existsSync(STAMP) && readFileSync(STAMP, "utf8") === hash) return;
-  say("building the UI with Next.js (first start or sources changed; about a minute)…");
+  say("building the UI with Next.js (first start or sources changed; up to a minute)…");
   const started = Date.now();
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"], {
