@@ -87,6 +87,9 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     // attachments and may overtake; clients reorder by seq anyway (SPEC FEED-4).
     pool = new pg.Pool({ connectionString: opts.catalogUrl, max: 2 });
     pool.on("error", (err) => log.warn({ err }, "adapter pool error"));
+    // The adapter keeps one client checked out for LISTEN and attaches no error listener to it;
+    // without this, a database restart would crash the node instead of letting it reconnect.
+    pool.on("connect", (client) => client.on("error", (err) => log.warn({ err }, "adapter connection lost; it reconnects")));
     io.adapter(createPgAdapter(pool, { errorHandler: (err) => log.warn({ err }, "adapter error") }));
   }
 

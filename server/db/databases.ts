@@ -65,11 +65,13 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
  * Runs one migrations folder on a single dedicated connection, under an advisory lock, so that
  * several nodes may start at once.
  */
-async function runMigrations(url: string, folder: string): Promise<void> {
+async function runMigrations(url: string, folder: string, table: string): Promise<void> {
   const one = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 });
   try {
     await one`SELECT pg_advisory_lock(727001)`;
-    await migrate(drizzle(one), { migrationsFolder: folder });
+    // One bookkeeping table per folder: with DATABASE_URL alone the catalog is also shard `a`,
+    // and two folders sharing drizzle's default table would skip each other's migrations.
+    await migrate(drizzle(one), { migrationsFolder: folder, migrationsTable: table });
   } finally {
     await one.end({ timeout: 5 });
   }
@@ -80,11 +82,11 @@ export async function openDatabases(catalogUrl: string, shardUrls: Record<string
   const catalogSql = client(catalogUrl);
   const shards = new Map<string, Shard>();
   try {
-    await runMigrations(catalogUrl, MIGRATIONS.catalog);
+    await runMigrations(catalogUrl, MIGRATIONS.catalog, "__concord_migrations_catalog");
     for (const [name, url] of Object.entries(shardUrls)) {
       const sql = client(url);
       shards.set(name, { name, sql, db: drizzle(sql, { schema: shardSchema }), raw: client(url) });
-      await runMigrations(url, MIGRATIONS.shard);
+      await runMigrations(url, MIGRATIONS.shard, "__concord_migrations_shard");
     }
   } catch (err) {
     await Promise.all([catalogSql.end({ timeout: 1 }), ...[...shards.values()].flatMap((s) => [s.sql.end({ timeout: 1 }), s.raw.end({ timeout: 1 })])]);
