@@ -27,4 +27,18 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The UI talks to the server only through lib/client (STYLE 3): server code is never bundled.
+    files: ["app/**/*.ts", "app/**/*.tsx"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            { group: ["**/server/**", "postgres", "pg", "drizzle-orm", "drizzle-orm/*", "ioredis", "socket.io", "node:*"], message: "app/ reaches the server only through lib/client." },
+          ],
+        },
+      ],
+    },
+  },
 );
