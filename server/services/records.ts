@@ -99,6 +99,10 @@ const json = (tx: Tx, v: unknown) => (v === null || v === undefined ? null : tx.
 /** What a batch has written so far: its seq counter and the log rows it will insert at the end. */
 interface BatchLog {
   seq: number;
+  /** Applied mutations found before the batch began, by mutationId. */
+  prior: Map<string, { user_id: string; result: WriteResult }>;
+  /** The batch's cards, locked at its start and kept current as it writes (null: deleted or absent). */
+  rows: Map<string, CardRow | null>;
   changes: Record<string, unknown>[];
   applied: Record<string, unknown>[];
   results: Map<string, { userId: string; result: WriteResult }>;
@@ -143,7 +147,24 @@ export class RecordService {
         // Holding it for the whole batch lets seq be counted here and written once at the end.
         const [head] = await tx<{ seq: string }[]>`SELECT seq FROM board_heads WHERE board_id = ${board.id} FOR UPDATE`;
         if (!head) throw new ConcordError("NOT_FOUND", "board has no head on its shard");
-        const log: BatchLog = { seq: Number(head.seq), changes: [], applied: [], results: new Map() };
+        // Everything the checks read, fetched once for the whole batch (pipelined, one round trip):
+        // earlier results of these mutationIds, and the cards they touch, locked FOR UPDATE.
+        const ids = batch.map((m) => m.mutationId);
+        const cardIds = [...new Set(batch.flatMap((m) => (m.kind === "create" ? (m.cardId ? [m.cardId] : []) : [m.cardId])))];
+        const [priorRows, cardRows] = await Promise.all([
+          tx<{ mutation_id: string; user_id: string; result: WriteResult }[]>`
+            SELECT mutation_id, user_id, result FROM applied_mutations WHERE mutation_id IN ${tx(ids)}`,
+          cardIds.length > 0 ? tx<RawCardRow[]>`SELECT * FROM cards WHERE id IN ${tx(cardIds)} ORDER BY id FOR UPDATE` : [],
+        ]);
+        const log: BatchLog = {
+          seq: Number(head.seq),
+          prior: new Map(priorRows.map((r) => [r.mutation_id, r])),
+          rows: new Map<string, CardRow | null>(cardIds.map((id) => [id, null])),
+          changes: [],
+          applied: [],
+          results: new Map(),
+        };
+        for (const r of cardRows) log.rows.set(r.id, fromRaw(r));
         this.batches.set(tx, log);
         const out: Outcome[] = [];
         for (const m of batch) out.push(await this.applyOne(tx, m));
@@ -182,14 +203,9 @@ export class RecordService {
   }
 
   private async applyOne(tx: Tx, m: Mutation): Promise<Outcome> {
-    const earlier = this.batches.get(tx)?.results.get(m.mutationId);
-    if (earlier) {
-      return earlier.userId === m.user.id
-        ? { kind: "replayed", result: earlier.result }
-        : { kind: "rejected", error: new ConcordError("BAD_REQUEST", "this mutationId was used by someone else") };
-    }
-    const [prior] = await tx<{ user_id: string; result: WriteResult }[]>`
-      SELECT user_id, result FROM applied_mutations WHERE mutation_id = ${m.mutationId}`;
+    const log = this.batches.get(tx)!;
+    const earlier = log.results.get(m.mutationId);
+    const prior = earlier ? { user_id: earlier.userId, result: earlier.result } : log.prior.get(m.mutationId);
     if (prior) {
       if (prior.user_id !== m.user.id) {
         return { kind: "rejected", error: new ConcordError("BAD_REQUEST", "this mutationId was used by someone else") };
@@ -197,9 +213,8 @@ export class RecordService {
       return { kind: "replayed", result: prior.result };
     }
     if (m.kind === "create") return this.create(tx, m);
-    const [raw] = await tx<RawCardRow[]>`SELECT * FROM cards WHERE id = ${m.cardId} FOR UPDATE`;
-    if (!raw || raw.board_id !== m.board.id) return { kind: "rejected", error: new ConcordError("NOT_FOUND", "no such card") };
-    const row = fromRaw(raw);
+    const row = log.rows.get(m.cardId);
+    if (!row || row.boardId !== m.board.id) return { kind: "rejected", error: new ConcordError("NOT_FOUND", "no such card") };
     const fenced = await this.checkLease(row, m.user, m.lockToken);
     if (fenced) return fenced;
     return m.kind === "update" ? this.update(tx, m, row) : this.delete(tx, m, row);
@@ -221,8 +236,7 @@ export class RecordService {
 
   private async create(tx: Tx, m: Extract<Mutation, { kind: "create" }>): Promise<Outcome> {
     const id = m.cardId ?? `c_${randomUUID()}`;
-    const [exists] = await tx`SELECT 1 FROM cards WHERE id = ${id}`;
-    if (exists) return { kind: "rejected", error: new ConcordError("BAD_REQUEST", "a card with this id exists") };
+    if (this.batches.get(tx)!.rows.get(id)) return { kind: "rejected", error: new ConcordError("BAD_REQUEST", "a card with this id exists") };
     const f: Fields = { ...DEFAULT_FIELDS, ...m.fields };
     const fieldVersions = Object.fromEntries(FIELD_NAMES.map((n) => [n, 1])) as Record<FieldName, number>;
     let hlc: CardRow["hlc"] = null;
@@ -306,12 +320,14 @@ export class RecordService {
       return { kind: "conflict", current: rowToCard(row, "occ"), fields: changed };
     }
     await tx`DELETE FROM cards WHERE id = ${row.id}`;
+    this.batches.get(tx)!.rows.set(row.id, null);
     return this.commit(tx, m, row, "card.delete");
   }
 
   /** Appends the change at the board's next seq and remembers the result under the mutationId. */
   private commit(tx: Tx, m: Mutation, row: CardRow, type: Change["type"], ignored?: string[]): Outcome {
     const log = this.batches.get(tx)!;
+    if (type === "card.upsert") log.rows.set(row.id, row);
     const card = type === "card.upsert" ? rowToCard(row, m.board.policy) : undefined;
     const seq = ++log.seq;
     const at = new Date().toISOString();
