@@ -63,7 +63,10 @@ export interface Sibling {
   by: string;
   /** Project addition: the writer's display name. */
   byName?: string;
+  /** The write's clock: the context it was based on plus its own dot, `clock[replica]`. */
   clock: WireVectorClock;
+  /** Project addition: the replica (tab) whose entry in `clock` is this value's dot. */
+  replica?: string;
 }
 
 export interface Board {

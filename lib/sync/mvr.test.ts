@@ -1,6 +1,7 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import {
+  applyDottedWrite,
   applyMvrWrite,
   cardClock,
   hasSiblings,
@@ -183,3 +184,48 @@ describe("MVR convergence", () => {
 function byNumber(x: number | undefined, y: number | undefined): number {
   return (x ?? -1) - (y ?? -1);
 }
+
+describe("applyDottedWrite (the server's rule, SPEC MVR-1)", () => {
+  const w = (value: string, replica: string, clock: VectorClock) => ({ value, by: replica, clock, replica });
+
+  it("keeps two writes of one replica made from the same context as siblings", () => {
+    const base = [w("start", "a", { a: 1 })];
+    const context = { a: 1 };
+    const first = applyDottedWrite(base, w("one", "b", writeClock({ a: 1 }, context, "b")), context);
+    const cardAfterFirst = { a: 1, b: 1 };
+    const second = applyDottedWrite(first, w("two", "b", writeClock(cardAfterFirst, context, "b")), context);
+    expect(second.map((v) => v.value).sort()).toEqual(["one", "two"]);
+    // A write whose context covers both resolves them.
+    const resolved = applyDottedWrite(second, w("merged", "a", writeClock({ a: 1, b: 2 }, { a: 1, b: 2 }, "a")), { a: 1, b: 2 });
+    expect(resolved.map((v) => v.value)).toEqual(["merged"]);
+  });
+
+  it("property: after any sequence, exactly the writes whose dot no later context covers survive", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ replica: fc.constantFrom("a", "b", "c"), seenAt: fc.nat(), value: fc.string({ maxLength: 3 }) }), { minLength: 1, maxLength: 25 }),
+        (ops) => {
+          let register: MvrRegister<string> = [];
+          let card: VectorClock = {};
+          const history: VectorClock[] = [{}]; // the card's clock after each write
+          const writes: { dot: [string, number]; context: VectorClock; id: number }[] = [];
+          ops.forEach((op, id) => {
+            const context = history[op.seenAt % history.length]!; // what this writer had seen
+            const clock = writeClock(card, context, op.replica);
+            register = applyDottedWrite(register, { value: `${id}:${op.value}`, by: op.replica, clock, replica: op.replica }, context);
+            writes.push({ dot: [op.replica, clock[op.replica]!], context, id });
+            card = merge(card, clock);
+            history.push(card);
+          });
+          const survivors = writes
+            .filter((x, i) => !writes.slice(i + 1).some((later) => (later.context[x.dot[0]] ?? 0) >= x.dot[1]))
+            .map((x) => x.id)
+            .sort((p, q) => p - q);
+          const got = register.map((v) => Number(v.value.split(":")[0])).sort((p, q) => p - q);
+          expect(got).toEqual(survivors);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -8,7 +8,7 @@
  * holds deep-equal registers, and no concurrent write is ever dropped.
  */
 
-import { clockKey, compare, entry, merge, normalize, type VectorClock } from "./vector-clock";
+import { clockKey, compare, dominates, entry, merge, normalize, type VectorClock } from "./vector-clock";
 
 /** One value of a field, with who wrote it and the write's vector clock. */
 export type MvrValue<V> = { value: V; by: string; clock: VectorClock };
@@ -40,6 +40,26 @@ export function applyMvrWrite<V>(register: MvrRegister<V>, write: MvrValue<V>): 
   return maximal
     .sort(compareValues)
     .filter((v, i, sorted) => i === 0 || clockKey(v.clock) !== clockKey(sorted[i - 1]!.clock));
+}
+
+/** A value written on the server, remembering which replica's entry of its clock is its own dot. */
+export type DottedValue<V> = MvrValue<V> & { replica: string };
+
+/**
+ * The server's rule (dotted version vectors, SPEC MVR-1): a write replaces exactly the stored
+ * values whose dot its context covers (`context[replica] >= clock[replica]` of that value), and
+ * is always kept itself, since the server just gave it a fresh dot. Unlike comparing whole clocks,
+ * this keeps a value its writer had not seen even when both come from one replica, e.g. two writes
+ * sent from one tab with the same stale context both survive as siblings.
+ */
+export function applyDottedWrite<V>(register: MvrRegister<V>, write: DottedValue<V>, context: VectorClock): MvrRegister<V> {
+  const kept = register.filter((v) => {
+    const replica = (v as Partial<DottedValue<V>>).replica;
+    // Values stored without a dot fall back to the clock comparison.
+    if (replica === undefined) return !dominates(context, v.clock);
+    return entry(context, replica) < entry(v.clock, replica);
+  });
+  return [...kept, write].sort(compareValues);
 }
 
 /**

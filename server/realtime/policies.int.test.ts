@@ -68,6 +68,18 @@ describe("MVR-1 multi-value registers", () => {
     expect(r.card.siblings).toBeUndefined();
   });
 
+  it("two writes from one plain socket with the same context both survive (dotted version vectors)", async () => {
+    const s = await cluster.connect((await cluster.signIn("solo")).token); // no replicaId: one per connection
+    const { board } = await ok<{ board: Board }>(s, "board:create", { name: "mvr-solo", policy: "mvr" });
+    const { card } = await ok<{ card: Card }>(s, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "start" } });
+    await ok(s, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: 1, patch: { title: "one" }, context: card.clock });
+    const two = await ok<{ card: Card }>(s, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: 1, patch: { title: "two" }, context: card.clock });
+    expect(two.card.siblings?.title?.map((x) => x.value).sort()).toEqual(["one", "two"]);
+    const done = await ok<{ card: Card }>(s, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: 3, patch: { title: "merged" }, context: two.card.clock });
+    expect(done.card.title).toBe("merged");
+    expect(done.card.siblings).toBeUndefined();
+  });
+
   it("a context that claims the future is clamped, so it cannot swallow later writes", async () => {
     const alice = await cluster.connect((await cluster.signIn("alice")).token, { replicaId: "tab-a2" });
     const bob = await cluster.connect((await cluster.signIn("bob")).token, { replicaId: "tab-b2" });

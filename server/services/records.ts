@@ -16,7 +16,7 @@ import {
 import { occConflicts } from "../../lib/sync/occ";
 import { applyLww } from "../../lib/sync/lww";
 import { HybridClock, isTooFarInFuture } from "../../lib/sync/hlc";
-import { applyMvrWrite, resolvedValue, writeClock } from "../../lib/sync/mvr";
+import { applyDottedWrite, resolvedValue, writeClock } from "../../lib/sync/mvr";
 import { merge as mergeClocks, normalize } from "../../lib/sync/vector-clock";
 import type { MvrRegisters } from "../db/shard-schema";
 import type { BoardMeta } from "./boards";
@@ -248,7 +248,9 @@ export class RecordService {
       hlc = Object.fromEntries(FIELD_NAMES.map((n) => [n, stamp]));
     } else if (m.board.policy === "mvr") {
       clock = writeClock({}, {}, m.replicaId);
-      registers = Object.fromEntries(FIELD_NAMES.map((n) => [n, [{ value: f[n], by: m.user.id, byName: m.user.name, clock }]]));
+      registers = Object.fromEntries(
+        FIELD_NAMES.map((n) => [n, [{ value: f[n], by: m.user.id, byName: m.user.name, clock, replica: m.replicaId }]]),
+      );
     }
     const [raw] = await tx<RawCardRow[]>`
       INSERT INTO cards (id, board_id, title, body, status, position, tags, estimate, version, field_versions,
@@ -281,15 +283,16 @@ export class RecordService {
       changed = Object.fromEntries(r.applied.map((f) => [f, r.fields[f as FieldName]])) as Patch;
       hlc = r.hlc;
     } else {
-      // A context can only claim what the card has seen (clamped, MVR-3), and the write gets a
-      // fresh dot of the writing replica (one per tab), so concurrent writes stay siblings.
+      // A context can only claim what the card has seen (clamped, MVR-3); the write gets a fresh
+      // dot of the writing replica (one per tab) and replaces only the values whose dots its
+      // context covers, so concurrent writes stay siblings (MVR-1).
       const context = clampClock(m.context ?? {}, row.clock ?? {});
       const wc = writeClock(row.clock ?? {}, context, m.replicaId);
       registers = { ...(row.registers ?? {}) };
       changed = {};
       for (const f of Object.keys(m.patch) as FieldName[]) {
-        const write: Sibling = { value: m.patch[f], by: m.user.id, byName: m.user.name, clock: wc };
-        registers[f] = applyMvrWrite(registers[f] ?? [], write);
+        const write: Sibling = { value: m.patch[f], by: m.user.id, byName: m.user.name, clock: wc, replica: m.replicaId };
+        registers[f] = applyDottedWrite(registers[f] ?? [], { ...write, replica: m.replicaId }, context);
         Object.assign(changed, { [f]: resolvedValue(registers[f]!) });
       }
       clock = normalize(mergeClocks(row.clock ?? {}, wc));
