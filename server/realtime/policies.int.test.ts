@@ -36,6 +36,19 @@ describe("LWW-1 per-field last-writer-wins on HLC", () => {
     expect(view.cards[0]!.title).toBe("bob (newer)");
   });
 
+  it("LWW-3 a card created without an hlc loses its initial values to any stamped edit", async () => {
+    const s = await cluster.connect((await cluster.signIn("plain")).token);
+    const { board } = await ok<{ board: Board }>(s, "board:create", { name: "lww3", policy: "lww" });
+    const { card } = await ok<{ card: Card }>(s, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "initial" } });
+    const newer = "001764189000002:00000:tab-x";
+    const older = "001764189000001:00000:tab-y";
+    const a = await ok<{ card: Card; ignored?: string[] }>(s, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: 1, patch: { title: "newer" }, hlc: newer });
+    expect(a.card.title).toBe("newer");
+    const b = await ok<{ card: Card; ignored?: string[] }>(s, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: 1, patch: { title: "older" }, hlc: older });
+    expect(b.ignored).toEqual(["title"]);
+    expect(b.card.title).toBe("newer");
+  });
+
   it("refuses timestamps too far in the future", async () => {
     const s = await cluster.connect((await cluster.signIn("eve")).token);
     const { board } = await ok<{ board: Board }>(s, "board:create", { name: "lww2", policy: "lww" });

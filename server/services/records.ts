@@ -15,7 +15,7 @@ import {
 } from "../../lib/protocol";
 import { occConflicts } from "../../lib/sync/occ";
 import { applyLww } from "../../lib/sync/lww";
-import { HybridClock, isTooFarInFuture } from "../../lib/sync/hlc";
+import { HybridClock, encodeHlc, isTooFarInFuture } from "../../lib/sync/hlc";
 import { applyDottedWrite, resolvedValue, writeClock } from "../../lib/sync/mvr";
 import { merge as mergeClocks, normalize } from "../../lib/sync/vector-clock";
 import type { MvrRegisters } from "../db/shard-schema";
@@ -57,6 +57,9 @@ export type Outcome =
   | { kind: "rejected"; error: ConcordError };
 
 type Tx = TransactionSql;
+
+/** The stamp of initial values of a card created without an HLC on an lww board (LWW-3). */
+const INITIAL_HLC = encodeHlc({ wall: 0, logical: 0, replica: "initial" });
 
 /** A `cards` row as the plain client returns it (snake_case, bigint as string). */
 interface RawCardRow {
@@ -243,8 +246,10 @@ export class RecordService {
     let registers: MvrRegisters | null = null;
     let clock: WireVectorClock | null = null;
     if (m.board.policy === "lww") {
+      // A create that names no HLC gives its initial values the zero timestamp: creating a card
+      // is not an edit of its fields, so any stamped edit, however old its clock, replaces them.
       if (m.hlc) this.clock.receive(m.hlc);
-      const stamp = m.hlc ?? this.clock.now();
+      const stamp = m.hlc ?? INITIAL_HLC;
       hlc = Object.fromEntries(FIELD_NAMES.map((n) => [n, stamp]));
     } else if (m.board.policy === "mvr") {
       clock = writeClock({}, {}, m.replicaId);
