@@ -8,8 +8,8 @@ export const LIMITS = {
   tag: 32,
   boardName: 100,
   userName: 64,
-  ttlMsMin: 1_000,
-  ttlMsMax: 300_000,
+  ttlMsMin: 100,
+  ttlMsMax: 600_000,
 } as const;
 
 export const policySchema = z.enum(["occ", "lww", "mvr"]);
@@ -51,7 +51,8 @@ export const DEFAULT_FIELDS: Fields = {
 };
 
 export const idSchema = z.string().min(1).max(64);
-export const mutationIdSchema = z.string().min(8).max(64).regex(/^[A-Za-z0-9_-]+$/);
+/** A client-made unique string (a UUID in practice). */
+export const mutationIdSchema = z.string().min(1).max(128);
 /** Vector clock on the wire: replica id → counter; compact (zero entries are omitted). */
 export const vectorClockSchema = z.record(z.string().min(1).max(64), z.number().int().nonnegative());
 export type WireVectorClock = z.infer<typeof vectorClockSchema>;

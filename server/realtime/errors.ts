@@ -13,13 +13,12 @@ export function toWireError(err: unknown, log: (err: unknown) => void): WireErro
   return { code: "INTERNAL", message: "internal error" };
 }
 
-/** A schema failure as BAD_REQUEST (or TOO_LARGE when every problem is a size limit). */
+/** A schema failure: BAD_REQUEST, with the first problems named (PROTOCOL: "does not match its schema"). */
 export function badRequest(error: z.ZodError): WireError {
   const issues = error.issues.slice(0, 5).map((i) => ({ path: i.path.join("."), message: i.message }));
-  const tooLarge = error.issues.length > 0 && error.issues.every((i) => i.code === "too_big");
   const first = issues[0];
   return {
-    code: tooLarge ? "TOO_LARGE" : "BAD_REQUEST",
+    code: "BAD_REQUEST",
     message: first ? `${first.path || "payload"}: ${first.message}` : "invalid payload",
     details: { issues },
   };

@@ -31,6 +31,18 @@ export interface SocketData {
 type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type ConcordSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
+/** Larger than any valid request (a card's body is at most 20 000 characters). */
+const MAX_PAYLOAD_BYTES = 64 * 1024;
+
+/** The JSON size of an untrusted payload (Socket.IO already caps a message at 1 MB). */
+function payloadSize(payload: unknown): number {
+  try {
+    return JSON.stringify(payload ?? null)?.length ?? 0;
+  } catch {
+    return 0; // not JSON-shaped: the schema refuses it
+  }
+}
+
 /** Turns a write outcome into the ack result, or throws the error it carries. */
 function settle(outcome: Outcome, broadcaster: Broadcaster): WriteResult {
   switch (outcome.kind) {
@@ -55,7 +67,7 @@ function settle(outcome: Outcome, broadcaster: Broadcaster): WriteResult {
  */
 export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, broadcaster: Broadcaster): void {
   const user = socket.data.user;
-  const limiter = new RateLimiter(200, 400);
+  const limiter = new RateLimiter(1000, 2000);
 
   function on<E extends RequestEvent>(event: E, fn: (p: RequestPayload<E>) => Promise<ResultMap[E]>): void {
     const schema = requestSchemas[event];
@@ -64,6 +76,9 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
       if (typeof ack !== "function") return; // nobody to answer; nothing is done without an ack
       const reply = ack as (r: Ack<ResultMap[E]>) => void;
       if (!limiter.take()) return reply({ ok: false, error: { code: "RATE_LIMITED", message: "too many requests; slow down" } });
+      if (payloadSize(payload) > MAX_PAYLOAD_BYTES) {
+        return reply({ ok: false, error: { code: "TOO_LARGE", message: `payload over ${MAX_PAYLOAD_BYTES / 1024} KiB` } });
+      }
       const parsed = schema.safeParse(payload ?? {});
       if (!parsed.success) return reply({ ok: false, error: badRequest(parsed.error) });
       try {
