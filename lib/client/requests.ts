@@ -25,7 +25,7 @@ export interface RequestsDeps {
  * are not retried; they wait for a connection (up to the timeout) and then succeed or throw.
  */
 export class Requests {
-  private readonly connectWaiters: (() => void)[] = [];
+  private readonly connectWaiters: { go: () => void; fail: (err: RequestError) => void }[] = [];
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(private readonly deps: RequestsDeps) {}
@@ -47,13 +47,14 @@ export class Requests {
 
   /** The socket connected: calls waiting for it go ahead. */
   connected(): void {
-    for (const resolve of this.connectWaiters.splice(0)) resolve();
+    for (const w of this.connectWaiters.splice(0)) w.go();
   }
 
-  /** Stops the wait timers (on close). */
+  /** Stops the wait timers and fails the calls still waiting for a connection (on close). */
   clear(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const w of this.connectWaiters.splice(0)) w.fail(new RequestError("CLOSED", "the client was closed"));
   }
 
   private whenConnected(timeoutMs: number): Promise<void> {
@@ -63,17 +64,23 @@ export class Requests {
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => {
         this.timers.delete(t);
-        const i = this.connectWaiters.indexOf(done);
+        const i = this.connectWaiters.indexOf(waiter);
         if (i >= 0) this.connectWaiters.splice(i, 1);
         reject(new RequestError("OFFLINE", "not connected"));
       }, timeoutMs);
       this.timers.add(t);
-      const done = () => {
-        clearTimeout(t);
-        this.timers.delete(t);
-        resolve();
+      const waiter = {
+        go: () => {
+          clearTimeout(t);
+          this.timers.delete(t);
+          resolve();
+        },
+        fail: (err: RequestError) => {
+          clearTimeout(t);
+          reject(err);
+        },
       };
-      this.connectWaiters.push(done);
+      this.connectWaiters.push(waiter);
     });
   }
 }
