@@ -1,8 +1,10 @@
 "use client";
 
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, useSyncExternalStore, type ReactNode } from "react";
+import { usePathname } from "next/navigation";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
 import type { ClientState, SyncClientApi } from "../lib/client/types";
 import { createSyncClient, requestSession } from "./_lib/create-client";
+import { installOfflineShell, rememberPage } from "./_lib/offline-shell";
 import { claimReplicaId } from "./_lib/replica-id";
 import { clearSession, loadSession, saveSession, type StoredSession } from "./_lib/session-store";
 
@@ -29,6 +31,20 @@ export function SyncProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<StoredSession | null>(null);
   const [client, setClient] = useState<SyncClientApi | null>(null);
   const [signedOutNote, setSignedOutNote] = useState<string | null>(null);
+
+  // The offline shell: a reload with the network down still opens the page (SPEC REPLICA-3).
+  const pathname = usePathname();
+  const firstPath = useRef(true);
+  useEffect(() => {
+    void installOfflineShell();
+  }, []);
+  useEffect(() => {
+    if (firstPath.current) {
+      firstPath.current = false; // the install above caches the first page
+      return;
+    }
+    void rememberPage();
+  }, [pathname]);
 
   useEffect(() => {
     setSession(loadSession());

@@ -6,10 +6,9 @@ import { expect, test } from "./fixtures";
  * IndexedDB and the simulator's "offline" flag in sessionStorage, so a reloaded tab starts
  * offline and shows its pending edits before it reconnects.
  *
- * The page itself comes from the Next server (no service worker), so with the browser really
- * offline (`context.setOffline(true)`) a reload fails with net::ERR_INTERNET_DISCONNECTED. The
- * browser is therefore offline while Bob edits, and back on the network for the reload itself,
- * during which only the app's own (persisted) offline toggle keeps the sync socket down.
+ * The first test reloads with the network back (only the app's persisted offline toggle keeps
+ * the socket down), and counts sockets to prove nothing was sent. The second reloads with the
+ * browser really offline: the offline shell (service worker, SPEC REPLICA-3) serves the page.
  */
 test.describe("offline edits survive a reload and apply exactly once", () => {
   test("OUTBOX-1/IDEM-1: pending edit made offline is kept across a reload and applied once after reconnect", async ({ actors, uid }) => {
@@ -74,5 +73,37 @@ test.describe("offline edits survive a reload and apply exactly once", () => {
     await (await bob.board.openCard(bobCard)).closeWithoutSaving();
     await expect(bob.board.inspector.cardVersion).toHaveText(String(versionBefore + 1));
     await expect(alice.board.inspector.cardVersion).toHaveText(String(versionBefore + 1));
+  });
+
+  test("REPLICA-3: with the browser really offline, a reload opens the board from the offline shell with its pending edit", async ({ actors, uid }) => {
+    const [alice, bob] = await actors("Alice", "Bob");
+    const boardName = `Shell ${uid}`;
+    const original = `Before ${uid}`;
+    const edited = `Edited with no network ${uid}`;
+    const board = await alice.boards.createBoard(boardName, "lww");
+    const aliceCard = await alice.board.addCard(original);
+
+    await bob.board.goto(board.boardId, boardName);
+    const bobCard = bob.board.card(aliceCard.id);
+    await bobCard.expectTitle(original);
+    await expect(bob.page.locator("html[data-offline-ready=true]")).toHaveCount(1);
+
+    await bob.board.inspector.goOffline();
+    await bob.context.setOffline(true);
+    await bob.board.editCard(bobCard, { title: edited });
+    await expect(bob.board.pendingCount).toHaveText("1");
+
+    await bob.page.reload(); // no network at all: only the service worker can answer
+    await expect(bob.board.title).toHaveText(boardName);
+    await bobCard.expectTitle(edited);
+    await expect(bobCard.pending).toBeVisible();
+    await expect(bob.board.pendingCount).toHaveText("1");
+    await aliceCard.expectTitle(original);
+
+    await bob.context.setOffline(false);
+    await bob.board.inspector.open();
+    await bob.board.inspector.goOnline();
+    await bob.board.expectSynced();
+    await aliceCard.expectTitle(edited);
   });
 });
