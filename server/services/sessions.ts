@@ -11,10 +11,16 @@ import { users } from "../db/catalog-schema";
  * node holding the same secret accepts them.
  */
 export class Sessions {
-  constructor(private readonly secret: string) {}
+  /** Tokens are good for 30 days; after that the person signs in again. */
+  static readonly MAX_AGE_MS = 30 * 24 * 60 * 60 * 1000;
+
+  constructor(
+    private readonly secret: string,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   sign(user: User): string {
-    const body = Buffer.from(JSON.stringify({ id: user.id, name: user.name, iat: Date.now() })).toString("base64url");
+    const body = Buffer.from(JSON.stringify({ id: user.id, name: user.name, iat: this.now() })).toString("base64url");
     return `${body}.${this.mac(body)}`;
   }
 
@@ -32,7 +38,9 @@ export class Sessions {
       if (
         typeof parsed === "object" && parsed !== null &&
         "id" in parsed && typeof parsed.id === "string" &&
-        "name" in parsed && typeof parsed.name === "string"
+        "name" in parsed && typeof parsed.name === "string" &&
+        "iat" in parsed && typeof parsed.iat === "number" &&
+        this.now() - parsed.iat < Sessions.MAX_AGE_MS
       ) {
         return { id: parsed.id, name: parsed.name };
       }
