@@ -64,10 +64,10 @@ export interface Sibling {
   by: string;
   /** Project addition: the writer's display name. */
   byName?: string;
-  /** The write's clock: the context it was based on plus its own dot, `clock[replica]`. */
+  /** The write's clock: the context it was based on plus its own fresh dot. */
   clock: WireVectorClock;
-  /** Project addition: the replica (tab) whose entry in `clock` is this value's dot. */
-  replica?: string;
+  /** Project addition: the context the value was written from (what its writer had seen). */
+  seen?: WireVectorClock;
 }
 
 export interface Board {

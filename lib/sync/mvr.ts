@@ -1,17 +1,25 @@
 /**
- * Multi-value registers for `mvr` boards, state-based. Each field holds the set of values no
- * other value has seen: one value normally, several "siblings" after concurrent writes. A write
- * whose context has seen every sibling replaces them all, which is how a person resolves them.
+ * Multi-value registers for `mvr` boards (SPEC MVR-1). Each field holds the values no later write
+ * had seen: one value normally, several "siblings" after concurrent writes. A write whose context
+ * has seen every sibling replaces them all, which is how a person resolves them.
  *
- * Invariant: a register is exactly the maximal writes under vector-clock order, in a canonical
- * order, so every replica that receives the same writes, in any order and any number of times,
- * holds deep-equal registers, and no concurrent write is ever dropped.
+ * Every value carries its clock (its context plus a fresh dot the server assigned) and the
+ * context it was written from (`seen`). A value is obsolete exactly when another value's context
+ * has seen its whole clock. Comparing a context with a clock, rather than two write clocks with
+ * each other, keeps a value its writer had not seen even when both come from one replica (two
+ * writes sent from one tab with the same stale context both survive), and "has seen" is
+ * transitive (a context that saw u saw everything u's context saw), which makes the rule below
+ * independent of delivery order.
+ *
+ * Invariant: a register is exactly the delivered values whose clock no other delivered value's
+ * context dominates, in a canonical order; replicas that receive the same writes, in any order and
+ * any number of times, hold deep-equal registers.
  */
 
-import { clockKey, compare, dominates, entry, merge, normalize, type VectorClock } from "./vector-clock";
+import { clockKey, dominates, entry, normalize, type VectorClock } from "./vector-clock";
 
-/** One value of a field, with who wrote it and the write's vector clock. */
-export type MvrValue<V> = { value: V; by: string; clock: VectorClock };
+/** One value of a field: who wrote it, the write's clock (context + dot) and its context. */
+export type MvrValue<V> = { value: V; by: string; clock: VectorClock; seen: VectorClock };
 
 /** The concurrent values of one field; more than one means unresolved siblings. */
 export type MvrRegister<V> = MvrValue<V>[];
@@ -20,46 +28,28 @@ export type MvrRegister<V> = MvrValue<V>[];
  * The clock the server assigns to a write by `replica` that had seen `context`: the context
  * plus a fresh dot for the replica, one above both the card's and the context's entry. Being
  * above the card's entry matters: a replica writing again from a stale context must not reuse
- * a dot, or its two writes would have equal clocks and one would vanish.
+ * a dot, or its two writes would look like one.
  */
 export function writeClock(cardClock: VectorClock, context: VectorClock, replica: string): VectorClock {
   const dot = Math.max(entry(cardClock, replica), entry(context, replica)) + 1;
   return normalize({ ...context, [replica]: dot });
 }
 
-/**
- * Adds `write` to `register`, keeping only maximal values: stored values the write had seen
- * (clock ≤ write's) go, and the write itself goes if a stored value has seen it. Equal clocks
- * are one write delivered twice: one copy is kept. The result depends neither on delivery order
- * nor on repeats.
- */
-export function applyMvrWrite<V>(register: MvrRegister<V>, write: MvrValue<V>): MvrRegister<V> {
-  const candidates = [...register, write];
-  const maximal = candidates.filter((v) => !candidates.some((other) => compare(other.clock, v.clock) === "after"));
-  // Sorting puts equal clocks side by side, so keeping the first of each run keeps one copy.
-  return maximal
-    .sort(compareValues)
-    .filter((v, i, sorted) => i === 0 || clockKey(v.clock) !== clockKey(sorted[i - 1]!.clock));
+/** True when a write made from `context` had seen value `v` (the context dominates its clock). */
+export function covers(context: VectorClock, v: Pick<MvrValue<unknown>, "clock">): boolean {
+  return dominates(context, v.clock);
 }
 
-/** A value written on the server, remembering which replica's entry of its clock is its own dot. */
-export type DottedValue<V> = MvrValue<V> & { replica: string };
-
 /**
- * The server's rule (dotted version vectors, SPEC MVR-1): a write replaces exactly the stored
- * values whose dot its context covers (`context[replica] >= clock[replica]` of that value), and
- * is always kept itself, since the server just gave it a fresh dot. Unlike comparing whole clocks,
- * this keeps a value its writer had not seen even when both come from one replica, e.g. two writes
- * sent from one tab with the same stale context both survive as siblings.
+ * Adds `write` to `register`: stored values its context covers go; the write itself is not added
+ * when a stored value's context covers it (delivered late) or it is already there (delivered
+ * twice). On the server, which applies writes in order with fresh dots, the write always stays.
  */
-export function applyDottedWrite<V>(register: MvrRegister<V>, write: DottedValue<V>, context: VectorClock): MvrRegister<V> {
-  const kept = register.filter((v) => {
-    const replica = (v as Partial<DottedValue<V>>).replica;
-    // Values stored without a dot fall back to the clock comparison.
-    if (replica === undefined) return !dominates(context, v.clock);
-    return entry(context, replica) < entry(v.clock, replica);
-  });
-  return [...kept, write].sort(compareValues);
+export function applyMvrWrite<V>(register: MvrRegister<V>, write: MvrValue<V>): MvrRegister<V> {
+  // Dots are unique, so an equal clock is the same write delivered again.
+  const key = clockKey(write.clock);
+  if (register.some((v) => clockKey(v.clock) === key || covers(v.seen, write))) return register;
+  return [...register.filter((v) => !covers(write.seen, v)), write].sort(compareValues);
 }
 
 /**
@@ -68,21 +58,6 @@ export function applyDottedWrite<V>(register: MvrRegister<V>, write: DottedValue
  */
 export function resolvedValue<V>(register: MvrRegister<V>): V | undefined {
   return [...register].sort(compareValues)[0]?.value;
-}
-
-/** True when concurrent writes left more than one value, waiting for a person to resolve them. */
-export function hasSiblings<V>(register: MvrRegister<V>): boolean {
-  return register.length > 1;
-}
-
-/**
- * The card's vector clock: the merge of every value's clock in every field. It has seen every
- * dot ever assigned on the card, because a value is dropped only for one whose clock is ≥ its own.
- */
-export function cardClock(registers: Record<string, MvrRegister<unknown>>): VectorClock {
-  return Object.values(registers)
-    .flat()
-    .reduce<VectorClock>((clock, v) => merge(clock, v.clock), {});
 }
 
 /** Canonical order: by clock, then by value, then by writer (plain code-unit order, never locale). */

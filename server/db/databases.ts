@@ -107,11 +107,3 @@ export async function openDatabases(catalogUrl: string, shardUrls: Record<string
     },
   };
 }
-
-/** Database URLs for a catalog and shards `a`, `b` that live side by side on one server. */
-export function sideBySideUrls(serverUrl: (db: string) => string, prefix: string) {
-  return {
-    catalog: { name: prefix, url: serverUrl(prefix) },
-    shards: { a: serverUrl(`${prefix}_shard_a`), b: serverUrl(`${prefix}_shard_b`) },
-  };
-}

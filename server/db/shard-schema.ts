@@ -1,5 +1,6 @@
 import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
-import type { FieldName, Sibling, WireVectorClock } from "../../lib/protocol";
+import type { FieldName, WireVectorClock } from "../../lib/protocol";
+import type { MvrValue } from "../../lib/sync/mvr";
 
 /** Shard database: the cards of the boards that live here, their change log, applied mutations. */
 
@@ -14,7 +15,8 @@ export const boardHeads = pgTable("board_heads", {
   floor: bigint("floor", { mode: "number" }).notNull().default(0),
 });
 
-export type MvrRegisters = Partial<Record<FieldName, Sibling[]>>;
+/** mvr: a field's stored values (dotted version vectors, SPEC MVR-1) with the writer's name. */
+export type MvrRegisters = Partial<Record<FieldName, (MvrValue<unknown> & { byName?: string })[]>>;
 
 export const cards = pgTable(
   "cards",

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, gt, lte, sql } from "drizzle-orm";
 import type { Board, Card, Change } from "../../lib/protocol";
 import { boardHeads, cards, changes } from "../db/shard-schema";
 import type { ShardDb } from "../db/databases";
@@ -80,10 +80,5 @@ export class FeedService {
       });
     }
     return removed;
-  }
-
-  /** Used by tests and tools: the board ids present on a shard. */
-  static async boardIds(db: ShardDb, ids: string[]) {
-    return db.select({ id: boardHeads.boardId }).from(boardHeads).where(inArray(boardHeads.boardId, ids));
   }
 }

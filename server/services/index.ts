@@ -8,14 +8,16 @@ import { LockService } from "./locks";
 import type { LeaseStore } from "./lease-stores/types";
 import { MoveService } from "./moves";
 import { RecordService } from "./records";
-import type { TxPhase } from "../../lib/protocol";
+import type { Lock, TxPhase } from "../../lib/protocol";
 
+/** Announces who is on a board (implemented by the realtime layer). */
 export interface Presence {
   announce(boardId: string): Promise<void>;
 }
 
+/** Broadcasts `lock: null` when a lease runs out unrenewed (implemented by the realtime layer). */
 export interface LockExpiry {
-  watch(boardId: string, lock: import("../../lib/protocol").Lock, emit: (boardId: string, cardId: string, lock: null) => void): void;
+  watch(boardId: string, lock: Lock, emit: (boardId: string, cardId: string, lock: null) => void): void;
 }
 
 /** Every service a node runs, built once per node over its databases. */

@@ -9,14 +9,13 @@ import {
   type FieldName,
   type Fields,
   type Patch,
-  type Sibling,
   type User,
   type WireVectorClock,
 } from "../../lib/protocol";
 import { occConflicts } from "../../lib/sync/occ";
 import { applyLww } from "../../lib/sync/lww";
 import { HybridClock, encodeHlc, isTooFarInFuture } from "../../lib/sync/hlc";
-import { applyDottedWrite, resolvedValue, writeClock } from "../../lib/sync/mvr";
+import { applyMvrWrite, resolvedValue, writeClock } from "../../lib/sync/mvr";
 import { merge as mergeClocks, normalize } from "../../lib/sync/vector-clock";
 import type { MvrRegisters } from "../db/shard-schema";
 import type { BoardMeta } from "./boards";
@@ -254,7 +253,7 @@ export class RecordService {
     } else if (m.board.policy === "mvr") {
       clock = writeClock({}, {}, m.replicaId);
       registers = Object.fromEntries(
-        FIELD_NAMES.map((n) => [n, [{ value: f[n], by: m.user.id, byName: m.user.name, clock, replica: m.replicaId }]]),
+        FIELD_NAMES.map((n) => [n, [{ value: f[n], by: m.user.id, byName: m.user.name, clock, seen: {} }]]),
       );
     }
     const [raw] = await tx<RawCardRow[]>`
@@ -289,15 +288,15 @@ export class RecordService {
       hlc = r.hlc;
     } else {
       // A context can only claim what the card has seen (clamped, MVR-3); the write gets a fresh
-      // dot of the writing replica (one per tab) and replaces only the values whose dots its
-      // context covers, so concurrent writes stay siblings (MVR-1).
+      // dot of the writing replica (one per tab) and replaces only the values its context had
+      // seen, so concurrent writes stay siblings (MVR-1).
       const context = clampClock(m.context ?? {}, row.clock ?? {});
       const wc = writeClock(row.clock ?? {}, context, m.replicaId);
       registers = { ...(row.registers ?? {}) };
       changed = {};
       for (const f of Object.keys(m.patch) as FieldName[]) {
-        const write: Sibling = { value: m.patch[f], by: m.user.id, byName: m.user.name, clock: wc, replica: m.replicaId };
-        registers[f] = applyDottedWrite(registers[f] ?? [], { ...write, replica: m.replicaId }, context);
+        const write = { value: m.patch[f], by: m.user.id, byName: m.user.name, clock: wc, seen: context };
+        registers[f] = applyMvrWrite(registers[f] ?? [], write);
         Object.assign(changed, { [f]: resolvedValue(registers[f]!) });
       }
       clock = normalize(mergeClocks(row.clock ?? {}, wc));
