@@ -34,6 +34,8 @@ export interface NodeOptions {
   redisPrefix?: string;
   /** Serves everything that is not the API or Socket.IO (the Next.js UI); 404 when absent. */
   ui?: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+  /** The clock the per-socket rate limiter reads (tests freeze it to make INPUT-2 exact). */
+  now?: () => number;
 }
 
 export interface ConcordNode {
@@ -142,7 +144,7 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
   });
   io.on("connection", (socket) => {
     socket.emit("hello", { nodeId, protocol: PROTOCOL_VERSION });
-    registerHandlers(io, socket, services, broadcaster);
+    registerHandlers(io, socket, services, broadcaster, opts.now);
   });
 
   // Background work runs on one elected node (a lease from the same lock service): finish

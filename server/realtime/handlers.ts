@@ -65,9 +65,9 @@ function settle(outcome: Outcome, broadcaster: Broadcaster): WriteResult {
  * The transport: every handler is parse → authorize → call a service → ack → broadcast.
  * Untrusted input enters only through `on` (STYLE 4).
  */
-export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, broadcaster: Broadcaster): void {
+export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, broadcaster: Broadcaster, now: () => number = Date.now): void {
   const user = socket.data.user;
-  const limiter = new RateLimiter(1000, 2000);
+  const limiter = new RateLimiter(1000, 2000, now); // SPEC INPUT-2
 
   function on<E extends RequestEvent>(event: E, fn: (p: RequestPayload<E>) => Promise<ResultMap[E]>): void {
     const schema = requestSchemas[event];

@@ -1,7 +1,7 @@
 /** A token bucket per socket: `rate` requests per second with bursts up to `burst`. */
 export class RateLimiter {
   private tokens: number;
-  private last = Date.now();
+  private last: number;
 
   constructor(
     private readonly rate: number,
@@ -9,6 +9,7 @@ export class RateLimiter {
     private readonly now: () => number = Date.now,
   ) {
     this.tokens = burst;
+    this.last = now();
   }
 
   take(): boolean {

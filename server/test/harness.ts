@@ -54,7 +54,7 @@ export interface TestCluster {
 export const testRedisUrl = () => process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 export async function startCluster(
-  opts: { nodes?: number; adapter?: AdapterKind; changeLogKeep?: number; redis?: boolean } = {},
+  opts: { nodes?: number; adapter?: AdapterKind; changeLogKeep?: number; redis?: boolean; now?: () => number } = {},
 ): Promise<TestCluster> {
   const { catalogUrl, shardUrls, drop } = await freshDatabases();
   const count = opts.nodes ?? 1;
@@ -76,6 +76,7 @@ export async function startCluster(
       catalogUrl,
       adapter: opts.adapter ?? (opts.redis ? "redis" : count > 1 ? "postgres" : "memory"),
       changeLogKeep: opts.changeLogKeep,
+      now: opts.now,
       ...(opts.redis ? { redisUrl: testRedisUrl(), redisPrefix } : {}),
     });
     const port = await node.listen(0, "127.0.0.1");
