@@ -7,6 +7,7 @@ import {
   patchSchema,
   fieldsSchema,
   policySchema,
+  textSchema,
   vectorClockSchema,
   visibilitySchema,
 } from "./shapes";
@@ -15,9 +16,9 @@ import {
 export const requestSchemas = {
   "board:create": z
     .object({
-      name: z.string().trim().min(1).max(LIMITS.boardName),
+      name: textSchema().trim().min(1).max(LIMITS.boardName),
       policy: policySchema,
-      shard: z.string().min(1).max(32).optional(),
+      shard: textSchema().min(1).max(32).optional(),
       visibility: visibilitySchema.optional(),
     })
     .strict(),
@@ -27,7 +28,7 @@ export const requestSchemas = {
     .strict(),
   "board:leave": z.object({ boardId: idSchema }).strict(),
   "board:invite": z.object({ boardId: idSchema }).strict(),
-  "board:accept": z.object({ code: z.string().min(1).max(64) }).strict(),
+  "board:accept": z.object({ code: textSchema().min(1).max(64) }).strict(),
   "card:create": z
     .object({
       mutationId: mutationIdSchema,
@@ -81,7 +82,7 @@ export type RequestEvent = keyof typeof requestSchemas;
 export type RequestPayload<E extends RequestEvent> = z.infer<(typeof requestSchemas)[E]>;
 export const REQUEST_EVENTS = Object.keys(requestSchemas) as RequestEvent[];
 
-export const sessionRequestSchema = z.object({ name: z.string().trim().min(1).max(LIMITS.userName) }).strict();
+export const sessionRequestSchema = z.object({ name: textSchema().trim().min(1).max(LIMITS.userName) }).strict();
 
 /** Project additions beyond PROTOCOL.md (allowed: "The project may add events and fields"). */
 export const extraRequestSchemas = {

@@ -18,16 +18,26 @@ export type Policy = z.infer<typeof policySchema>;
 export const visibilitySchema = z.enum(["open", "private"]);
 export type Visibility = z.infer<typeof visibilitySchema>;
 
+/**
+ * Text that can be stored as sent (SPEC INPUT-3): no NUL (Postgres refuses U+0000 in text and
+ * jsonb) and no lone UTF-16 surrogate (jsonb refuses it; text would silently store U+FFFD).
+ * Every string that reaches a database goes through this.
+ */
+export const WELL_FORMED_TEXT = /^(?:[^\u0000\uD800-\uDFFF]|[\uD800-\uDBFF][\uDC00-\uDFFF])*$/;
+const WELL_FORMED_MESSAGE = "must not contain NUL characters or lone surrogates";
+/** A string of well-formed text (see WELL_FORMED_TEXT). */
+export const textSchema = () => z.string().regex(WELL_FORMED_TEXT, WELL_FORMED_MESSAGE);
+
 export const statusSchema = z.enum(["todo", "doing", "done"]);
 export type Status = z.infer<typeof statusSchema>;
 
 /** A card's editable fields. Every write names a subset of these. */
 export const fieldsSchema = z.object({
-  title: z.string().max(LIMITS.title),
-  body: z.string().max(LIMITS.body),
+  title: textSchema().max(LIMITS.title),
+  body: textSchema().max(LIMITS.body),
   status: statusSchema,
-  position: z.string().max(64),
-  tags: z.array(z.string().min(1).max(LIMITS.tag)).max(LIMITS.tags),
+  position: textSchema().max(64),
+  tags: z.array(textSchema().min(1).max(LIMITS.tag)).max(LIMITS.tags),
   estimate: z.number().int().min(-1_000_000_000).max(1_000_000_000).nullable(),
 });
 export type Fields = z.infer<typeof fieldsSchema>;
@@ -50,11 +60,11 @@ export const DEFAULT_FIELDS: Fields = {
   estimate: null,
 };
 
-export const idSchema = z.string().min(1).max(64);
+export const idSchema = textSchema().min(1).max(64);
 /** A client-made unique string (a UUID in practice). */
-export const mutationIdSchema = z.string().min(1).max(128);
+export const mutationIdSchema = textSchema().min(1).max(128);
 /** Vector clock on the wire: replica id → counter; compact (zero entries are omitted). */
-export const vectorClockSchema = z.record(z.string().min(1).max(64), z.number().int().nonnegative());
+export const vectorClockSchema = z.record(textSchema().min(1).max(64), z.number().int().nonnegative());
 export type WireVectorClock = z.infer<typeof vectorClockSchema>;
 /** Hybrid logical clock, `<wall 15 digits>:<logical 5 digits>:<replica id>`. */
 export const hlcSchema = z.string().regex(/^\d{15}:\d{5}:[A-Za-z0-9_-]{1,64}$/);
