@@ -142,4 +142,19 @@ describe("INPUT-2 flooding", () => {
     const other = await frozen.connect((await frozen.signIn("flooder")).token);
     expect((await request(other, "board:list", {})).ok).toBe(true);
   });
+
+  it("presence:set goes through the same limiter: a burst past 2 000 gets RATE_LIMITED", async () => {
+    const s = await frozen.connect((await frozen.signIn("presence-flooder")).token);
+    const { board } = await ok<{ board: Board }>(s, "board:create", { name: "presence flood", policy: "occ" });
+    await ok(s, "board:join", { boardId: board.id });
+    // Two requests of the burst are spent; the presence burst gets the remaining 1 998.
+    const replies = await Promise.all(Array.from({ length: 3000 }, () => request(s, "presence:set", { boardId: board.id, cardId: null })));
+    const codes = replies.map((r) => (r.ok ? "ok" : r.error.code));
+    expect(codes.filter((c) => c === "ok")).toHaveLength(1998);
+    expect(codes.filter((c) => c === "RATE_LIMITED")).toHaveLength(1002);
+    // And the presence burst counts against every other request of the socket.
+    expect((await request(s, "board:list", {})).ok).toBe(false);
+    t += 1000;
+    expect((await request(s, "presence:set", { boardId: board.id, cardId: null })).ok).toBe(true);
+  });
 });

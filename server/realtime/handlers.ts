@@ -206,6 +206,8 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
   (socket as unknown as { on: (e: string, fn: (payload: unknown, ack: unknown) => void) => void }).on("presence:set", (payload, ack) => {
     const parsed = extraRequestSchemas["presence:set"].safeParse(payload);
     const reply = typeof ack === "function" ? (ack as (r: unknown) => void) : () => {};
+    // SPEC INPUT-2: presence counts against the socket's budget like every other request.
+    if (!limiter.take()) return reply({ ok: false, error: { code: "RATE_LIMITED", message: "too many requests; slow down" } });
     if (!parsed.success) return reply({ ok: false, error: badRequest(parsed.error) });
     if (!socket.data.boards.has(parsed.data.boardId)) return reply({ ok: false, error: { code: "FORBIDDEN", message: "join the board first" } });
     socket.data.boards.set(parsed.data.boardId, parsed.data.cardId ?? undefined);
