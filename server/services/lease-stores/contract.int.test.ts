@@ -76,6 +76,39 @@ for (const backend of ["postgres", "redis"] as const) {
       expect("granted" in (await store().grant(c, bob, 10_000))).toBe(true);
     });
 
+    it("LOCK-6 a grant is exclusive: of concurrent acquirers for one card exactly one is granted (50 rounds, also after a release)", async () => {
+      const people = ["ann", "ben", "cat"].map((n) => ({ id: `u_${n}`, name: n }));
+      const race = (c: { id: string; boardId: string }) => Promise.all(people.map((p) => store().grant(c, p, 10_000)));
+      const grantedCounts = { fresh: [] as number[], afterRelease: [] as number[] };
+      for (let round = 0; round < 50; round++) {
+        const c = card();
+        const first = await race(c);
+        grantedCounts.fresh.push(first.filter((r) => "granted" in r).length);
+        const winners = first.flatMap((r) => ("granted" in r ? [r.granted] : []));
+        // Every loser is told who holds it: the one winner.
+        if (winners.length === 1) for (const r of first) if ("busy" in r) expect(r.busy.holder.id).toBe(winners[0]!.holder.id);
+        // The holder releases with its token; then the card is free for the next race.
+        const held = await store().live(c.id);
+        if (held) await store().release(c.id, held.holder.id, held.token);
+        expect(await store().live(c.id)).toBeNull();
+        const second = await race(c);
+        grantedCounts.afterRelease.push(second.filter((r) => "granted" in r).length);
+      }
+      expect(grantedCounts).toEqual({ fresh: Array(50).fill(1), afterRelease: Array(50).fill(1) });
+    });
+
+    it("LOCK-6 of concurrent acquirers of an expired lease exactly one is granted, with a newer token", async () => {
+      const people = ["ann", "ben", "cat"].map((n) => ({ id: `u_${n}`, name: n }));
+      const c = card();
+      const old = await store().grant(c, alice, 100);
+      if (!("granted" in old)) throw new Error("not granted");
+      await until(async () => (await store().live(c.id)) === null);
+      const rs = await Promise.all(people.map((p) => store().grant(c, p, 10_000)));
+      const won = rs.filter((r) => "granted" in r);
+      expect(won).toHaveLength(1);
+      expect("granted" in won[0]! && won[0].granted.token > old.granted.token).toBe(true);
+    });
+
     it("a lease that is not renewed expires by itself", async () => {
       const c = card();
       await store().grant(c, alice, 1_000);

@@ -1,4 +1,4 @@
-import { and, eq, getTableColumns, gt, lte, or, sql } from "drizzle-orm";
+import { and, eq, gt, lte, or, sql } from "drizzle-orm";
 import type { Lock, User } from "../../../lib/protocol";
 import { leases } from "../../db/catalog-schema";
 import type { CatalogDb } from "../../db/databases";
@@ -18,19 +18,39 @@ export class PostgresLeaseStore implements LeaseStore {
 
   constructor(private readonly catalog: CatalogDb) {}
 
-  async grant(card: { id: string; boardId: string }, holder: User, ttlMs: number) {
-    return this.catalog.transaction(async (tx) => {
-      const [current] = await tx
-        .select({ ...getTableColumns(leases), live: sql<boolean>`${leases.expiresAt} > now()` })
-        .from(leases)
-        .where(eq(leases.cardId, card.id))
-        .for("update");
-      if (current && current.live && current.holderId !== holder.id) return { busy: toLock(current) };
-      const [{ token }] = (await tx.execute(sql`SELECT nextval('lock_tokens')::int AS token`)) as unknown as [{ token: number }];
-      const row = { cardId: card.id, boardId: card.boardId, holderId: holder.id, holderName: holder.name, token, expiresAt: until(ttlMs) };
-      const [saved] = await tx.insert(leases).values(row).onConflictDoUpdate({ target: leases.cardId, set: row }).returning();
-      return { granted: toLock(saved!) };
-    });
+  /**
+   * SPEC LOCK-6: exclusive. The grant is one conditional upsert: it inserts the lease, or takes
+   * over the card's row only when that row has expired or is the same holder's; when another
+   * holder's lease is live it changes nothing and returns no row (a `SELECT … FOR UPDATE` cannot
+   * do this: on a card without a row it locks nothing, and two grants both went on to write).
+   * A transaction-scoped advisory lock per card orders the grants of one card, so the token
+   * (taken after that lock) grows with every grant of the card (SPEC LOCK-1), even when a
+   * release deletes the row between two grants.
+   */
+  async grant(card: { id: string; boardId: string }, holder: User, ttlMs: number): Promise<{ granted: Lock } | { busy: Lock }> {
+    for (;;) {
+      const out = await this.catalog.transaction(async (tx) => {
+        await tx.execute(sql`SELECT pg_advisory_xact_lock(hashtextextended(${`lease:${card.id}`}, 0))`);
+        const expiresAt = sql`statement_timestamp() + make_interval(secs => ${ttlMs / 1000})`;
+        const [saved] = await tx
+          .insert(leases)
+          .values({ cardId: card.id, boardId: card.boardId, holderId: holder.id, holderName: holder.name, token: sql`nextval('lock_tokens')`, expiresAt })
+          .onConflictDoUpdate({
+            target: leases.cardId,
+            set: {
+              boardId: sql`excluded.board_id`, holderId: sql`excluded.holder_id`, holderName: sql`excluded.holder_name`,
+              token: sql`excluded.token`, expiresAt: sql`excluded.expires_at`,
+            },
+            setWhere: or(eq(leases.holderId, holder.id), lte(leases.expiresAt, sql`statement_timestamp()`)),
+          })
+          .returning();
+        if (saved) return { granted: toLock(saved) };
+        const [busy] = await tx.select().from(leases).where(and(eq(leases.cardId, card.id), gt(leases.expiresAt, sql`statement_timestamp()`)));
+        return busy ? { busy: toLock(busy) } : null;
+      });
+      if (out) return out;
+      // The busy lease was released or ran out between the two statements: try again.
+    }
   }
 
   async renew(cardId: string, holderId: string, token: number, ttlMs: number) {
