@@ -36,33 +36,63 @@ describe("ACCESS-1 sessions", () => {
 });
 
 describe("ACCESS-2 private boards", () => {
-  it("are closed to non-members until they accept an invite", async () => {
+  it("are closed to non-members until they accept an invite, and answer exactly as if they did not exist", async () => {
     const alice = await cluster.signIn("alice");
     const bob = await cluster.signIn("bob");
     const a = await cluster.connect(alice.token);
     const b = await cluster.connect(bob.token);
-    const { board } = await ok<{ board: Board }>(a, "board:create", { name: "secret", policy: "occ", visibility: "private" });
+    const { board } = await ok<{ board: Board }>(a, "board:create", { name: "secret", policy: "occ", visibility: "private", shard: "a" });
+    const { board: open } = await ok<{ board: Board }>(a, "board:create", { name: "lobby", policy: "occ", shard: "b" });
+    const { board: bobs } = await ok<{ board: Board }>(b, "board:create", { name: "bob's", policy: "occ", shard: "a" });
     const { card } = await ok<{ card: Card }>(a, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "plans" } });
+    const { card: bobCard } = await ok<{ card: Card }>(b, "card:create", { mutationId: mid(), boardId: bobs.id, fields: { title: "mine" } });
+    const { lock } = await ok<{ lock: { token: number } }>(a, "lock:acquire", { cardId: card.id });
 
     const list = await ok<{ boards: Board[] }>(b, "board:list", {});
     expect(list.boards.map((x) => x.id)).not.toContain(board.id);
-    for (const [event, payload] of [
-      ["board:join", { boardId: board.id }],
-      ["card:create", { mutationId: mid(), boardId: board.id, fields: {} }],
-      ["card:update", { mutationId: mid(), cardId: card.id, baseVersion: 1, patch: { title: "pwned" } }],
-      ["card:delete", { mutationId: mid(), cardId: card.id, baseVersion: 1 }],
-      ["card:history", { cardId: card.id }],
-      ["lock:acquire", { cardId: card.id }],
-      ["board:invite", { boardId: board.id }],
-    ] as const) {
+    // Each request twice: with the private board's real ids, and with ids that do not exist.
+    const cases = (boardId: string, cardId: string) =>
+      [
+        ["board:join", { boardId }],
+        ["board:join", { boardId, since: 0 }],
+        ["board:invite", { boardId }],
+        ["card:create", { mutationId: mid(), boardId, fields: {} }],
+        ["card:update", { mutationId: mid(), cardId, baseVersion: 1, patch: { title: "pwned" } }],
+        ["card:delete", { mutationId: mid(), cardId, baseVersion: 1 }],
+        ["card:move", { mutationId: mid(), cardId, toBoardId: open.id, baseVersion: 1 }],
+        ["card:move", { mutationId: mid(), cardId: bobCard.id, toBoardId: boardId, baseVersion: 1 }],
+        ["card:history", { cardId }],
+        ["lock:acquire", { cardId }],
+        ["lock:renew", { cardId, token: lock.token }],
+        ["lock:release", { cardId, token: lock.token }],
+      ] as const;
+    const real = cases(board.id, card.id);
+    const missing = cases("b_00000000-0000-4000-8000-000000000000", "c_00000000-0000-4000-8000-000000000000");
+    for (const [i, [event, payload]] of real.entries()) {
       const r = await request(b, event, payload);
+      const m = await request(b, event, missing[i]![1]);
       expect(r.ok, event).toBe(false);
-      if (!r.ok) expect(r.error.code, event).toBe("FORBIDDEN");
+      expect(m.ok, event).toBe(false);
+      if (!r.ok && !m.ok) {
+        expect(r.error.code, event).toBe("NOT_FOUND");
+        expect(r.error, event).toEqual(m.error);
+      }
     }
+    // Nothing happened: the card is unchanged, unmoved and still locked by its owner; bob's card stayed home.
+    const seen = await ok<{ cards: Card[] }>(a, "board:join", { boardId: board.id });
+    expect(seen.cards.map((c) => [c.id, c.title, c.version])).toEqual([[card.id, "plans", 1]]);
+    expect((await ok<{ cards: Card[] }>(b, "board:join", { boardId: bobs.id })).cards.map((c) => c.id)).toEqual([bobCard.id]);
+
+    // Owners and members see what they always saw; a member who is not the owner may not invite.
     const { code } = await ok<{ code: string }>(a, "board:invite", { boardId: board.id });
     await ok(b, "board:accept", { code });
     const joined = await ok<{ cards: Card[] }>(b, "board:join", { boardId: board.id });
     expect(joined.cards.map((c) => c.title)).toEqual(["plans"]);
+    await ok(b, "card:history", { cardId: card.id });
+    const inv = await request(b, "board:invite", { boardId: board.id });
+    expect(!inv.ok && inv.error.code).toBe("FORBIDDEN");
+    const locked = await request(b, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: 1, patch: { title: "x" } });
+    expect(!locked.ok && locked.error.code).toBe("LOCKED");
   });
 });
 

@@ -104,7 +104,11 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
       }
       throw new ConcordError("NOT_FOUND", "no such card");
     }
-    return { board: await s.boards.authorize(user, boardId) };
+    // SPEC ACCESS-2: a card on a board the user may not see answers exactly like a missing card.
+    const board = await s.boards.authorize(user, boardId).catch((err: unknown) => {
+      throw err instanceof ConcordError && err.code === "NOT_FOUND" ? new ConcordError("NOT_FOUND", "no such card") : err;
+    });
+    return { board };
   }
 
   /** Runs a card write; if the card moved boards meanwhile, looks it up once more. */

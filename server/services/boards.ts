@@ -63,7 +63,10 @@ export class BoardService {
     return meta;
   }
 
-  /** The board if `user` may read and write it; NOT_FOUND / FORBIDDEN otherwise. */
+  /**
+   * The board if `user` may read and write it; NOT_FOUND otherwise. A private board answers a
+   * non-member exactly like a board that does not exist, so its existence does not leak (SPEC ACCESS-2).
+   */
   async authorize(user: User, boardId: string): Promise<BoardMeta> {
     const meta = await this.meta(boardId);
     if (!meta) throw new ConcordError("NOT_FOUND", "no such board");
@@ -72,7 +75,7 @@ export class BoardService {
       .select({ userId: boardMembers.userId })
       .from(boardMembers)
       .where(and(eq(boardMembers.boardId, boardId), eq(boardMembers.userId, user.id)));
-    if (!member) throw new ConcordError("FORBIDDEN", "this board is private");
+    if (!member) throw new ConcordError("NOT_FOUND", "no such board");
     this.allowed.add(`${user.id}:${boardId}`);
     return meta;
   }
