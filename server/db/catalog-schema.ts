@@ -50,6 +50,18 @@ export const leases = pgTable("leases", {
   expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
 });
 
+/**
+ * Where every card lives (SPEC ID-1): one row per card id ever created, so an id is unique
+ * across all shards (the primary key decides a race atomically). A cross-shard move points the
+ * row at the target board in the same catalog transaction that records the commit decision.
+ * Rows stay after a delete: an id is never reused.
+ */
+export const cardIds = pgTable("card_ids", {
+  cardId: text("card_id").primaryKey(),
+  boardId: text("board_id").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
+
 /** Coordinator log of distributed transactions (two-phase commit). */
 export const txLog = pgTable(
   "tx_log",

@@ -61,10 +61,15 @@ export const changes = pgTable(
 );
 
 /** Idempotency: the first result of every applied mutation, keyed by the client's mutationId. */
-export const appliedMutations = pgTable("applied_mutations", {
-  mutationId: text("mutation_id").primaryKey(),
-  userId: text("user_id").notNull(),
-  cardId: text("card_id").notNull(),
-  result: jsonb("result").notNull(),
-  at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
-});
+export const appliedMutations = pgTable(
+  "applied_mutations",
+  {
+    mutationId: text("mutation_id").primaryKey(),
+    userId: text("user_id").notNull(),
+    cardId: text("card_id").notNull(),
+    result: jsonb("result").notNull(),
+    at: timestamp("at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  // A move carries a card's applied mutations to the target shard (IDEM-2).
+  (t) => [index("applied_mutations_card_idx").on(t.cardId)],
+);

@@ -1,0 +1,1 @@
+CREATE INDEX "applied_mutations_card_idx" ON "applied_mutations" USING btree ("card_id");
