@@ -90,12 +90,16 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
     });
   }
 
-  /** The board of a card the user may access; NOT_FOUND covers both "gone" and "not yours". */
+  /**
+   * The board of a card the user may access; NOT_FOUND covers both "gone" and "not yours".
+   * `fresh` reads where the card is now instead of this node's directory cache (SPEC LOCK-7).
+   */
   async function cardBoard(
     cardId: string,
     mutationId?: string,
+    fresh = false,
   ): Promise<{ replay: WriteResult; board?: undefined } | { board: BoardMeta; replay?: undefined }> {
-    const boardId = await s.directory.boardOf(cardId);
+    const boardId = await s.directory.boardOf(cardId, fresh);
     if (!boardId) {
       if (mutationId) {
         const prior = await s.directory.appliedAnywhere(mutationId, user);
@@ -186,23 +190,26 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
 
   const lockBroadcast = (boardId: string, cardId: string, lock: Lock | null) =>
     io.to(boardRoom(boardId)).to(batchRoom(boardId)).emit("lock", { boardId, cardId, lock });
+  // SPEC LOCK-7: every lock event authorizes against the card's current board, read fresh (a
+  // node's directory may still place a moved card on its old, perhaps open, board), and the
+  // grant raises the fence only while the card is still on that board.
   on("lock:acquire", async (p) => {
-    const { board } = await cardBoard(p.cardId);
+    const { board } = await cardBoard(p.cardId, undefined, true);
     const lock = await s.locks.acquire(user, { id: p.cardId, boardId: board!.id }, s.boards.shard(board!.shard).db, p.ttlMs);
     lockBroadcast(board!.id, p.cardId, lock);
     s.lockExpiry.watch(board!.id, lock, lockBroadcast);
     return { lock };
   });
   on("lock:renew", async (p) => {
-    const { board } = await cardBoard(p.cardId);
+    const { board } = await cardBoard(p.cardId, undefined, true);
     const lock = await s.locks.renew(user, p.cardId, p.token);
     lockBroadcast(board!.id, p.cardId, lock);
     s.lockExpiry.watch(board!.id, lock, lockBroadcast);
     return { lock };
   });
   on("lock:release", async (p) => {
-    const { board } = await cardBoard(p.cardId);
-    await s.locks.release(user, p.cardId, p.token);
+    const { board } = await cardBoard(p.cardId, undefined, true);
+    await s.locks.release(user, p.cardId, p.token); // refuses a non-holder or a stale token
     lockBroadcast(board!.id, p.cardId, await s.locks.live(p.cardId));
     return {};
   });

@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { ConcordError, type Lock, type User } from "../../lib/protocol";
 import { cards } from "../db/shard-schema";
 import type { ShardDb } from "../db/databases";
@@ -27,6 +27,11 @@ export class LockService implements LeaseReader {
     return this.store.live(cardId);
   }
 
+  /**
+   * `card.boardId` is the board the caller authorized the user against. SPEC LOCK-7: the fence is
+   * raised only while the card is still on that board (checked in the same UPDATE, under the
+   * card's row lock); a card that moved away or is gone gets no lease (NOT_FOUND).
+   */
   async acquire(user: User, card: { id: string; boardId: string }, shard: ShardDb, ttlMs = DEFAULT_TTL_MS): Promise<Lock> {
     const r = await this.store.grant(card, user, ttlMs);
     if ("busy" in r) throw new ConcordError("LOCKED", `locked by ${r.busy.holder.name}`, { lock: r.busy });
@@ -34,7 +39,7 @@ export class LockService implements LeaseReader {
     const raised = await shard
       .update(cards)
       .set({ fence: sql`GREATEST(${cards.fence}, ${lock.token})` })
-      .where(eq(cards.id, card.id))
+      .where(and(eq(cards.id, card.id), eq(cards.boardId, card.boardId)))
       .returning({ id: cards.id });
     if (raised.length === 0) {
       await this.store.release(card.id, user.id, lock.token).catch(() => {});
@@ -43,13 +48,27 @@ export class LockService implements LeaseReader {
     return lock;
   }
 
+  /** SPEC LOCK-7: only the holder, with the lease's current token, extends it. */
   async renew(user: User, cardId: string, token: number, ttlMs = DEFAULT_TTL_MS): Promise<Lock> {
     const lock = await this.store.renew(cardId, user.id, token, ttlMs);
-    if (!lock) throw new ConcordError("STALE_LOCK", "this lease expired or was granted to someone else");
-    return lock;
+    if (!lock) await this.refuse(user, cardId);
+    return lock!;
   }
 
-  release(user: User, cardId: string, token: number): Promise<void> {
-    return this.store.release(cardId, user.id, token);
+  /**
+   * SPEC LOCK-7: only the holder, with the lease's current token, releases it. Releasing a card
+   * with no live lease is a no-op (it is free already); false then.
+   */
+  async release(user: User, cardId: string, token: number): Promise<boolean> {
+    if (await this.store.release(cardId, user.id, token)) return true;
+    await this.refuse(user, cardId, true);
+    return false;
+  }
+
+  /** Why a renew or release did nothing: someone else's live lease (LOCKED) or a stale token (STALE_LOCK). */
+  private async refuse(user: User, cardId: string, freeIsFine = false): Promise<void> {
+    const live = await this.store.live(cardId);
+    if (live && live.holder.id !== user.id) throw new ConcordError("LOCKED", `locked by ${live.holder.name}`, { lock: live });
+    if (live || !freeIsFine) throw new ConcordError("STALE_LOCK", "this lease expired or was granted to someone else", live ? { lock: live } : undefined);
   }
 }

@@ -109,6 +109,18 @@ for (const backend of ["postgres", "redis"] as const) {
       expect("granted" in won[0]! && won[0].granted.token > old.granted.token).toBe(true);
     });
 
+    it("LOCK-7 release ends the lease only for its holder with its token, and says whether it did", async () => {
+      const c = card();
+      const r = await store().grant(c, alice, 10_000);
+      if (!("granted" in r)) throw new Error("not granted");
+      expect(await store().release(c.id, bob.id, r.granted.token)).toBe(false);
+      expect(await store().release(c.id, alice.id, r.granted.token - 1)).toBe(false);
+      expect((await store().live(c.id))?.token).toBe(r.granted.token);
+      expect(await store().release(c.id, alice.id, r.granted.token)).toBe(true);
+      expect(await store().live(c.id)).toBeNull();
+      expect(await store().release(c.id, alice.id, r.granted.token)).toBe(false);
+    });
+
     it("a lease that is not renewed expires by itself", async () => {
       const c = card();
       await store().grant(c, alice, 1_000);

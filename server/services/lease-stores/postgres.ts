@@ -57,13 +57,17 @@ export class PostgresLeaseStore implements LeaseStore {
     const [row] = await this.catalog
       .update(leases)
       .set({ expiresAt: until(ttlMs) })
-      .where(and(eq(leases.cardId, cardId), eq(leases.token, token), eq(leases.holderId, holderId), gt(leases.expiresAt, sql`now()`)))
+      .where(and(eq(leases.cardId, cardId), eq(leases.token, token), eq(leases.holderId, holderId)))
       .returning();
     return row ? toLock(row) : null;
   }
 
   async release(cardId: string, holderId: string, token: number) {
-    await this.catalog.delete(leases).where(and(eq(leases.cardId, cardId), eq(leases.token, token), eq(leases.holderId, holderId)));
+    const gone = await this.catalog
+      .delete(leases)
+      .where(and(eq(leases.cardId, cardId), eq(leases.token, token), eq(leases.holderId, holderId)))
+      .returning({ cardId: leases.cardId });
+    return gone.length > 0;
   }
 
   async live(cardId: string) {

@@ -84,7 +84,7 @@ export class RedisLeaseStore implements LeaseStore {
   }
 
   async release(cardId: string, holderId: string, token: number) {
-    await this.redis.eval(RELEASE, 1, this.key(cardId), holderId, String(token));
+    return (await this.redis.eval(RELEASE, 1, this.key(cardId), holderId, String(token))) === 1;
   }
 
   async live(cardId: string) {

@@ -11,7 +11,8 @@ export interface LeaseStore {
   grant(card: { id: string; boardId: string }, holder: User, ttlMs: number): Promise<{ granted: Lock } | { busy: Lock }>;
   /** Extends a live lease held by `holderId` with `token`; null when it is not (any more). */
   renew(cardId: string, holderId: string, token: number, ttlMs: number): Promise<Lock | null>;
-  release(cardId: string, holderId: string, token: number): Promise<void>;
+  /** Ends the lease if `holderId` holds it with `token`; true when it did (SPEC LOCK-7). */
+  release(cardId: string, holderId: string, token: number): Promise<boolean>;
   live(cardId: string): Promise<Lock | null>;
   /** Leader election: true while `nodeId` holds the lease called `name` (taken or renewed here). */
   lead(name: string, nodeId: string, ttlMs: number): Promise<boolean>;
