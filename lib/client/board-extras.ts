@@ -21,6 +21,9 @@ function emptyExtras(): BoardExtras {
 export class BoardExtrasMap {
   private readonly extras = new Map<string, BoardExtras>();
   private readonly myLocks = new Map<string, Lock>();
+  /** When (in `lockMark` units) a lock broadcast or grant about each card was last heard, per board. */
+  private readonly lockHeard = new Map<string, Map<string, number>>();
+  private lockSeq = 0;
 
   constructor(private readonly changed: (boardId: string) => void) {}
 
@@ -40,16 +43,42 @@ export class BoardExtrasMap {
 
   /** A lease was granted or released (`null`). A newer grant to someone else ends ours. */
   setLock(boardId: string, cardId: string, lock: Lock | null, myUserId: string): void {
-    if (!lock || lock.holder.id !== myUserId) {
-      const mine = this.myLocks.get(cardId);
-      if (mine && (!lock || lock.token > mine.token)) this.myLocks.delete(cardId);
-    }
+    this.heard(boardId, cardId);
+    this.endMine(cardId, lock, myUserId);
     this.update(boardId, (x) => {
       const locks = { ...x.locks };
       if (lock) locks[cardId] = lock;
       else delete locks[cardId];
       return { ...x, locks };
     });
+  }
+
+  /** A mark to take before sending `board:join`, for `setLeases` with its answer. */
+  lockMark(): number {
+    return this.lockSeq;
+  }
+
+  /**
+   * SPEC LOCK-8: the board's live leases from a `board:join` answer replace the locks shown,
+   * except on cards whose lock broadcast was heard after `mark` (taken when the join was sent):
+   * those are at least as new as the answer, which was read at some moment while the join ran.
+   */
+  setLeases(boardId: string, leases: Lock[], mark: number, myUserId: string): void {
+    const heard = this.lockHeard.get(boardId);
+    const settled = (cardId: string) => (heard?.get(cardId) ?? 0) <= mark;
+    const live = new Map(leases.map((l) => [l.cardId, l]));
+    const shown = this.get(boardId).locks;
+    const locks: Record<string, Lock> = {};
+    for (const [cardId, lock] of Object.entries(shown)) {
+      if (!settled(cardId)) locks[cardId] = lock;
+      else if (!live.has(cardId)) this.endMine(cardId, null, myUserId);
+    }
+    for (const [cardId, lock] of live) {
+      if (!settled(cardId)) continue;
+      locks[cardId] = lock;
+      this.endMine(cardId, lock, myUserId);
+    }
+    this.update(boardId, (x) => ({ ...x, locks }));
   }
 
   /** Records a lease this client was granted. */
@@ -83,6 +112,20 @@ export class BoardExtrasMap {
   /** Forgets a board (it is gone or no longer ours). */
   delete(boardId: string): void {
     this.extras.delete(boardId);
+    this.lockHeard.delete(boardId);
+  }
+
+  /** Our lease on a card ends when it is released or someone else holds a newer one. */
+  private endMine(cardId: string, lock: Lock | null, myUserId: string): void {
+    if (lock && lock.holder.id === myUserId) return;
+    const mine = this.myLocks.get(cardId);
+    if (mine && (!lock || lock.token > mine.token)) this.myLocks.delete(cardId);
+  }
+
+  private heard(boardId: string, cardId: string): void {
+    const m = this.lockHeard.get(boardId) ?? new Map<string, number>();
+    m.set(cardId, ++this.lockSeq);
+    this.lockHeard.set(boardId, m);
   }
 
   private update(boardId: string, fn: (x: BoardExtras) => BoardExtras): void {

@@ -1,4 +1,4 @@
-import type { Card, Change } from "../protocol";
+import type { Card, Change, Lock } from "../protocol";
 import { BoardReplica, MAX_BUFFERED } from "./board-replica";
 import type { Log } from "./inspector";
 import type { Connection } from "./connection";
@@ -17,6 +17,10 @@ export interface BoardFeedDeps {
   applied(boardId: string, applied: Change[], catchUpCount: number): void;
   /** The board is gone or no longer ours: forget what is kept about it outside the feed. */
   dropped(boardId: string): void;
+  /** A mark taken as a join is sent, handed back with its answer's leases (`leases`). */
+  lockMark(): number;
+  /** A join answer's live leases of the board (SPEC LOCK-8). */
+  leases(boardId: string, leases: Lock[], mark: number): void;
 }
 
 /**
@@ -145,6 +149,7 @@ export class BoardFeed {
     for (;;) {
       if (!conn.isConnected() || !this.joined.has(boardId)) return;
       const epoch = conn.epoch;
+      const mark = this.deps.lockMark();
       const since = this.replicas.get(boardId)?.seq;
       log("out", "board:join", since === undefined ? boardId : `${boardId} since ${since}`);
       const out = await conn.request(
@@ -185,6 +190,7 @@ export class BoardFeed {
       }
       this.replicas.set(boardId, replica);
       this.deps.applied(boardId, applied, "changes" in reply ? reply.changes.length : 0);
+      if (reply.leases) this.deps.leases(boardId, reply.leases, mark);
       for (const w of this.joinWaiters.get(boardId) ?? []) w.resolve();
       this.joinWaiters.delete(boardId);
       if (epoch === conn.epoch) return;

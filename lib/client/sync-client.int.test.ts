@@ -286,6 +286,37 @@ describe("SyncClient against real server nodes", () => {
     expect(a.getSnapshot().conflicts).toEqual([]);
   });
 
+  it("LOCK-8 a fresh tab and a reloaded one show a lease taken before they joined", async () => {
+    const { a, board, cardId } = await pair("occ");
+    const storage = new MemoryStorage();
+    const { token, user } = await cluster.signIn("Erin");
+    const make = () => new SyncClient({ url: cluster.url, token, user, replicaId: "r_erin_reload", io, storage });
+    const first = make();
+    clients.push(first);
+    first.connect();
+    await first.joinBoard(board.id);
+    await first.flush();
+    first.close(); // the tab is reloading: it hears no lock broadcast meanwhile
+
+    const lock = await a.lock(cardId);
+    const lockOf = (c: SyncClient) => c.getSnapshot().boards[board.id]?.locks[cardId];
+    const fresh = await clientFor(cluster, "Fred");
+    clients.push(fresh);
+    fresh.connect();
+    await fresh.joinBoard(board.id); // a snapshot join
+    await waitFor(() => lockOf(fresh)?.token === lock.token, "the fresh tab shows the lease", 3_000);
+    const reloaded = make();
+    clients.push(reloaded);
+    await reloaded.load();
+    reloaded.connect();
+    await reloaded.joinBoard(board.id); // a catch-up join (since its stored cursor)
+    await waitFor(() => lockOf(reloaded)?.token === lock.token, "the reloaded tab shows the lease", 3_000);
+    expect(lockOf(reloaded)?.holder.name).toBe("Alice");
+
+    await a.unlock(cardId);
+    await waitFor(() => !lockOf(fresh) && !lockOf(reloaded), "both see the release");
+  });
+
   it("batch: a client that opted in to coalesced `changes` follows the board too", async () => {
     const { a, board, cardId } = await pair("occ");
     const c = await clientFor(cluster, "Dana", { batch: true });

@@ -123,6 +123,11 @@ export class SyncClient implements SyncClientApi {
       conn, log, ackTimeoutMs, gapWaitMs: options.gapWaitMs ?? 250, receiveCard: receive,
       applied: (boardId, applied, catchUpCount) => this.afterApply(boardId, applied, catchUpCount),
       dropped: (boardId) => this.forgetBoard(boardId),
+      lockMark: () => this.extras.lockMark(),
+      leases: (boardId, leases, mark) => {
+        for (const l of leases) this.notices.rememberUser(l.holder.id, l.holder.name);
+        this.extras.setLeases(boardId, leases, mark, options.user.id);
+      },
     });
     this.sender = new OutboxSender({
       outbox, persistence: this.persistence, conn, replicaId, ackTimeoutMs, log, notice, outboxChanged, receiveCard: receive,

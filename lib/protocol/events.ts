@@ -6,9 +6,10 @@ import type { Board, Card, Change, Lock, PresenceUser, TxPhase } from "./shapes"
 export interface ResultMap {
   "board:create": { board: Board };
   "board:list": { boards: Board[] };
+  /** `leases` (project addition, SPEC LOCK-8): the live leases of the board's cards at the join. */
   "board:join":
-    | { board: Board; seq: number; cards: Card[]; reset?: true }
-    | { board: Board; seq: number; changes: Change[] };
+    | { board: Board; seq: number; cards: Card[]; reset?: true; leases?: Lock[] }
+    | { board: Board; seq: number; changes: Change[]; leases?: Lock[] };
   "board:leave": Record<string, never>;
   "board:invite": { code: string };
   "board:accept": { board: Board };

@@ -140,9 +140,10 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
     // Join the room before reading, so no change committed after the read can be missed.
     await socket.join(socket.data.batch ? batchRoom(meta.id) : boardRoom(meta.id));
     socket.data.boards.set(meta.id, undefined);
-    const result = await s.feed.join(meta, p.since);
+    // SPEC LOCK-8: the live leases come with the answer, so a fresh tab shows a locked card as locked.
+    const [result, leases] = await Promise.all([s.feed.join(meta, p.since), s.locks.liveOnBoard(meta.id, s.boards.shard(meta.shard).db)]);
     void s.presence.announce(meta.id);
-    return result;
+    return { ...result, leases };
   });
   on("board:leave", async (p) => {
     await socket.leave(boardRoom(p.boardId));

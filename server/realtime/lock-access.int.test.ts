@@ -96,3 +96,30 @@ describe("LOCK-7 only the holder renews or releases, with its token", () => {
     await expect.poll(() => heard.at(-1)).toBeNull();
   });
 });
+
+describe("LOCK-8 a board:join answer carries the board's live leases", () => {
+  it("a second socket joining (snapshot and catch-up) sees the live lease; released or moved-away leases are not listed", async () => {
+    const { owner, lobby } = await setup();
+    const { board: elsewhere } = await ok<{ board: Board }>(owner, "board:create", { name: "elsewhere", policy: "occ", shard: "a" });
+    const { card } = await ok<{ card: Card }>(owner, "card:create", { mutationId: mid(), boardId: lobby.id, fields: { title: "locked" } });
+    const { card: free } = await ok<{ card: Card }>(owner, "card:create", { mutationId: mid(), boardId: lobby.id, fields: { title: "free" } });
+    const { card: leaving } = await ok<{ card: Card }>(owner, "card:create", { mutationId: mid(), boardId: lobby.id, fields: { title: "leaving" } });
+    const { lock } = await ok<{ lock: Lock }>(owner, "lock:acquire", { cardId: card.id });
+    const released = await ok<{ lock: Lock }>(owner, "lock:acquire", { cardId: free.id });
+    await ok(owner, "lock:release", { cardId: free.id, token: released.lock.token });
+    const moved = await ok<{ lock: Lock }>(owner, "lock:acquire", { cardId: leaving.id });
+    await ok(owner, "card:move", { mutationId: mid(), cardId: leaving.id, toBoardId: elsewhere.id, baseVersion: 1, lockToken: moved.lock.token });
+
+    const viewer = await cluster.connect((await cluster.signIn("viewer")).token, { node: 1 });
+    const snapshot = await ok<{ cards: Card[]; leases?: Lock[] }>(viewer, "board:join", { boardId: lobby.id });
+    expect(snapshot.cards.map((c) => c.id).sort()).toEqual([card.id, free.id].sort());
+    const brief = (l: Lock) => ({ cardId: l.cardId, holder: l.holder, token: l.token });
+    expect(snapshot.leases?.map(brief)).toEqual([brief(lock)]);
+    const catchUp = await ok<{ changes: unknown[]; leases?: Lock[] }>(viewer, "board:join", { boardId: lobby.id, since: 1 });
+    expect(catchUp.changes.length).toBeGreaterThan(0);
+    expect(catchUp.leases?.map(brief)).toEqual([brief(lock)]);
+    // The moved card's lease is listed on the board the card is on now.
+    const there = await ok<{ leases?: Lock[] }>(viewer, "board:join", { boardId: elsewhere.id });
+    expect(there.leases?.map((l) => l.cardId)).toEqual([leaving.id]);
+  });
+});

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, gt, sql } from "drizzle-orm";
 import { ConcordError, type Lock, type User } from "../../lib/protocol";
 import { cards } from "../db/shard-schema";
 import type { ShardDb } from "../db/databases";
@@ -25,6 +25,17 @@ export class LockService implements LeaseReader {
 
   live(cardId: string): Promise<Lock | null> {
     return this.store.live(cardId);
+  }
+
+  /**
+   * SPEC LOCK-8: the live leases of the cards on a board now. Only cards whose fence was ever
+   * raised can have one (LOCK-2), and the fence travels with a moved card, so this asks the store
+   * about those cards alone, by card id (a lease's recorded board may be out of date after a move).
+   */
+  async liveOnBoard(boardId: string, shard: ShardDb): Promise<Lock[]> {
+    const fenced = await shard.select({ id: cards.id }).from(cards).where(and(eq(cards.boardId, boardId), gt(cards.fence, 0)));
+    if (fenced.length === 0) return [];
+    return this.store.liveMany(fenced.map((c) => c.id));
   }
 
   /**

@@ -121,6 +121,18 @@ for (const backend of ["postgres", "redis"] as const) {
       expect(await store().release(c.id, alice.id, r.granted.token)).toBe(false);
     });
 
+    it("LOCK-8 liveMany lists the live leases among the given cards only", async () => {
+      const [held, released, never, other] = [card(), card(), card(), card()];
+      const h = await store().grant(held, alice, 10_000);
+      const r = await store().grant(released, bob, 10_000);
+      await store().grant(other, bob, 10_000);
+      if (!("granted" in h) || !("granted" in r)) throw new Error("not granted");
+      await store().release(released.id, bob.id, r.granted.token);
+      const found = await store().liveMany([held.id, released.id, never.id]);
+      expect(found.map((l) => [l.cardId, l.holder.id, l.token])).toEqual([[held.id, alice.id, h.granted.token]]);
+      expect(await store().liveMany([])).toEqual([]);
+    });
+
     it("a lease that is not renewed expires by itself", async () => {
       const c = card();
       await store().grant(c, alice, 1_000);

@@ -1,4 +1,4 @@
-import { and, eq, gt, lte, or, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, lte, or, sql } from "drizzle-orm";
 import type { Lock, User } from "../../../lib/protocol";
 import { leases } from "../../db/catalog-schema";
 import type { CatalogDb } from "../../db/databases";
@@ -73,6 +73,16 @@ export class PostgresLeaseStore implements LeaseStore {
   async live(cardId: string) {
     const [row] = await this.catalog.select().from(leases).where(and(eq(leases.cardId, cardId), gt(leases.expiresAt, sql`now()`)));
     return row ? toLock(row) : null;
+  }
+
+  async liveMany(cardIds: string[]) {
+    const out: Lock[] = [];
+    for (let i = 0; i < cardIds.length; i += 1000) {
+      const ids = cardIds.slice(i, i + 1000);
+      const rows = await this.catalog.select().from(leases).where(and(inArray(leases.cardId, ids), gt(leases.expiresAt, sql`now()`)));
+      out.push(...rows.map(toLock));
+    }
+    return out;
   }
 
   async lead(name: string, nodeId: string, ttlMs: number) {

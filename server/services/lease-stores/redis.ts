@@ -92,6 +92,21 @@ export class RedisLeaseStore implements LeaseStore {
     return json && pttl > 0 ? toLock(json, pttl) : null;
   }
 
+  async liveMany(cardIds: string[]) {
+    const out: Lock[] = [];
+    for (let i = 0; i < cardIds.length; i += 500) {
+      const pipe = this.redis.pipeline();
+      for (const id of cardIds.slice(i, i + 500)) pipe.get(this.key(id)).pttl(this.key(id));
+      const replies = ((await pipe.exec()) ?? []) as [Error | null, unknown][];
+      for (let j = 0; j + 1 < replies.length; j += 2) {
+        const json = replies[j]![1] as string | null;
+        const pttl = replies[j + 1]![1] as number;
+        if (json && pttl > 0) out.push(toLock(json, pttl));
+      }
+    }
+    return out;
+  }
+
   async lead(name: string, nodeId: string, ttlMs: number) {
     return (await this.redis.eval(LEAD, 1, `${this.prefix}job:${name}`, nodeId, String(ttlMs))) === 1;
   }

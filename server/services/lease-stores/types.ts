@@ -14,6 +14,8 @@ export interface LeaseStore {
   /** Ends the lease if `holderId` holds it with `token`; true when it did (SPEC LOCK-7). */
   release(cardId: string, holderId: string, token: number): Promise<boolean>;
   live(cardId: string): Promise<Lock | null>;
+  /** The live leases among these cards (any order; cards without one are left out). */
+  liveMany(cardIds: string[]): Promise<Lock[]>;
   /** Leader election: true while `nodeId` holds the lease called `name` (taken or renewed here). */
   lead(name: string, nodeId: string, ttlMs: number): Promise<boolean>;
   close(): Promise<void>;
