@@ -1,13 +1,15 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
-import type { SyncClientApi } from "../../lib/client/types";
+import type { InviteCode, SyncClientApi } from "../../lib/client/types";
 import { errorMessage } from "../_lib/format";
 
-/** Owner only: makes an invite code for this board and shows it to copy. */
+/** Owner only: makes an invite code for this board, shows it to copy with its expiry, and can revoke it (SPEC ACCESS-3). */
 export function InviteButton({ client, boardId }: { client: SyncClientApi; boardId: string }) {
   const [open, setOpen] = useState(false);
-  const [code, setCode] = useState<string | null>(null);
+  const [invite, setInvite] = useState<InviteCode | null>(null);
+  const [revoked, setRevoked] = useState(false);
+  const code = invite?.code ?? null;
   const [error, setError] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
   const anchor = useRef<HTMLDivElement>(null);
@@ -28,9 +30,20 @@ export function InviteButton({ client, boardId }: { client: SyncClientApi; board
     }
     setOpen(true);
     setCopied(false);
+    setRevoked(false);
     setError(null);
     try {
-      setCode(await client.invite(boardId));
+      setInvite(await client.invite(boardId));
+    } catch (err) {
+      setError(errorMessage(err));
+    }
+  }
+
+  async function revoke() {
+    if (!code) return;
+    try {
+      await client.revokeInvite(code);
+      setRevoked(true);
     } catch (err) {
       setError(errorMessage(err));
     }
@@ -58,14 +71,25 @@ export function InviteButton({ client, boardId }: { client: SyncClientApi; board
             <p className="error-text" role="alert">
               {error}
             </p>
-          ) : code ? (
+          ) : invite && revoked ? (
+            <span className="muted" data-testid="invite-revoked">
+              Code revoked: nobody can join with it any more.
+            </span>
+          ) : invite ? (
             <>
               <span className="field-hint">Share this code; they paste it under “Have an invite code?”.</span>
               <code className="invite-code" data-testid="invite-code">
-                {code}
+                {invite.code}
               </code>
+              <span className="field-hint" data-testid="invite-expiry">
+                Works until {new Date(invite.expiresAt).toLocaleString()}
+                {invite.maxUses !== null ? ` for ${invite.maxUses} ${invite.maxUses === 1 ? "person" : "people"}` : ""}.
+              </span>
               <button type="button" className="btn btn-sm" onClick={copy}>
                 {copied ? "Copied" : "Copy code"}
+              </button>
+              <button type="button" className="btn btn-sm" data-testid="invite-revoke" onClick={revoke}>
+                Revoke code
               </button>
             </>
           ) : (

@@ -16,7 +16,7 @@ import { RequestError, Requests } from "./requests";
 import { BoardSnapshots, boardsMovingFrom, findCard, touchedBoards } from "./snapshot";
 import { MemoryStorage, type ReplicaStorage } from "./storage";
 import { ClientStore, initialState } from "./store";
-import type { ClientState, ConnectionState, Notice, PendingMutation, SyncClientApi } from "./types";
+import type { ClientState, ConnectionState, InviteCode, Notice, PendingMutation, SyncClientApi } from "./types";
 
 export { RequestError };
 
@@ -262,9 +262,15 @@ export class SyncClient implements SyncClientApi {
     return board;
   }
 
-  /** Makes an invite code for a private board (owner only). */
-  async invite(boardId: string): Promise<string> {
-    return (await this.requests.call("board:invite", { boardId }, boardId)).code;
+  /** Makes an invite code for a private board (owner only); it expires and may have a use limit (SPEC ACCESS-3). */
+  async invite(boardId: string, opts: { ttlMs?: number; maxUses?: number } = {}): Promise<InviteCode> {
+    const { code, expiresAt, maxUses } = await this.requests.call("board:invite", { boardId, ...opts }, boardId);
+    return { code, expiresAt, maxUses };
+  }
+
+  /** Withdraws an invite code (owner only): nobody can accept it afterwards (SPEC ACCESS-3). */
+  async revokeInvite(code: string): Promise<void> {
+    await this.requests.call("board:revokeInvite", { code }, "invite");
   }
 
   /** Accepts an invite code; the board joins `boardList`. */

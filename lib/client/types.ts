@@ -31,6 +31,15 @@ export interface PendingMutation {
   base?: Card;
 }
 
+/** An invite code to a private board, as its owner sees it (SPEC ACCESS-3). */
+export interface InviteCode {
+  code: string;
+  /** ISO time after which the code admits nobody. */
+  expiresAt: string;
+  /** How many people it may admit; null: any number until it expires. */
+  maxUses: number | null;
+}
+
 /** An occ conflict waiting for a person: base (what I started from), mine, theirs (server now). */
 export interface Conflict {
   id: string;
@@ -109,7 +118,10 @@ export interface SyncClientApi {
 
   refreshBoards(): Promise<Board[]>;
   createBoard(input: { name: string; policy: Policy; shard?: string; visibility?: Visibility }): Promise<Board>;
-  invite(boardId: string): Promise<string>;
+  /** A new invite code (owner only); it expires (7 days by default) and may admit at most `maxUses` people. */
+  invite(boardId: string, opts?: { ttlMs?: number; maxUses?: number }): Promise<InviteCode>;
+  /** Withdraws an invite code (owner only). */
+  revokeInvite(code: string): Promise<void>;
   accept(code: string): Promise<Board>;
   joinBoard(boardId: string): Promise<void>;
   leaveBoard(boardId: string): void;

@@ -11,7 +11,9 @@ export interface ResultMap {
     | { board: Board; seq: number; cards: Card[]; reset?: true; leases?: Lock[] }
     | { board: Board; seq: number; changes: Change[]; leases?: Lock[] };
   "board:leave": Record<string, never>;
-  "board:invite": { code: string };
+  /** `expiresAt` / `maxUses` (project additions, SPEC ACCESS-3): when the code stops working, and how many people it may admit (null: any number). */
+  "board:invite": { code: string; expiresAt: string; maxUses: number | null };
+  "board:revokeInvite": Record<string, never>;
   "board:accept": { board: Board };
   "card:create": { card: Card; seq: number };
   "card:update": { card: Card; seq: number; ignored?: string[] };

@@ -12,6 +12,14 @@ import {
   visibilitySchema,
 } from "./shapes";
 
+/** Invite codes (SPEC ACCESS-3): default and bounds of their lifetime, and of their use limit. */
+export const INVITE_LIMITS = {
+  ttlMsDefault: 7 * 24 * 3600_000,
+  ttlMsMin: 1_000,
+  ttlMsMax: 30 * 24 * 3600_000,
+  maxUses: 10_000,
+} as const;
+
 /** One zod schema per request event; payloads that fail them answer BAD_REQUEST. */
 export const requestSchemas = {
   "board:create": z
@@ -27,7 +35,16 @@ export const requestSchemas = {
     .object({ boardId: idSchema, since: z.number().int().nonnegative().optional() })
     .strict(),
   "board:leave": z.object({ boardId: idSchema }).strict(),
-  "board:invite": z.object({ boardId: idSchema }).strict(),
+  /** `ttlMs` / `maxUses`: project additions (SPEC ACCESS-3); the code expires after 7 days by default. */
+  "board:invite": z
+    .object({
+      boardId: idSchema,
+      ttlMs: z.number().int().min(INVITE_LIMITS.ttlMsMin).max(INVITE_LIMITS.ttlMsMax).optional(),
+      maxUses: z.number().int().min(1).max(INVITE_LIMITS.maxUses).optional(),
+    })
+    .strict(),
+  /** Project addition (SPEC ACCESS-3): the owner withdraws an invite code; nobody can accept it after. */
+  "board:revokeInvite": z.object({ code: textSchema().min(1).max(64) }).strict(),
   "board:accept": z.object({ code: textSchema().min(1).max(64) }).strict(),
   "card:create": z
     .object({

@@ -1,4 +1,5 @@
-import { bigint, bigserial, customType, index, jsonb, pgSequence, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { bigint, bigserial, customType, index, integer, jsonb, pgSequence, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 
 const bytea = customType<{ data: Buffer }>({ dataType: () => "bytea" });
 
@@ -30,11 +31,20 @@ export const boardMembers = pgTable(
   (t) => [primaryKey({ columns: [t.boardId, t.userId] })],
 );
 
+/**
+ * Invite codes to private boards (SPEC ACCESS-3): each expires, can be revoked, and may admit at
+ * most `max_uses` people (null: any number until it expires). Rows from before expiry existed
+ * get the default: 7 days from the migration.
+ */
 export const invites = pgTable("invites", {
   code: text("code").primaryKey(),
   boardId: text("board_id").notNull(),
   createdBy: text("created_by").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  expiresAt: timestamp("expires_at", { withTimezone: true }).notNull().default(sql`now() + interval '7 days'`),
+  maxUses: integer("max_uses"),
+  uses: integer("uses").notNull().default(0),
+  revokedAt: timestamp("revoked_at", { withTimezone: true }),
 });
 
 /** Fencing tokens come from one sequence, so every grant anywhere is newer than every earlier one. */

@@ -152,7 +152,11 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
     void s.presence.announce(p.boardId);
     return {};
   });
-  on("board:invite", async (p) => ({ code: await s.boards.invite(user, p.boardId) }));
+  on("board:invite", async (p) => s.boards.invite(user, p.boardId, { ttlMs: p.ttlMs, maxUses: p.maxUses }));
+  on("board:revokeInvite", async (p) => {
+    await s.boards.revokeInvite(user, p.code);
+    return {};
+  });
   on("board:accept", async (p) => ({ board: await s.boards.accept(user, p.code) }));
 
   on("card:create", async (p) => {

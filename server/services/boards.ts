@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { and, eq, inArray, or } from "drizzle-orm";
-import { ConcordError, type Board, type Change, type Policy, type User, type Visibility } from "../../lib/protocol";
+import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
+import { ConcordError, INVITE_LIMITS, type Board, type Change, type Policy, type User, type Visibility } from "../../lib/protocol";
 import { boardMembers, boards, invites, users } from "../db/catalog-schema";
 import { boardHeads } from "../db/shard-schema";
 import type { Databases, Shard } from "../db/databases";
@@ -122,21 +122,88 @@ export class BoardService {
     return list.map((c) => (names.has(c.by) ? { ...c, byName: names.get(c.by) } : c));
   }
 
-  async invite(user: User, boardId: string): Promise<string> {
+  /**
+   * A new invite code to a private board (owner only, SPEC ACCESS-3): it expires after `ttlMs`
+   * (7 days by default; the catalog's clock decides) and admits at most `maxUses` people.
+   */
+  async invite(
+    user: User,
+    boardId: string,
+    opts: { ttlMs?: number; maxUses?: number } = {},
+  ): Promise<{ code: string; expiresAt: string; maxUses: number | null }> {
     const meta = await this.authorize(user, boardId);
     if (meta.ownerId !== user.id) throw new ConcordError("FORBIDDEN", "only the owner can invite");
     const code = randomBytes(9).toString("base64url");
-    await this.dbs.catalog.insert(invites).values({ code, boardId, createdBy: user.id });
-    return code;
+    const ttlMs = opts.ttlMs ?? INVITE_LIMITS.ttlMsDefault;
+    const maxUses = opts.maxUses ?? null;
+    const [row] = await this.dbs.catalog
+      .insert(invites)
+      .values({ code, boardId, createdBy: user.id, maxUses, expiresAt: sql`now() + make_interval(secs => ${ttlMs / 1000})` })
+      .returning({ expiresAt: invites.expiresAt });
+    return { code, expiresAt: row!.expiresAt.toISOString(), maxUses };
   }
 
+  /**
+   * Makes `user` a member of the invite's board (SPEC ACCESS-3). A use is spent only by someone
+   * who was not a member yet, in one transaction with the membership, by a conditional update:
+   * concurrent accepts on any node never admit more than `maxUses` people, and a revoked or
+   * expired code admits nobody.
+   */
   async accept(user: User, code: string): Promise<Board> {
-    const [inv] = await this.dbs.catalog.select().from(invites).where(eq(invites.code, code));
-    if (!inv) throw new ConcordError("NOT_FOUND", "no such invite code");
-    await this.dbs.catalog.insert(boardMembers).values({ boardId: inv.boardId, userId: user.id }).onConflictDoNothing();
-    this.allowed.add(`${user.id}:${inv.boardId}`);
-    const meta = await this.meta(inv.boardId);
+    const boardId = await this.dbs.catalog.transaction(async (tx) => {
+      const [inv] = await tx.select().from(invites).where(eq(invites.code, code));
+      if (!inv) throw new ConcordError("NOT_FOUND", "no such invite code");
+      const meta = await this.meta(inv.boardId);
+      if (!meta) throw new ConcordError("NOT_FOUND", "the board of this invite is gone");
+      if (meta.ownerId === user.id) return inv.boardId;
+      const joined = await tx
+        .insert(boardMembers)
+        .values({ boardId: inv.boardId, userId: user.id })
+        .onConflictDoNothing()
+        .returning({ userId: boardMembers.userId });
+      if (joined.length === 0) return inv.boardId; // already a member: nothing spent
+      const used = await tx
+        .update(invites)
+        .set({ uses: sql`${invites.uses} + 1` })
+        .where(
+          and(
+            eq(invites.code, code),
+            isNull(invites.revokedAt),
+            gt(invites.expiresAt, sql`now()`),
+            or(isNull(invites.maxUses), lt(invites.uses, invites.maxUses)),
+          ),
+        )
+        .returning({ code: invites.code });
+      if (used.length === 0) {
+        const [now] = await tx.select().from(invites).where(eq(invites.code, code));
+        const why = now?.revokedAt ? "was revoked" : now?.maxUses != null && now.uses >= now.maxUses ? "has been used up" : "has expired";
+        throw new ConcordError("NOT_FOUND", `this invite code ${why}`); // rolls the membership back
+      }
+      return inv.boardId;
+    });
+    this.allowed.add(`${user.id}:${boardId}`);
+    const meta = await this.meta(boardId);
     if (!meta) throw new ConcordError("NOT_FOUND", "the board of this invite is gone");
     return this.withSeq(meta);
+  }
+
+  /**
+   * Withdraws an invite code (owner only, SPEC ACCESS-3); people who accepted it stay members.
+   * Someone who may not see the board learns nothing: the same answer as for a code that never existed.
+   */
+  async revokeInvite(user: User, code: string): Promise<void> {
+    const [inv] = await this.dbs.catalog.select().from(invites).where(eq(invites.code, code));
+    if (!inv) throw new ConcordError("NOT_FOUND", "no such invite code");
+    const meta = await this.meta(inv.boardId);
+    if (meta?.ownerId !== user.id) {
+      await this.authorize(user, inv.boardId).catch(() => {
+        throw new ConcordError("NOT_FOUND", "no such invite code");
+      });
+      throw new ConcordError("FORBIDDEN", "only the owner can revoke an invite");
+    }
+    await this.dbs.catalog
+      .update(invites)
+      .set({ revokedAt: sql`coalesce(${invites.revokedAt}, now())` })
+      .where(eq(invites.code, code));
   }
 }
