@@ -149,6 +149,8 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
 
   // Background work runs on one elected node (a lease from the same lock service): finish
   // in-doubt distributed transactions every 15 s, trim change logs every minute.
+  // Cards made before the catalog kept every card id (ID-1) are registered once, idempotently.
+  await services.directory.backfill();
   let ticks = 0;
   const jobs = async () => {
     if (!(await leaseStore.lead("background-jobs", nodeId, 45_000))) return;

@@ -12,6 +12,9 @@ const MIGRATIONS = {
   shard: path.join(root, "drizzle/shard"),
 };
 
+/** What a shard may be called (SHARD_URLS): lower-case letters, digits and `_`. */
+export const SHARD_NAME = /^[a-z0-9_]{1,32}$/;
+
 export type CatalogDb = PostgresJsDatabase<typeof catalogSchema>;
 export type ShardDb = PostgresJsDatabase<typeof shardSchema>;
 
@@ -26,6 +29,11 @@ export interface Shard {
    * server/tools/bench.ts).
    */
   raw: Sql;
+  /**
+   * Two connections for two-phase commit's control statements (COMMIT / ROLLBACK PREPARED), so
+   * a decided commit never queues behind the transactions that wait for the locks it holds.
+   */
+  control: Sql;
 }
 
 export interface Databases {
@@ -79,17 +87,21 @@ async function runMigrations(url: string, folder: string, table: string): Promis
 
 /** Connects to the catalog and every shard, applies migrations, and checks 2PC support. */
 export async function openDatabases(catalogUrl: string, shardUrls: Record<string, string>): Promise<Databases> {
+  // Shard names appear in prepared transaction ids (TX-9), so they are kept to one plain form.
+  for (const name of Object.keys(shardUrls)) {
+    if (!SHARD_NAME.test(name)) throw new Error(`shard name "${name}" must match ${SHARD_NAME}`);
+  }
   const catalogSql = client(catalogUrl);
   const shards = new Map<string, Shard>();
   try {
     await runMigrations(catalogUrl, MIGRATIONS.catalog, "__concord_migrations_catalog");
     for (const [name, url] of Object.entries(shardUrls)) {
       const sql = client(url);
-      shards.set(name, { name, sql, db: drizzle(sql, { schema: shardSchema }), raw: client(url) });
+      shards.set(name, { name, sql, db: drizzle(sql, { schema: shardSchema }), raw: client(url), control: client(url, 2) });
       await runMigrations(url, MIGRATIONS.shard, "__concord_migrations_shard");
     }
   } catch (err) {
-    await Promise.all([catalogSql.end({ timeout: 1 }), ...[...shards.values()].flatMap((s) => [s.sql.end({ timeout: 1 }), s.raw.end({ timeout: 1 })])]);
+    await Promise.all([catalogSql.end({ timeout: 1 }), ...[...shards.values()].flatMap((s) => [s.sql.end({ timeout: 1 }), s.raw.end({ timeout: 1 }), s.control.end({ timeout: 1 })])]);
     throw err;
   }
   let twoPhaseCommit = true;
@@ -103,7 +115,7 @@ export async function openDatabases(catalogUrl: string, shardUrls: Record<string
     shards,
     twoPhaseCommit,
     close: async () => {
-      await Promise.all([catalogSql.end({ timeout: 5 }), ...[...shards.values()].flatMap((s) => [s.sql.end({ timeout: 5 }), s.raw.end({ timeout: 5 })])]);
+      await Promise.all([catalogSql.end({ timeout: 5 }), ...[...shards.values()].flatMap((s) => [s.sql.end({ timeout: 5 }), s.raw.end({ timeout: 5 }), s.control.end({ timeout: 5 })])]);
     },
   };
 }

@@ -48,17 +48,18 @@ export function createServices(opts: {
   const boards = new BoardService(opts.dbs);
   const shardOf = (b: BoardMeta) => boards.shard(b.shard).db;
   const locks = new LockService(opts.leaseStore);
+  const directory = new CardDirectory(opts.dbs);
   const clock = new HybridClock(opts.nodeId.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 64));
   return {
     log: opts.log,
     nodeId: opts.nodeId,
     dbs: opts.dbs,
     boards,
-    directory: new CardDirectory(opts.dbs),
+    directory,
     records: new RecordService((b) => boards.shard(b.shard).raw, locks, clock),
     feed: new FeedService(shardOf, opts.changeLogKeep),
     locks,
-    moves: new MoveService(opts.dbs, locks, opts.onTx),
+    moves: new MoveService(opts.dbs, locks, directory, opts.onTx),
     presence: opts.presence,
     lockExpiry: opts.lockExpiry,
   };

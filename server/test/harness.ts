@@ -17,14 +17,18 @@ function dbUrl(adminUrl: string, database: string): string {
 }
 
 /** Fresh catalog and shard databases (`a`, `b`) on the test Postgres, named uniquely. */
-export async function freshDatabases(prefix = "t"): Promise<{ catalogUrl: string; shardUrls: Record<string, string>; drop: () => Promise<void> }> {
+export async function freshDatabases(
+  prefix = "t",
+  shardNames: string[] = ["a", "b"],
+): Promise<{ catalogUrl: string; shardUrls: Record<string, string>; drop: () => Promise<void> }> {
   const adminUrl = inject("adminUrl");
   const name = `concord_${prefix}_${randomBytes(5).toString("hex")}`;
-  const names = { catalog: name, a: `${name}_a`, b: `${name}_b` };
+  const shards = Object.fromEntries(shardNames.map((s) => [s, `${name}_${s}`]));
+  const names = { catalog: name, ...shards };
   for (const db of Object.values(names)) await ensureDatabase(adminUrl, db);
   return {
     catalogUrl: dbUrl(adminUrl, names.catalog),
-    shardUrls: { a: dbUrl(adminUrl, names.a), b: dbUrl(adminUrl, names.b) },
+    shardUrls: Object.fromEntries(Object.entries(shards).map(([s, db]) => [s, dbUrl(adminUrl, db)])),
     drop: async () => {
       const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
       for (const db of Object.values(names)) await admin.unsafe(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`).catch(() => {});
@@ -54,9 +58,9 @@ export interface TestCluster {
 export const testRedisUrl = () => process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 export async function startCluster(
-  opts: { nodes?: number; adapter?: AdapterKind; changeLogKeep?: number; redis?: boolean; now?: () => number } = {},
+  opts: { nodes?: number; adapter?: AdapterKind; changeLogKeep?: number; redis?: boolean; now?: () => number; shards?: string[] } = {},
 ): Promise<TestCluster> {
-  const { catalogUrl, shardUrls, drop } = await freshDatabases();
+  const { catalogUrl, shardUrls, drop } = await freshDatabases("t", opts.shards);
   const count = opts.nodes ?? 1;
   const secret = randomBytes(16).toString("hex");
   const redisPrefix = `concord-test-${randomBytes(4).toString("hex")}:`;
