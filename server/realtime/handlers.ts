@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Server, Socket } from "socket.io";
 import {
   ConcordError,
@@ -121,12 +122,14 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
     mutationId: string,
     run: (board: Awaited<ReturnType<typeof s.boards.authorize>>) => Promise<Outcome>,
   ): Promise<WriteResult> {
+    let fresh = false;
     for (let attempt = 0; ; attempt++) {
-      const found = await cardBoard(cardId, mutationId);
+      const found = await cardBoard(cardId, mutationId, fresh);
       if (found.replay) return found.replay;
       const outcome = await run(found.board!);
       if (outcome.kind === "rejected" && outcome.error.code === "NOT_FOUND" && attempt === 0) {
         s.directory.forget(cardId);
+        fresh = true; // ask the catalog, checked against the shards (ID-1)
         continue;
       }
       return settle(outcome, broadcaster);
