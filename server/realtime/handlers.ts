@@ -164,7 +164,15 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
 
   on("card:create", async (p) => {
     const board = await s.boards.authorize(user, p.boardId);
-    const outcome = await s.records.write({ kind: "create", user, replicaId: socket.data.replicaId, board, ...p });
+    // SPEC ID-1: the id is claimed in the catalog first, so it cannot exist on two shards.
+    const cardId = p.cardId ?? `c_${randomUUID()}`;
+    if (!(await s.directory.claim(cardId, board.id))) {
+      const prior = await s.directory.appliedAnywhere(p.mutationId, user);
+      if (prior === "foreign") throw new ConcordError("BAD_REQUEST", "this mutationId was used by someone else");
+      if (prior?.card) return { card: prior.card, seq: prior.seq };
+      throw new ConcordError("BAD_REQUEST", "a card with this id exists");
+    }
+    const outcome = await s.records.write({ kind: "create", user, replicaId: socket.data.replicaId, board, ...p, cardId });
     const result = settle(outcome, broadcaster);
     if (result.card) s.directory.remember(result.card.id, board.id);
     return { card: result.card!, seq: result.seq };
