@@ -71,6 +71,22 @@ describe("LOCK-7 locks are authorized against the card's current board, on every
   });
 });
 
+describe("LOCK-6 a lease is exclusive across nodes", () => {
+  it("of two people acquiring one card at once through different nodes, exactly one is granted (20 rounds)", async () => {
+    const { owner, lobby } = await setup();
+    const a = await cluster.connect((await cluster.signIn("ann")).token, { node: 0 });
+    const b = await cluster.connect((await cluster.signIn("ben")).token, { node: 1 });
+    const granted: number[] = [];
+    for (let round = 0; round < 20; round++) {
+      const { card } = await ok<{ card: Card }>(owner, "card:create", { mutationId: mid(), boardId: lobby.id, fields: { title: `r${round}` } });
+      const rs = await Promise.all([a, b].map((s) => request<{ lock: Lock }>(s, "lock:acquire", { cardId: card.id })));
+      granted.push(rs.filter((r) => r.ok).length);
+      for (const r of rs) if (!r.ok) expect(r.error.code).toBe("LOCKED");
+    }
+    expect(granted).toEqual(Array(20).fill(1));
+  });
+});
+
 describe("LOCK-7 only the holder renews or releases, with its token", () => {
   it("another member's renew or release is refused with LOCKED and changes nothing; a stale token is STALE_LOCK", async () => {
     const { owner, lobby } = await setup();
