@@ -26,4 +26,11 @@ describe("LOCK-8 a join answer's leases", () => {
     x.setLeases("b", [lease("c1", "ben", 8)], mark, "me");
     expect(x.get("b").locks).toEqual({ c2: lease("c2", "ann", 9) });
   });
+
+  it("adopt this person's own lease taken before a reload, so its token goes with writes and it can be released", () => {
+    const x = new BoardExtrasMap(() => {});
+    x.setLeases("b", [lease("c1", "me", 4)], x.lockMark(), "me");
+    expect(x.lockToken("c1")).toBe(4);
+    expect(x.releaseMyLock("c1")?.token).toBe(4);
+  });
 });

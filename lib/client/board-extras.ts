@@ -62,6 +62,7 @@ export class BoardExtrasMap {
    * SPEC LOCK-8: the board's live leases from a `board:join` answer replace the locks shown,
    * except on cards whose lock broadcast was heard after `mark` (taken when the join was sent):
    * those are at least as new as the answer, which was read at some moment while the join ran.
+   * A live lease of this person that the client did not know of becomes its own.
    */
   setLeases(boardId: string, leases: Lock[], mark: number, myUserId: string): void {
     const heard = this.lockHeard.get(boardId);
@@ -77,6 +78,9 @@ export class BoardExtrasMap {
       if (!settled(cardId)) continue;
       locks[cardId] = lock;
       this.endMine(cardId, lock, myUserId);
+      // A lease of this person that the tab does not know (taken before a reload): adopt it, so
+      // its token goes with the writes and the person can release it.
+      if (lock.holder.id === myUserId && !this.myLocks.has(cardId)) this.myLocks.set(cardId, lock);
     }
     this.update(boardId, (x) => ({ ...x, locks }));
   }
