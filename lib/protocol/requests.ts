@@ -32,8 +32,14 @@ export const requestSchemas = {
     .strict(),
   "board:list": z.object({}).strict(),
   "board:join": z
-    .object({ boardId: idSchema, since: z.number().int().nonnegative().optional() })
-    .strict(),
+    .object({
+      boardId: idSchema,
+      since: z.number().int().nonnegative().optional(),
+      /** Project addition (SPEC FEED-5): continue a paged answer where its `cursor` says. */
+      cursor: z.string().min(1).max(LIMITS.cursor).optional(),
+    })
+    .strict()
+    .refine((p) => p.since === undefined || p.cursor === undefined, { message: "send since or cursor, not both" }),
   "board:leave": z.object({ boardId: idSchema }).strict(),
   /** `ttlMs` / `maxUses`: project additions (SPEC ACCESS-3); the code expires after 7 days by default. */
   "board:invite": z

@@ -10,6 +10,10 @@ export const LIMITS = {
   userName: 64,
   ttlMsMin: 100,
   ttlMsMax: 600_000,
+  /** SPEC FEED-5: the most JSON bytes one `board:join` answer carries (a lone larger card goes alone). */
+  joinPageBytes: 256 * 1024,
+  /** SPEC FEED-5: the length of a `board:join` cursor. */
+  cursor: 512,
 } as const;
 
 export const policySchema = z.enum(["occ", "lww", "mvr"]);

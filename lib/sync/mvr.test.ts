@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { applyMvrWrite, covers, resolvedValue, writeClock, type MvrRegister, type MvrValue } from "./mvr";
+import { MVR_MAX_SIBLINGS, applyBoundedWrite, applyMvrWrite, covers, resolvedValue, writeClock, type MvrRegister, type MvrValue } from "./mvr";
 import { merge, type VectorClock } from "./vector-clock";
 
 type Registers = Record<string, MvrRegister<string>>;
@@ -125,6 +125,111 @@ describe("MVR convergence", () => {
         const server = events.reduce(deliver, {});
         expect(structuredClone(events).reduce(deliver, server)).toEqual(server);
       }),
+    );
+  });
+});
+
+describe("MVR-5 a bounded number of values per field", () => {
+  it("MVR-5 60 writes from one empty context keep the newest 8 and name each displaced value once", () => {
+    let card: VectorClock = {};
+    let register: MvrRegister<string> = [];
+    const dropped: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const seen = {};
+      const b = applyBoundedWrite(register, { value: `w${i}`, by: "a", clock: writeClock(card, seen, "a"), seen }, MVR_MAX_SIBLINGS);
+      register = b.register;
+      card = merge(card, b.write.clock);
+      dropped.push(...b.dropped.map((v) => v.value));
+      expect(register.length).toBeLessThanOrEqual(MVR_MAX_SIBLINGS);
+      expect(register).toContain(b.write);
+    }
+    expect(register.map((v) => v.value).sort()).toEqual(["w52", "w53", "w54", "w55", "w56", "w57", "w58", "w59"]);
+    expect(dropped).toEqual(Array.from({ length: 52 }, (_, i) => `w${i}`));
+    // The widened write carries the bound: a replica applying only the stored writes agrees.
+  });
+
+  it("leaves a repeat or a late write alone", () => {
+    const old: MvrValue<string> = { value: "old", by: "a", clock: { a: 1 }, seen: {} };
+    const newer: MvrValue<string> = { value: "new", by: "b", clock: { a: 1, b: 1 }, seen: { a: 1 } };
+    expect(applyBoundedWrite([newer], old, 1)).toEqual({ write: old, register: [newer], dropped: [] });
+    expect(applyBoundedWrite([newer], newer, 1)).toEqual({ write: newer, register: [newer], dropped: [] });
+  });
+
+  /**
+   * Server histories under a small bound: the server applies each write with applyBoundedWrite
+   * (per field, since widening is per field) and stores the widened writes; replicas receive those.
+   */
+  const boundedHistoryArb = fc
+    .record({
+      max: fc.integer({ min: 1, max: 3 }),
+      ops: fc.array(
+        fc.record({
+          replica: fc.constantFrom("a", "b", "c", "d"),
+          seenAt: fc.nat(),
+          fields: fc.subarray([...FIELDS], { minLength: 1 }),
+          value: fc.string({ maxLength: 2 }),
+        }),
+        { minLength: 1, maxLength: 25 },
+      ),
+    })
+    .map(({ max, ops }) => {
+      let card: VectorClock = {};
+      const snapshots: VectorClock[] = [{}];
+      const registers: Registers = {};
+      const steps: { field: string; before: MvrRegister<string>; original: MvrValue<string>; bounded: ReturnType<typeof applyBoundedWrite<MvrValue<string>>> }[] = [];
+      const events: Event[] = [];
+      ops.forEach((op, id) => {
+        const seen = snapshots[op.seenAt % snapshots.length]!;
+        const original: MvrValue<string> = { value: `${id}:${op.value}`, by: op.replica, clock: writeClock(card, seen, op.replica), seen };
+        let next = card;
+        for (const field of op.fields) {
+          const before = registers[field] ?? [];
+          const bounded = applyBoundedWrite(before, original, max);
+          registers[field] = bounded.register;
+          next = merge(next, bounded.write.clock);
+          steps.push({ field, before, original, bounded });
+          events.push({ id, fields: [field], write: bounded.write });
+        }
+        card = next;
+        snapshots.push(card);
+      });
+      return { max, registers, steps, events };
+    });
+
+  it("MVR-5 on the server no field ever holds more than the bound, the write always stays, and nothing goes unnamed", () => {
+    fc.assert(
+      fc.property(boundedHistoryArb, ({ max, steps }) => {
+        for (const { before, original, bounded } of steps) {
+          expect(bounded.register.length).toBeLessThanOrEqual(max);
+          expect(bounded.register).toContain(bounded.write);
+          // Same dot, wider context: the write's own entry is unchanged and its clock only grew.
+          expect(covers(bounded.write.clock, original)).toBe(true);
+          expect(covers(bounded.write.seen, { clock: original.seen })).toBe(true);
+          const gone = before.filter((v) => !bounded.register.includes(v));
+          const seenByWriter = gone.filter((v) => covers(original.seen, v));
+          expect([...seenByWriter, ...bounded.dropped].sort((x, y) => (x.value < y.value ? -1 : 1))).toEqual(
+            [...gone].sort((x, y) => (x.value < y.value ? -1 : 1)),
+          );
+          expect(bounded.dropped.every((v) => !covers(original.seen, v))).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("MVR-5 replicas applying the stored (widened) writes in any order, with repeats, end equal to the server", () => {
+    fc.assert(
+      fc.property(
+        boundedHistoryArb.chain((h) => fc.tuple(fc.constant(h), permutationOf(h.events), permutationOf(h.events))),
+        ([{ registers, events }, one, two]) => {
+          const server = Object.fromEntries(Object.entries(registers).map(([f, r]) => [f, [...r].sort((x, y) => (x.value < y.value ? -1 : 1))]));
+          const sorted = (rs: Registers) => Object.fromEntries(Object.entries(rs).map(([f, r]) => [f, [...r].sort((x, y) => (x.value < y.value ? -1 : 1))]));
+          expect(sorted(events.reduce(deliver, {}))).toEqual(server);
+          expect(sorted(one.reduce(deliver, {}))).toEqual(server);
+          expect(sorted([...two, ...one].reduce(deliver, {}))).toEqual(server);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 });

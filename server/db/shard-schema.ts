@@ -42,7 +42,9 @@ export const cards = pgTable(
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull(),
     updatedBy: text("updated_by").notNull(),
   },
-  (t) => [index("cards_board_idx").on(t.boardId)],
+  // Snapshot pages read a board's cards in (position, id) order after a cursor (SPEC FEED-5);
+  // this index also serves every lookup by board.
+  (t) => [index("cards_board_page_idx").on(t.boardId, t.position, t.id)],
 );
 
 export const changes = pgTable(

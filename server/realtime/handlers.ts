@@ -143,10 +143,15 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
     // Join the room before reading, so no change committed after the read can be missed.
     await socket.join(socket.data.batch ? batchRoom(meta.id) : boardRoom(meta.id));
     socket.data.boards.set(meta.id, undefined);
-    // SPEC LOCK-8: the live leases come with the answer, so a fresh tab shows a locked card as locked.
-    const [result, leases] = await Promise.all([s.feed.join(meta, p.since), s.locks.liveOnBoard(meta.id, s.boards.shard(meta.shard).db)]);
-    void s.presence.announce(meta.id);
-    return { ...result, leases };
+    // SPEC LOCK-8: the live leases come with the answer (once, on its first page: later `lock`
+    // broadcasts reach this socket, already in the room), so a fresh tab shows a locked card as locked.
+    const [result, leases] = await Promise.all([
+      s.feed.join(meta, p.since, p.cursor),
+      p.cursor === undefined ? s.locks.liveOnBoard(meta.id, s.boards.shard(meta.shard).db) : undefined,
+    ]);
+    // A page of a paged answer (FEED-5) is not a new arrival: announce once, on the first request.
+    if (p.cursor === undefined) void s.presence.announce(meta.id);
+    return { ...result, ...(leases ? { leases } : {}) };
   });
   on("board:leave", async (p) => {
     await socket.leave(boardRoom(p.boardId));
@@ -179,7 +184,7 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
   });
   on("card:update", async (p) => {
     const result = await cardWrite(p.cardId, p.mutationId, (board) => s.records.write({ kind: "update", user, replicaId: socket.data.replicaId, board, ...p }));
-    return { card: result.card!, seq: result.seq, ...(result.ignored ? { ignored: result.ignored } : {}) };
+    return { card: result.card!, seq: result.seq, ...(result.ignored ? { ignored: result.ignored } : {}), ...(result.dropped ? { dropped: result.dropped } : {}) };
   });
   on("card:delete", async (p) => {
     const result = await cardWrite(p.cardId, p.mutationId, (board) => s.records.write({ kind: "delete", user, board, ...p }));

@@ -1,54 +1,186 @@
 import { and, asc, desc, eq, gt, lte, sql } from "drizzle-orm";
-import type { Board, Card, Change } from "../../lib/protocol";
+import { z } from "zod";
+import { ConcordError, LIMITS, type Board, type Card, type Change } from "../../lib/protocol";
 import { boardHeads, cards, changes } from "../db/shard-schema";
 import type { ShardDb } from "../db/databases";
 import type { BoardMeta } from "./boards";
-import { rowToCard } from "./card-row";
+import { rowToCard, type CardRow } from "./card-row";
 
 type ChangeRow = typeof changes.$inferSelect;
+type Tx = Parameters<Parameters<ShardDb["transaction"]>[0]>[0];
 
 export function rowToChange(r: ChangeRow): Change {
   const base = { boardId: r.boardId, seq: r.seq, type: r.type, mutationId: r.mutationId, by: r.by, at: r.at.toISOString() };
   return r.type === "card.upsert" ? { ...base, card: r.card as Card } : { ...base, cardId: r.cardId };
 }
 
+/** `more` + `cursor`: the answer continues; ask again with `board:join { boardId, cursor }` (SPEC FEED-5). */
+type Paging = { more?: true; cursor?: string };
+
 export type JoinResult =
-  | { board: Board; seq: number; cards: Card[]; reset?: true }
-  | { board: Board; seq: number; changes: Change[] };
+  | ({ board: Board; seq: number; cards: Card[]; reset?: true } & Paging)
+  | ({ board: Board; seq: number; changes: Change[] } & Paging);
+
+/** Room left in each page for the envelope (board, seq, cursor, and what the transport adds). */
+const ENVELOPE_BYTES = 32 * 1024;
+/** Most items in one page, however small. */
+const MAX_PAGE_ROWS = 1_000;
+/** Rows read at first for a page, then as many as the largest so far says still fit (at most MAX_BATCH_ROWS). */
+const FIRST_BATCH_ROWS = 16;
+const MAX_BATCH_ROWS = 128;
+
+/**
+ * Where a paged answer continues (SPEC FEED-5), opaque to clients. `cards`: the snapshot taken at
+ * `seq`, after the card at (`position`, `id`); `changes`: the change log after `seq`. Nothing is
+ * kept on the server, so any node can serve the next page.
+ */
+const cursorSchema = z.discriminatedUnion("k", [
+  z.object({ k: z.literal("cards"), b: z.string(), s: z.number().int().nonnegative(), p: z.string(), i: z.string() }).strict(),
+  z.object({ k: z.literal("changes"), b: z.string(), s: z.number().int().nonnegative() }).strict(),
+]);
+type Cursor = z.infer<typeof cursorSchema>;
+
+function encodeCursor(c: Cursor): string {
+  return Buffer.from(JSON.stringify(c)).toString("base64url");
+}
+
+/** A cursor this server made for this board, or BAD_REQUEST. */
+function decodeCursor(text: string, boardId: string): Cursor {
+  let parsed: ReturnType<typeof cursorSchema.safeParse> | undefined;
+  try {
+    parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(text, "base64url").toString("utf8")));
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed?.success || parsed.data.b !== boardId) throw new ConcordError("BAD_REQUEST", "cursor is not one this board's join answered");
+  return parsed.data;
+}
+
+const jsonBytes = (v: unknown) => Buffer.byteLength(JSON.stringify(v));
+
+/**
+ * Fills one page (SPEC FEED-5): reads rows in order, in batches sized from the largest row seen
+ * so far, and keeps items while their JSON fits `budget` (always at least one: a lone item larger
+ * than the budget goes alone). So a page never loads more than what fits plus one batch, and
+ * costs a few round trips whatever the row size. `more`: an item was left for the next page.
+ */
+async function fillPage<R, T>(
+  fetch: (after: R | undefined, limit: number) => Promise<R[]>,
+  toItem: (row: R) => T,
+  budget: number,
+): Promise<{ items: { row: R; item: T }[]; more: boolean }> {
+  const items: { row: R; item: T }[] = [];
+  let used = 0;
+  let largest = 0;
+  let batch = FIRST_BATCH_ROWS;
+  for (;;) {
+    const rows = await fetch(items[items.length - 1]?.row, batch);
+    for (const row of rows) {
+      const item = toItem(row);
+      const size = jsonBytes(item);
+      if (items.length > 0 && (used + size > budget || items.length >= MAX_PAGE_ROWS)) return { items, more: true };
+      items.push({ row, item });
+      used += size;
+      largest = Math.max(largest, size);
+    }
+    if (rows.length < batch) return { items, more: false };
+    batch = Math.min(MAX_BATCH_ROWS, Math.max(1, Math.floor((budget - used) / largest) + 1));
+  }
+}
 
 /**
  * The change feed (SPEC FEED-*): snapshots, exact catch-up from a cursor, card history, and
  * trimming. The log keeps at least `keep` changes per board; a cursor older than what is kept
- * gets a full snapshot with `reset: true` instead of a partial list.
+ * gets a full snapshot with `reset: true` instead of a partial list. Every answer is one page of
+ * at most `pageBytes` of JSON (FEED-5); `more` + `cursor` say where it continues.
  */
 export class FeedService {
+  /** `pageBytes`: the most JSON one `board:join` answer carries (SPEC FEED-5). */
   constructor(
     private readonly shardOf: (board: BoardMeta) => ShardDb,
     private readonly keep: number,
+    private readonly pageBytes: number = LIMITS.joinPageBytes,
   ) {}
 
-  async join(meta: BoardMeta, since?: number): Promise<JoinResult> {
-    const db = this.shardOf(meta);
-    // One snapshot for head and rows (REPEATABLE READ): the cards are exactly the state at `seq`.
-    return db.transaction(
+  /**
+   * One page of a `board:join` answer (SPEC FEED-2, FEED-5): changes after `since`, a snapshot,
+   * or the continuation a `cursor` names. Each page is read in one REPEATABLE READ transaction.
+   */
+  async join(meta: BoardMeta, since?: number, cursor?: string): Promise<JoinResult> {
+    const at = cursor === undefined ? undefined : decodeCursor(cursor, meta.id);
+    const budget = Math.max(1, this.pageBytes - ENVELOPE_BYTES);
+    return this.shardOf(meta).transaction(
       async (tx) => {
         const [head] = await tx.select().from(boardHeads).where(eq(boardHeads.boardId, meta.id));
         const seq = head?.seq ?? 0;
-        const board: Board = { ...meta, seq };
-        if (since !== undefined && head && since >= head.floor && since <= seq) {
-          const rows = await tx
-            .select()
-            .from(changes)
-            .where(and(eq(changes.boardId, meta.id), gt(changes.seq, since)))
-            .orderBy(asc(changes.seq));
-          return { board, seq, changes: rows.map(rowToChange) };
-        }
-        const rows = await tx.select().from(cards).where(eq(cards.boardId, meta.id)).orderBy(asc(cards.position), asc(cards.id));
-        const snapshot = { board, seq, cards: rows.map((r) => rowToCard(r, meta.policy)) };
-        return since === undefined ? snapshot : { ...snapshot, reset: true as const };
+        const inLog = (n: number) => head !== undefined && n >= head.floor && n <= seq;
+        const from = at ? (at.k === "changes" ? at.s : undefined) : since;
+        if (from !== undefined && inLog(from)) return this.changesPage(tx, { ...meta, seq }, from, budget);
+        // A snapshot's later pages are read as of now, not as of its seq: the changes after its
+        // seq, which the last page sends the client on to, repair whatever moved in between.
+        if (at?.k === "cards" && inLog(at.s)) return this.cardsPage(tx, meta, at.s, seq, { position: at.p, id: at.i }, budget);
+        const first = await this.cardsPage(tx, meta, seq, seq, undefined, budget);
+        return since === undefined && at === undefined ? first : { ...first, reset: true as const };
       },
       { isolationLevel: "repeatable read", accessMode: "read only" },
     );
+  }
+
+  /**
+   * Cards of the snapshot taken at `snapSeq`, in (position, id) order after `after`, up to the
+   * budget. The last page of a snapshot read over several pages points on to the changes after
+   * `snapSeq` (unless there are none): only then is the client's copy exact.
+   */
+  private async cardsPage(
+    tx: Tx, meta: BoardMeta, snapSeq: number, headSeq: number, after: { position: string; id: string } | undefined, budget: number,
+  ): Promise<JoinResult> {
+    const { items, more } = await fillPage<CardRow, Card>(
+      (from, limit) => {
+        const at = from ?? after;
+        return tx
+          .select()
+          .from(cards)
+          .where(and(eq(cards.boardId, meta.id), at ? sql`(${cards.position}, ${cards.id}) > (${at.position}, ${at.id})` : undefined))
+          .orderBy(asc(cards.position), asc(cards.id))
+          .limit(limit);
+      },
+      (r) => rowToCard(r, meta.policy),
+      budget,
+    );
+    const board: Board = { ...meta, seq: snapSeq };
+    const page = items.map((x) => x.item);
+    if (more) {
+      const last = items[items.length - 1]!.row;
+      return { board, seq: snapSeq, cards: page, more: true, cursor: encodeCursor({ k: "cards", b: meta.id, s: snapSeq, p: last.position, i: last.id }) };
+    }
+    if (after !== undefined && snapSeq < headSeq) {
+      return { board, seq: snapSeq, cards: page, more: true, cursor: encodeCursor({ k: "changes", b: meta.id, s: snapSeq }) };
+    }
+    return { board, seq: snapSeq, cards: page };
+  }
+
+  /**
+   * Changes after `since` in seq order, up to the budget. `seq` is where the page ends, so a
+   * client that applies it is exactly there, whether or not it follows `more`.
+   */
+  private async changesPage(tx: Tx, board: Board, since: number, budget: number): Promise<JoinResult> {
+    const { items, more } = await fillPage<ChangeRow, Change>(
+      (from, limit) =>
+        tx
+          .select()
+          .from(changes)
+          .where(and(eq(changes.boardId, board.id), gt(changes.seq, from?.seq ?? since)))
+          .orderBy(asc(changes.seq))
+          .limit(limit),
+      rowToChange,
+      budget,
+    );
+    const page = items.map((x) => x.item);
+    if (more) {
+      const end = page[page.length - 1]!.seq;
+      return { board: { ...board, seq: end }, seq: end, changes: page, more: true, cursor: encodeCursor({ k: "changes", b: board.id, s: end }) };
+    }
+    return { board, seq: board.seq, changes: page };
   }
 
   async history(meta: BoardMeta, cardId: string, limit = 200): Promise<Change[]> {

@@ -15,7 +15,7 @@ import {
 import { occConflicts } from "../../lib/sync/occ";
 import { applyLww } from "../../lib/sync/lww";
 import { HybridClock, encodeHlc, isTooFarInFuture } from "../../lib/sync/hlc";
-import { applyMvrWrite, resolvedValue, writeClock } from "../../lib/sync/mvr";
+import { applyBoundedWrite, resolvedValue, writeClock } from "../../lib/sync/mvr";
 import { merge as mergeClocks, normalize } from "../../lib/sync/vector-clock";
 import type { MvrRegisters } from "../db/shard-schema";
 import type { BoardMeta } from "./boards";
@@ -46,6 +46,8 @@ export interface WriteResult {
   card?: Card;
   seq: number;
   ignored?: string[];
+  /** mvr: values a write displaced under the bound without having seen them (SPEC MVR-5). */
+  dropped?: MvrRegisters;
 }
 
 /** Services answer with a tagged union: a conflict is a result, not an exception (STYLE 7). */
@@ -276,6 +278,7 @@ export class RecordService {
     let registers = row.registers;
     let clock = row.clock;
     let ignored: string[] | undefined;
+    let dropped: MvrRegisters | undefined;
     if (policy === "occ") {
       const conflicting = occConflicts(row.fieldVersions, m.baseVersion, m.patch);
       if (conflicting.length > 0) return { kind: "conflict", current: rowToCard(row, policy), fields: conflicting };
@@ -296,7 +299,11 @@ export class RecordService {
       changed = {};
       for (const f of Object.keys(m.patch) as FieldName[]) {
         const write = { value: m.patch[f], by: m.user.id, byName: m.user.name, clock: wc, seen: context };
-        registers[f] = applyMvrWrite(registers[f] ?? [], write);
+        // At most MVR_MAX_SIBLINGS values per field: the write's context is widened over the
+        // weakest excess ones, which the writer is told about (MVR-5).
+        const bounded = applyBoundedWrite(registers[f] ?? [], write);
+        registers[f] = bounded.register;
+        if (bounded.dropped.length > 0) (dropped ??= {})[f] = bounded.dropped;
         Object.assign(changed, { [f]: resolvedValue(registers[f]!) });
       }
       clock = normalize(mergeClocks(row.clock ?? {}, wc));
@@ -318,7 +325,7 @@ export class RecordService {
              updated_at = now(), updated_by = ${m.user.id}
       WHERE id = ${row.id} AND version = ${row.version}
       RETURNING *`;
-    return this.commit(tx, m, fromRaw(raw!), "card.upsert", ignored);
+    return this.commit(tx, m, fromRaw(raw!), "card.upsert", ignored, dropped);
   }
 
   private async delete(tx: Tx, m: Extract<Mutation, { kind: "delete" }>, row: CardRow): Promise<Outcome> {
@@ -332,7 +339,7 @@ export class RecordService {
   }
 
   /** Appends the change at the board's next seq and remembers the result under the mutationId. */
-  private commit(tx: Tx, m: Mutation, row: CardRow, type: Change["type"], ignored?: string[]): Outcome {
+  private commit(tx: Tx, m: Mutation, row: CardRow, type: Change["type"], ignored?: string[], dropped?: MvrRegisters): Outcome {
     const log = this.batches.get(tx)!;
     if (type === "card.upsert") log.rows.set(row.id, row);
     const card = type === "card.upsert" ? rowToCard(row, m.board.policy) : undefined;
@@ -343,7 +350,7 @@ export class RecordService {
       boardId: m.board.id, seq, type, mutationId: m.mutationId, by: m.user.id, at,
       ...(card ? { card } : { cardId: row.id }),
     };
-    const result: WriteResult = type === "card.delete" ? { seq } : { card, seq, ...(ignored ? { ignored } : {}) };
+    const result: WriteResult = type === "card.delete" ? { seq } : { card, seq, ...(ignored ? { ignored } : {}), ...(dropped ? { dropped } : {}) };
     this.remember(tx, m, row.id, result);
     return { kind: "applied", result, change };
   }

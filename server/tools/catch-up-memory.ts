@@ -1,0 +1,158 @@
+/**
+ * Memory under full catch-ups (prints figures; not a test; DESIGN invariant 11, SPEC MVR-5 and
+ * FEED-5). Starts one real node over a real Postgres (BENCH_DATABASE_URL, else an embedded one in
+ * a temp folder), then:
+ *  1. mvr: 60 writes with an empty context to one card (20 000-character bodies): siblings kept,
+ *     the largest ack, and the JSON the card's changes hold in the log;
+ *  2. a board of C cards (20 000-character bodies), then R concurrent full catch-ups
+ *     (`board:join { since: 0 }`) and R full snapshots, each following `more`/`cursor` to the end
+ *     and keeping nothing: pages, the largest ack, and the node's RSS before, at peak and after.
+ * The test that holds the bound is server/realtime/bounded-growth.int.test.ts; this shows it at scale.
+ * Usage: npx tsx server/tools/catch-up-memory.ts [--cards 1500] [--readers 10]
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import pino from "pino";
+import { io as ioClient, type Socket } from "socket.io-client";
+import type { Board, Card } from "../../lib/protocol";
+import { ensureDatabase, openDatabases } from "../db/databases";
+import { startEmbeddedPostgres } from "../db/embedded";
+import { createNode } from "../node";
+import { Sessions } from "../services/sessions";
+
+const { values: args } = parseArgs({
+  options: {
+    cards: { type: "string", default: "1500" },
+    readers: { type: "string", default: "10" },
+  },
+});
+const CARDS = Number(args.cards);
+const READERS = Number(args.readers);
+const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+
+type Reply = { ok: boolean; error?: { code: string; message: string }; more?: boolean; cursor?: string } & Record<string, unknown>;
+
+/** Emits and resolves with the raw ack and its JSON size. */
+function emit(s: Socket, event: string, payload: unknown): Promise<{ reply: Reply; bytes: number }> {
+  return new Promise((resolve, reject) =>
+    s.emit(event, payload, (r: Reply) => (r.ok ? resolve({ reply: r, bytes: Buffer.byteLength(JSON.stringify(r)) }) : reject(new Error(`${event}: ${r.error?.code} ${r.error?.message}`)))),
+  );
+}
+
+/** Reads a whole board:join answer, following pages, keeping only counts. */
+async function readAll(s: Socket, boardId: string, since?: number) {
+  let payload: Record<string, unknown> = since === undefined ? { boardId } : { boardId, since };
+  let pages = 0;
+  let largest = 0;
+  let items = 0;
+  for (;;) {
+    const { reply, bytes } = await emit(s, "board:join", payload);
+    pages++;
+    largest = Math.max(largest, bytes);
+    items += ((reply.cards ?? reply.changes) as unknown[]).length;
+    if (!reply.more) return { pages, largest, items };
+    payload = { boardId, cursor: reply.cursor };
+  }
+}
+
+async function main() {
+  let tmp: string | null = null;
+  let stopPg: (() => Promise<void>) | null = null;
+  let adminUrl = process.env.BENCH_DATABASE_URL;
+  if (!adminUrl) {
+    tmp = await mkdtemp(path.join(os.tmpdir(), "concord-catchup-"));
+    await chmod(tmp, 0o755);
+    const pg = await startEmbeddedPostgres(path.join(tmp, "pg"), () => {});
+    stopPg = pg.stop;
+    adminUrl = pg.url("postgres");
+  }
+  const name = `concord_catchup_${randomBytes(4).toString("hex")}`;
+  const url = (db: string) => Object.assign(new URL(adminUrl!), { pathname: `/${db}` }).toString();
+  for (const db of [name, `${name}_a`, `${name}_b`]) await ensureDatabase(adminUrl, db);
+  const dbs = await openDatabases(url(name), { a: url(`${name}_a`), b: url(`${name}_b`) });
+  const sessions = new Sessions(randomBytes(16).toString("hex"));
+  const node = await createNode({ nodeId: "catch-up", dbs, sessions, log: pino({ level: "silent" }), adapter: "memory" });
+  const port = await node.listen(0, "127.0.0.1");
+  const base = `http://127.0.0.1:${port}`;
+  const token = sessions.sign({ id: "u_catchup", name: "catch-up" });
+  const connect = () =>
+    new Promise<Socket>((resolve, reject) => {
+      const s = ioClient(base, { auth: { token }, transports: ["websocket"], forceNew: true });
+      s.once("connect", () => resolve(s));
+      s.once("connect_error", reject);
+    });
+  const body = (tag: string) => `${tag} `.padEnd(20_000, "x");
+
+  try {
+    // 1. mvr: 60 writes with an empty context.
+    const owner = await connect();
+    const { reply: made } = await emit(owner, "board:create", { name: "mvr", policy: "mvr", shard: "a" });
+    const mvrBoard = made.board as Board;
+    const { reply: created } = await emit(owner, "card:create", { mutationId: randomUUID(), boardId: mvrBoard.id, fields: { title: "flood" } });
+    const cardId = (created.card as Card).id;
+    let largestWriteAck = 0;
+    let siblings = 0;
+    const t0 = Date.now();
+    for (let i = 0; i < 60; i++) {
+      const { reply, bytes } = await emit(owner, "card:update", {
+        mutationId: randomUUID(), cardId, baseVersion: 0, patch: { body: body(`write ${i}`) }, context: {},
+      });
+      largestWriteAck = Math.max(largestWriteAck, bytes);
+      siblings = (reply.card as Card).siblings?.body?.length ?? 1;
+    }
+    const writeMs = Date.now() - t0;
+    const [logged] = await dbs.shards.get("a")!.raw<{ bytes: string }[]>`
+      SELECT coalesce(sum(octet_length(card::text)), 0) AS bytes FROM changes WHERE card_id = ${cardId}`;
+    const snap = await readAll(owner, mvrBoard.id);
+    console.log(
+      `mvr: 60 writes with an empty context in ${writeMs} ms → ${siblings} body values kept; largest write ack ${MB(largestWriteAck)}, ` +
+        `snapshot ${MB(snap.largest)}; the card's changes hold ${MB(Number(logged!.bytes))} of JSON`,
+    );
+
+    // 2. A large board and R concurrent full catch-ups.
+    const { reply: made2 } = await emit(owner, "board:create", { name: "large", policy: "occ", shard: "a" });
+    const board = made2.board as Board;
+    for (let start = 0; start < CARDS; start += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, CARDS - start) }, (_, k) =>
+          emit(owner, "card:create", { mutationId: randomUUID(), boardId: board.id, fields: { title: `card ${start + k}`, body: body(String(start + k)) } }),
+        ),
+      );
+    }
+    const readers = await Promise.all(Array.from({ length: READERS }, connect));
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    const t1 = Date.now();
+    const catchUps = await Promise.all(readers.map((r) => readAll(r, board.id, 0)));
+    const snapshots = await Promise.all(readers.map((r) => readAll(r, board.id)));
+    const ms = Date.now() - t1;
+    clearInterval(sampler);
+    global.gc?.();
+    const after = process.memoryUsage().rss;
+    const c = catchUps[0]!;
+    const sn = snapshots[0]!;
+    console.log(
+      `large board: ${CARDS} cards; ${READERS} concurrent catch-ups (since 0) then ${READERS} snapshots in ${ms} ms: ` +
+        `${c.pages} / ${sn.pages} pages each, ${c.items} changes / ${sn.items} cards each, largest ack ` +
+        `${MB(Math.max(...catchUps.map((x) => x.largest), ...snapshots.map((x) => x.largest)))}; ` +
+        `RSS ${MB(before)} before, ${MB(peak)} at peak, ${MB(after)} after`,
+    );
+    for (const s of [owner, ...readers]) s.disconnect();
+  } finally {
+    await node.close();
+    await new Promise<void>((r) => node.server.close(() => r()));
+    await dbs.close();
+    await stopPg?.();
+    if (tmp) await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
