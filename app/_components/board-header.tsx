@@ -6,6 +6,7 @@ import { ConnectionBadge } from "./connection-badge";
 import { InviteButton } from "./invite-button";
 import { PolicyBadge } from "./policy-badge";
 import { PresenceAvatars } from "./presence-avatars";
+import { SetAsideWrites } from "./set-aside-writes";
 import { UserMenu } from "./user-menu";
 
 interface BoardHeaderProps {
@@ -22,6 +23,7 @@ interface BoardHeaderProps {
 export function BoardHeader({ client, state, board, inspectorOpen, onToggleInspector, explainerHidden, onShowExplainer }: BoardHeaderProps) {
   const pending = board ? state.pending.filter((m) => m.boardId === board.id || m.toBoardId === board.id).length : state.pending.length;
   const presence = board ? (state.boards[board.id]?.presence ?? []) : [];
+  const setAside = state.pending.filter((m) => m.setAside && (!board || m.boardId === board.id || m.toBoardId === board.id));
   return (
     <header className="topbar">
       <BrandMark />
@@ -54,6 +56,7 @@ export function BoardHeader({ client, state, board, inspectorOpen, onToggleInspe
         <span className="pending-pill" data-count={pending} title="Local writes waiting for the server's acknowledgement">
           <span data-testid="pending-count">{pending}</span> pending
         </span>
+        <SetAsideWrites client={client} writes={setAside} />
         <ConnectionBadge state={state.connection} catchingUp={state.catchingUp} />
         <button type="button" className="btn btn-sm" aria-pressed={inspectorOpen} data-testid="inspector-toggle" onClick={onToggleInspector}>
           Inspector

@@ -4,7 +4,7 @@ import { describeMutation, type Log } from "./inspector";
 import { sendMutation, type MutationOutcome } from "./mutation-request";
 import type { Connection } from "./connection";
 import { describeWrite } from "./notices";
-import { backoffMs, failureAction, rebaseAfterAck, type Outbox } from "./outbox";
+import { backoffMs, failureAction, isPoison, rebaseAfterAck, type Outbox } from "./outbox";
 import type { Persistence } from "./persistence";
 import { touchedBoards } from "./snapshot";
 import type { Conflict, Notice, PendingMutation } from "./types";
@@ -41,7 +41,8 @@ export interface OutboxSenderDeps {
 /**
  * Sends the outbox strictly in order, one mutation at a time, each only after it was stored
  * (SPEC OUTBOX-1), and handles the answers (SPEC OUTBOX-5): acks, conflicts, refusals,
- * retries with backoff. A replay after a reconnect sends the same mutationId again.
+ * retries with backoff. A replay after a reconnect sends the same mutationId again. A write
+ * the server keeps failing on is set aside, so it cannot wedge the writes behind it (SPEC OUTBOX-7).
  */
 export class OutboxSender {
   private inflight: { mutationId: string; token: number } | null = null;
@@ -50,10 +51,10 @@ export class OutboxSender {
 
   constructor(private readonly deps: OutboxSenderDeps) {}
 
-  /** Sends the oldest pending mutation if nothing is in flight and the client is online. */
+  /** Sends the oldest sendable mutation (SPEC OUTBOX-7) if nothing is in flight and the client is online. */
   pump(): void {
     if (this.inflight || this.retryTimer || this.deps.conn.closed || !this.deps.canSend()) return;
-    const m = this.deps.outbox.pending()[0];
+    const m = this.deps.outbox.sendable();
     if (!m) return;
     const token = ++this.sendToken;
     this.inflight = { mutationId: m.mutationId, token };
@@ -104,7 +105,7 @@ export class OutboxSender {
       if (out.kind === "ok") return this.onAck(m, out);
       const action = failureAction(out.error.code);
       log("in", tag, `${describeMutation(m)} → ${out.error.code}`);
-      if (action === "retry") return this.scheduleRetry(m);
+      if (action === "retry") return this.onRetryable(m, out.error);
       this.removePending(m);
       if (action === "conflict") return this.onConflict(m, out.error);
       this.deps.notice({ boardId: m.boardId, cardId: m.cardId, kind: "error", text: `${describeWrite(m)} was refused: ${out.error.message} (${out.error.code})` });
@@ -145,6 +146,66 @@ export class OutboxSender {
     } else {
       this.deps.notice({ boardId: m.boardId, cardId: m.cardId, kind: "error", text: `${describeWrite(m)} was refused: the card changed meanwhile` });
     }
+  }
+
+  /**
+   * SPEC OUTBOX-5 / OUTBOX-7: a retryable answer keeps the write and retries it with backoff,
+   * unless it is the POISON_AFTER-th INTERNAL answer: then the write is set aside (kept, shown,
+   * not sent) with a notice, and sending goes on with the next write that does not wait for it.
+   */
+  private onRetryable(m: PendingMutation, error: WireError): void {
+    if (error.code !== "INTERNAL") return this.scheduleRetry(m);
+    const { outbox, persistence } = this.deps;
+    const failures = (outbox.get(m.mutationId)?.failures ?? 0) + 1;
+    const counted = { ...(outbox.get(m.mutationId) ?? m), failures };
+    outbox.replace(counted);
+    if (!isPoison(error.code, failures)) {
+      persistence.putMutation(counted);
+      return this.scheduleRetry(counted);
+    }
+    const aside = outbox.setAside(m.mutationId, { at: new Date().toISOString(), code: error.code, message: error.message })!;
+    persistence.putMutation(aside);
+    const held = outbox.heldBehind(m.mutationId).length;
+    this.deps.log("local", `card:${m.kind}`, `${describeMutation(m)} → set aside after ${failures} ${error.code} answers${held ? `; ${held} later write(s) of this card wait behind it` : ""}`);
+    this.deps.notice({
+      boardId: m.boardId,
+      cardId: m.cardId,
+      kind: "error",
+      text:
+        `${describeWrite(m)} could not be saved: the server failed on it ${failures} times (${error.code}). ` +
+        `It is set aside, kept in this tab and not sent again until you retry it; your edits to other cards go ahead` +
+        (held ? `, ${held} later edit(s) of this card wait behind it.` : "."),
+    });
+    this.deps.pendingChanged();
+    this.deps.outboxChanged(touchedBoards(m));
+  }
+
+  /** SPEC OUTBOX-7: the person retries a set-aside write: it goes back in its place, failures forgotten. */
+  retry(mutationId: string): void {
+    const m = this.deps.outbox.putBack(mutationId);
+    if (!m) return;
+    this.deps.persistence.putMutation(m);
+    this.deps.log("local", `card:${m.kind}`, `${describeMutation(m)} → retried by the person`);
+    this.deps.pendingChanged();
+    this.deps.outboxChanged(touchedBoards(m));
+    this.pump();
+  }
+
+  /**
+   * SPEC OUTBOX-7: the person discards a set-aside write. The writes of its card held behind it
+   * go ahead, except behind a discarded create: the card never existed, so they go too.
+   */
+  discard(mutationId: string): void {
+    const m = this.deps.outbox.get(mutationId);
+    if (!m?.setAside) return;
+    const gone = [m, ...(m.kind === "create" ? this.deps.outbox.heldBehind(mutationId) : [])];
+    for (const x of gone) {
+      this.removePending(x);
+      this.deps.log("local", `card:${x.kind}`, `${describeMutation(x)} → discarded by the person`);
+    }
+    this.deps.notice({ boardId: m.boardId, cardId: m.cardId, kind: "info", text: `${describeWrite(m)} was discarded${gone.length > 1 ? `, with ${gone.length - 1} later edit(s) of that new card` : ""}.` });
+    this.deps.pendingChanged();
+    this.pump();
   }
 
   private removePending(m: PendingMutation): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Card } from "../protocol";
-import { Outbox, backoffMs, failureAction, rebaseAfterAck } from "./outbox";
+import { Outbox, POISON_AFTER, backoffMs, failureAction, isPoison, rebaseAfterAck } from "./outbox";
 import type { PendingMutation } from "./types";
 
 function card(version: number, fieldVersions: Partial<Card["fieldVersions"]>, clock?: Record<string, number>): Card {
@@ -89,5 +89,68 @@ describe("outbox rules", () => {
     const restored = new Outbox();
     restored.restore([b]);
     expect(restored.add(m("m3", "delete")).order).toBe(b.order! + 1);
+  });
+});
+
+describe("OUTBOX-7 poison writes are set aside", () => {
+  const setAside = { at: "2026-01-01T00:00:00.000Z", code: "INTERNAL", message: "internal error" };
+
+  it("is poison after POISON_AFTER INTERNAL answers; other codes never set a write aside", () => {
+    expect(POISON_AFTER).toBeGreaterThan(1);
+    expect(isPoison("INTERNAL", POISON_AFTER - 1)).toBe(false);
+    expect(isPoison("INTERNAL", POISON_AFTER)).toBe(true);
+    for (const c of ["UNAVAILABLE", "RATE_LIMITED"]) expect(isPoison(c, 100)).toBe(false);
+  });
+
+  it("sends past a set-aside write to other cards, holds the writes of its card behind it, in order", () => {
+    const o = new Outbox();
+    o.add(m("x1", "update", { cardId: "x" }));
+    o.add(m("y1", "update", { cardId: "y" }));
+    o.add(m("x2", "delete", { cardId: "x" }));
+    o.add(m("z1", "update", { cardId: "z" }));
+    expect(o.sendable()?.mutationId).toBe("x1");
+    o.setAside("x1", setAside);
+    expect(o.sendable()?.mutationId).toBe("y1");
+    expect(o.heldBehind("x1").map((x) => x.mutationId)).toEqual(["x2"]);
+    o.ack("y1", 5);
+    expect(o.sendable()?.mutationId).toBe("z1"); // x2 waits behind x1: never reordered around it
+    o.ack("z1", 6);
+    expect(o.sendable()).toBeUndefined();
+    // Everything stays pending and in the overlay: nothing the person typed disappears.
+    expect(o.pending().map((x) => x.mutationId)).toEqual(["x1", "x2"]);
+    expect(o.overlay().map((x) => x.mutationId)).toEqual(["x1", "y1", "x2", "z1"]);
+  });
+
+  it("a write put back is sent first again, in its original place, with its failures forgotten", () => {
+    const o = new Outbox();
+    o.add(m("x1", "update", { cardId: "x", failures: 5 }));
+    o.add(m("x2", "update", { cardId: "x" }));
+    o.setAside("x1", setAside);
+    expect(o.get("x1")?.setAside).toEqual(setAside);
+    expect(o.sendable()).toBeUndefined();
+    o.putBack("x1");
+    expect(o.get("x1")?.setAside).toBeUndefined();
+    expect(o.get("x1")?.failures).toBe(0);
+    expect(o.sendable()?.mutationId).toBe("x1");
+  });
+
+  it("a move or a create set aside holds every later write of that card", () => {
+    const o = new Outbox();
+    o.add(m("c1", "create", { cardId: "n" }));
+    o.add(m("u1", "update", { cardId: "n" }));
+    o.add(m("mv", "move", { cardId: "n", toBoardId: "b2" }));
+    o.setAside("c1", setAside);
+    expect(o.sendable()).toBeUndefined();
+    expect(o.heldBehind("c1").map((x) => x.mutationId)).toEqual(["u1", "mv"]);
+  });
+
+  it("a set-aside write survives a restore (it is stored with its mark)", () => {
+    const o = new Outbox();
+    o.add(m("x1", "update", { cardId: "x" }));
+    o.add(m("y1", "update", { cardId: "y" }));
+    o.setAside("x1", setAside);
+    const restored = new Outbox();
+    restored.restore(o.pending());
+    expect(restored.sendable()?.mutationId).toBe("y1");
   });
 });

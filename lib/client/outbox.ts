@@ -63,6 +63,21 @@ export function failureAction(code: string): FailureAction {
   }
 }
 
+/**
+ * SPEC OUTBOX-7: after this many INTERNAL answers a write is poison (the server fails on it every
+ * time, for example on input it cannot store): it is set aside instead of being retried forever.
+ */
+export const POISON_AFTER = 5;
+
+/**
+ * True when a write answered `code` for the `failures`-th time is set aside. Only INTERNAL counts:
+ * UNAVAILABLE and RATE_LIMITED say nothing about the write itself (every write would get them),
+ * so those keep being retried.
+ */
+export function isPoison(code: string, failures: number): boolean {
+  return code === "INTERNAL" && failures >= POISON_AFTER;
+}
+
 /** Retry delay after `attempts` failed sends: exponential from 250 ms, capped at 10 s. */
 export function backoffMs(attempts: number): number {
   return Math.min(250 * 2 ** Math.max(0, attempts - 1), 10_000);
@@ -100,6 +115,49 @@ export class Outbox {
   /** Pending (unacknowledged) mutations, in send order. */
   pending(): PendingMutation[] {
     return this.entries.filter((e) => !e.acked).map((e) => e.mutation);
+  }
+
+  /**
+   * The next write to send (SPEC OUTBOX-7): the oldest pending one that is not set aside and has
+   * no set-aside write of the same card before it. A card's writes are thus never reordered
+   * (OUTBOX-4 rebases them in order), while other cards' writes pass a set-aside one.
+   */
+  sendable(): PendingMutation | undefined {
+    const blocked = new Set<string>();
+    for (const e of this.entries) {
+      if (e.acked) continue;
+      const m = e.mutation;
+      if (m.setAside) blocked.add(m.cardId);
+      else if (!blocked.has(m.cardId)) return m;
+    }
+    return undefined;
+  }
+
+  /** The pending writes of the same card after `mutationId`, held behind it while it is set aside. */
+  heldBehind(mutationId: string): PendingMutation[] {
+    const list = this.pending();
+    const i = list.findIndex((m) => m.mutationId === mutationId);
+    if (i < 0) return [];
+    return list.slice(i + 1).filter((m) => m.cardId === list[i]!.cardId);
+  }
+
+  /** Sets a pending write aside (SPEC OUTBOX-7); returns it as changed, to be stored. */
+  setAside(mutationId: string, info: NonNullable<PendingMutation["setAside"]>): PendingMutation | undefined {
+    const m = this.get(mutationId);
+    if (!m) return undefined;
+    const next = { ...m, setAside: info };
+    this.replace(next);
+    return next;
+  }
+
+  /** Puts a set-aside write back in its place in the queue, its failures forgotten; returns it, to be stored. */
+  putBack(mutationId: string): PendingMutation | undefined {
+    const m = this.get(mutationId);
+    if (!m?.setAside) return undefined;
+    const { setAside: _, ...rest } = m;
+    const next = { ...rest, failures: 0 };
+    this.replace(next);
+    return next;
   }
 
   /** Every entry's mutation, pending and settling, oldest first: the view's overlay. */

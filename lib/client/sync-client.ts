@@ -361,6 +361,7 @@ export class SyncClient implements SyncClientApi {
   /** An ack was recorded (OutboxSender): lww notices, then settle what the confirmed state already shows. */
   private afterAck(m: PendingMutation, out: Acked): void {
     this.notices.lwwAcked(m, this.feed.replica(m.boardId)?.board.policy, out);
+    this.notices.mvrAcked(m, out);
     this.settle(m.boardId);
     this.snapshots.outboxChanged(touchedBoards(m));
   }
@@ -408,6 +409,16 @@ export class SyncClient implements SyncClientApi {
   /** Drops a conflict, keeping the server's state. */
   discardConflict(conflictId: string): void {
     this.store.set({ conflicts: this.store.get().conflicts.filter((x) => x.id !== conflictId) });
+  }
+
+  /** SPEC OUTBOX-7: sends a set-aside write again, in its place before its card's later writes. */
+  retryWrite(mutationId: string): void {
+    this.sender.retry(mutationId);
+  }
+
+  /** SPEC OUTBOX-7: drops a set-aside write; the writes of its card held behind it go ahead. */
+  discardWrite(mutationId: string): void {
+    this.sender.discard(mutationId);
   }
 
   // ---------------------------------------------------------------- network simulator

@@ -29,6 +29,14 @@ export interface PendingMutation {
   order?: number;
   /** Added by lib/client: occ: the confirmed card the edit was based on (the conflict dialog's "base"). */
   base?: Card;
+  /** Added by lib/client (SPEC OUTBOX-7): how many times the server answered it INTERNAL. */
+  failures?: number;
+  /**
+   * Added by lib/client (SPEC OUTBOX-7): set when the write was set aside as poison. It stays
+   * stored and shown, is not sent again until the person retries it, and holds the later writes
+   * of its card behind it; writes to other cards go ahead.
+   */
+  setAside?: { at: string; code: string; message: string };
 }
 
 /** An invite code to a private board, as its owner sees it (SPEC ACCESS-3). */
@@ -140,6 +148,10 @@ export interface SyncClientApi {
   resolveConflict(conflictId: string, resolution: Patch): void;
   /** Drops a conflict, keeping the server's state. */
   discardConflict(conflictId: string): void;
+  /** SPEC OUTBOX-7: sends a set-aside write again (first among its card's writes). */
+  retryWrite(mutationId: string): void;
+  /** SPEC OUTBOX-7: drops a set-aside write; the writes of its card held behind it go ahead. */
+  discardWrite(mutationId: string): void;
   history(cardId: string): Promise<Change[]>;
   lock(cardId: string): Promise<Lock>;
   unlock(cardId: string): Promise<void>;
