@@ -108,6 +108,19 @@ describe("INPUT-3 NUL and lone surrogates", () => {
         }
       }
     }
+    // A forged paging cursor (FEED-5) carrying poisoned text inside its opaque encoding.
+    for (const [poisonName, poison] of Object.entries(POISONS)) {
+      for (const forged of [
+        { k: "cards", b: boards[0]!.id, s: 0, p: `a${poison}`, i: "x" },
+        { k: "cards", b: boards[0]!.id, s: 0, p: "a", i: `x${poison}` },
+        { k: "cards", b: `${boards[0]!.id}${poison}`, s: 0, p: "a", i: "x" },
+      ]) {
+        const cursor = Buffer.from(JSON.stringify(forged)).toString("base64url");
+        const r = await request(s, "board:join", { boardId: boards[0]!.id, cursor });
+        const got = r.ok ? "ok" : r.error.code;
+        if (got !== "BAD_REQUEST") wrong.push(`board:join forged cursor ${JSON.stringify(forged)} ${poisonName}: ${got}`);
+      }
+    }
     expect(wrong).toEqual([]);
 
     // Signing in with such a name is refused too.

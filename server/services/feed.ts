@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, gt, lte, sql } from "drizzle-orm";
 import { z } from "zod";
-import { ConcordError, LIMITS, type Board, type Card, type Change } from "../../lib/protocol";
+import { ConcordError, LIMITS, textSchema, type Board, type Card, type Change } from "../../lib/protocol";
 import { boardHeads, cards, changes } from "../db/shard-schema";
 import type { ShardDb } from "../db/databases";
 import type { BoardMeta } from "./boards";
@@ -35,8 +35,9 @@ const MAX_BATCH_ROWS = 128;
  * kept on the server, so any node can serve the next page.
  */
 const cursorSchema = z.discriminatedUnion("k", [
-  z.object({ k: z.literal("cards"), b: z.string(), s: z.number().int().nonnegative(), p: z.string(), i: z.string() }).strict(),
-  z.object({ k: z.literal("changes"), b: z.string(), s: z.number().int().nonnegative() }).strict(),
+  // SPEC INPUT-3: a forged cursor's text reaches SQL too, so it must be well-formed text.
+  z.object({ k: z.literal("cards"), b: textSchema(), s: z.number().int().nonnegative(), p: textSchema(), i: textSchema() }).strict(),
+  z.object({ k: z.literal("changes"), b: textSchema(), s: z.number().int().nonnegative() }).strict(),
 ]);
 type Cursor = z.infer<typeof cursorSchema>;
 
