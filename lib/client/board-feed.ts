@@ -1,4 +1,4 @@
-import type { Card, Change, Lock } from "../protocol";
+import type { Board, Card, Change, Lock } from "../protocol";
 import { BoardReplica, MAX_BUFFERED } from "./board-replica";
 import type { Log } from "./inspector";
 import type { Connection } from "./connection";
@@ -143,20 +143,30 @@ export class BoardFeed {
    * `board:join`, with `since` when we hold a cursor: applies exactly the returned changes, or
    * replaces everything on `reset`. A join is also what puts this socket in the board's room,
    * so if the connection changed while it ran, it is done again on the new one.
+   *
+   * SPEC FEED-5: an answer may come in pages (`more` + `cursor`); every page is followed before
+   * the board counts as caught up (and so before the outbox replays, OUTBOX-3). Pages of
+   * changes are applied as they come (each ends at a seq the board really had). A snapshot read
+   * over several pages is gathered aside, with the changes after its seq, and replaces the
+   * replica only when complete: its later pages are read as of later moments, so only the whole,
+   * caught up to its last seq, is a state the board had. Cursors keep no state on the server, so
+   * after a reconnect the next page is asked of whichever node answers.
    */
   private async runCatchUp(boardId: string): Promise<void> {
     const { conn, log } = this.deps;
+    let cursor: string | undefined;
+    let snapshot: { board: Board; seq: number; cards: Map<string, Card> } | null = null;
+    let aside: BoardReplica | null = null;
+    let asideChanges = 0;
+    let restarted = false;
     for (;;) {
       if (!conn.isConnected() || !this.joined.has(boardId)) return;
       const epoch = conn.epoch;
       const mark = this.deps.lockMark();
       const since = this.replicas.get(boardId)?.seq;
-      log("out", "board:join", since === undefined ? boardId : `${boardId} since ${since}`);
-      const out = await conn.request(
-        "board:join",
-        since === undefined ? { boardId } : { boardId, since },
-        this.deps.ackTimeoutMs,
-      );
+      const payload = cursor !== undefined ? { boardId, cursor } : since === undefined ? { boardId } : { boardId, since };
+      log("out", "board:join", cursor !== undefined ? `${boardId} next page` : since === undefined ? boardId : `${boardId} since ${since}`);
+      const out = await conn.request("board:join", payload, this.deps.ackTimeoutMs);
       if (out.kind === "offline" || out.kind === "dropped") {
         if (conn.isConnected() && epoch !== conn.epoch) continue;
         return; // the next connect catches up
@@ -170,27 +180,63 @@ export class BoardFeed {
         log("in", "board:join", `→ ${reply.error.code}`);
         if (reply.error.code === "FORBIDDEN" || reply.error.code === "NOT_FOUND") {
           this.drop(boardId, new RequestError(reply.error.code, reply.error.message));
+        } else if (cursor !== undefined && reply.error.code === "BAD_REQUEST" && !restarted) {
+          // A cursor the node does not take: read the answer again from its start, once.
+          restarted = true;
+          cursor = undefined;
+          snapshot = null;
+          aside = null;
+          continue;
         } else {
           this.scheduleGapCheck(boardId, 1_000, true);
         }
         return;
       }
       if (!this.joined.has(boardId)) return;
-      let replica = this.replicas.get(boardId);
-      let applied: Change[];
-      if ("changes" in reply) {
-        log("in", "board:join", `→ ${reply.changes.length} changes to seq ${reply.seq}`);
-        replica ??= new BoardReplica({ board: reply.board, seq: reply.seq, confirmed: {} });
-        applied = replica.catchUp(reply.changes);
-      } else {
-        log("in", "board:join", `→ ${reply.reset ? "reset: " : ""}${reply.cards.length} cards at seq ${reply.seq}`);
-        for (const card of reply.cards) this.deps.receiveCard(card);
-        replica ??= new BoardReplica({ board: reply.board, seq: reply.seq, confirmed: {} });
-        applied = replica.reset(reply.board, reply.seq, reply.cards);
-      }
-      this.replicas.set(boardId, replica);
-      this.deps.applied(boardId, applied, "changes" in reply ? reply.changes.length : 0);
       if (reply.leases) this.deps.leases(boardId, reply.leases, mark);
+      const more = reply.more === true && reply.cursor !== undefined;
+      let replica = this.replicas.get(boardId);
+      if ("changes" in reply) {
+        log("in", "board:join", `→ ${reply.changes.length} changes to seq ${reply.seq}${more ? ", more" : ""}`);
+        if (snapshot) {
+          aside = new BoardReplica({ board: snapshot.board, seq: snapshot.seq, confirmed: Object.fromEntries(snapshot.cards) });
+          snapshot = null;
+        }
+        if (aside) {
+          aside.catchUp(reply.changes);
+          asideChanges += reply.changes.length;
+        } else {
+          replica ??= new BoardReplica({ board: reply.board, seq: reply.seq, confirmed: {} });
+          this.replicas.set(boardId, replica);
+          this.deps.applied(boardId, replica.catchUp(reply.changes), reply.changes.length);
+        }
+      } else {
+        log("in", "board:join", `→ ${reply.reset ? "reset: " : ""}${reply.cards.length} cards at seq ${reply.seq}${more ? ", more" : ""}`);
+        for (const card of reply.cards) this.deps.receiveCard(card);
+        // A first page (or a cursor the node had to restart with `reset`) begins a snapshot.
+        if (cursor === undefined || reply.reset || !snapshot) {
+          snapshot = { board: reply.board, seq: reply.seq, cards: new Map() };
+          aside = null;
+          asideChanges = 0;
+        }
+        for (const card of reply.cards) snapshot.cards.set(card.id, card);
+      }
+      if (more) {
+        cursor = reply.cursor;
+        continue;
+      }
+      cursor = undefined;
+      if (snapshot) {
+        aside = new BoardReplica({ board: snapshot.board, seq: snapshot.seq, confirmed: Object.fromEntries(snapshot.cards) });
+        snapshot = null;
+      }
+      if (aside) {
+        replica ??= new BoardReplica({ board: aside.board, seq: aside.seq, confirmed: {} });
+        this.replicas.set(boardId, replica);
+        this.deps.applied(boardId, replica.reset(aside.board, aside.seq, Object.values(aside.confirmed)), asideChanges);
+        aside = null;
+        asideChanges = 0;
+      }
       for (const w of this.joinWaiters.get(boardId) ?? []) w.resolve();
       this.joinWaiters.delete(boardId);
       if (epoch === conn.epoch) return;

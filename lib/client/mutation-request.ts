@@ -1,10 +1,10 @@
-import type { Card, WireError } from "../protocol";
+import type { Card, FieldName, Sibling, WireError } from "../protocol";
 import type { Connection } from "./connection";
 import type { PendingMutation } from "./types";
 
 /** The result of sending one outbox mutation. */
 export type MutationOutcome =
-  | { kind: "ok"; card?: Card; seq?: number; ignored?: string[]; txId?: string }
+  | { kind: "ok"; card?: Card; seq?: number; ignored?: string[]; dropped?: Partial<Record<FieldName, Sibling[]>>; txId?: string }
   | { kind: "error"; error: WireError }
   | { kind: "timeout" | "dropped" | "offline" };
 
@@ -35,7 +35,10 @@ export async function sendMutation(
         ...(m.hlc ? { hlc: m.hlc } : {}), ...(m.context ? { context: m.context } : {}), ...lock,
       }, timeoutMs, o);
       return out.kind !== "reply" ? out : out.reply.ok
-        ? { kind: "ok", card: out.reply.card, seq: out.reply.seq, ...(out.reply.ignored ? { ignored: out.reply.ignored } : {}) }
+        ? {
+          kind: "ok", card: out.reply.card, seq: out.reply.seq,
+          ...(out.reply.ignored ? { ignored: out.reply.ignored } : {}), ...(out.reply.dropped ? { dropped: out.reply.dropped } : {}),
+        }
         : { kind: "error", error: out.reply.error };
     }
     case "delete": {

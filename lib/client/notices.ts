@@ -1,4 +1,5 @@
-import type { Card, Change, Policy, PresenceUser } from "../protocol";
+import type { Card, Change, FieldName, Policy, PresenceUser, Sibling } from "../protocol";
+import { MVR_MAX_SIBLINGS } from "../sync/mvr";
 import { uuid } from "./ids";
 import type { ClientStore } from "./store";
 import type { Notice, PendingMutation } from "./types";
@@ -58,6 +59,21 @@ export class Notices {
     }
     for (const f of Object.keys(m.patch)) {
       if (!ignored.includes(f)) this.recentLww.set(`${m.cardId}:${f}`, { hlc: m.hlc, at: this.deps.now() });
+    }
+  }
+
+  /**
+   * mvr (SPEC MVR-5): the write displaced concurrent values it had not seen, because a field
+   * keeps at most MVR_MAX_SIBLINGS: tell the person which, and that the card's history keeps them.
+   */
+  mvrAcked(m: PendingMutation, out: { dropped?: Partial<Record<FieldName, Sibling[]>> }): void {
+    for (const [field, values] of Object.entries(out.dropped ?? {})) {
+      if (!values?.length) continue;
+      const by = [...new Set(values.map((v) => v.byName ?? this.nameOf(m.boardId, v.by)))].join(", ");
+      this.add({
+        boardId: m.boardId, cardId: m.cardId, kind: "info",
+        text: `Your edit displaced ${values.length} concurrent value${values.length === 1 ? "" : "s"} of ${field} (by ${by}): a field keeps at most ${MVR_MAX_SIBLINGS}. The card's history still has ${values.length === 1 ? "it" : "them"}.`,
+      });
     }
   }
 

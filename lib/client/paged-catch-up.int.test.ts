@@ -1,0 +1,137 @@
+import { randomBytes } from "node:crypto";
+import { io } from "socket.io-client";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mid, ok, startCluster, type TestCluster, type TestSocket } from "../../server/test/harness";
+import type { Board, Card } from "../protocol";
+import { SyncClient } from "./sync-client";
+import type { ClientState } from "./types";
+
+/**
+ * The sync client against real nodes when answers are paged (SPEC FEED-5): it follows every page
+ * before it counts a board as caught up and before it replays its outbox (OUTBOX-3); and an mvr
+ * write that displaced values under the bound is told to the person (MVR-5).
+ */
+
+async function waitFor(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const idle = (s: ClientState) => s.connection === "online" && s.pending.length === 0;
+
+let cluster: TestCluster;
+let owner: TestSocket;
+const clients: SyncClient[] = [];
+
+beforeAll(async () => {
+  cluster = await startCluster();
+  owner = await cluster.connect((await cluster.signIn("Owner")).token);
+});
+afterAll(async () => {
+  for (const c of clients) c.close();
+  await cluster?.close();
+});
+
+async function client(name: string): Promise<SyncClient> {
+  const { token, user } = await cluster.signIn(name);
+  const c = new SyncClient({ url: cluster.url, token, user, replicaId: `tab-${randomBytes(4).toString("hex")}`, io });
+  clients.push(c);
+  c.connect();
+  return c;
+}
+
+/** `count` cards of ~`chars` characters each, made over the owner's socket. */
+async function fill(boardId: string, count: number, chars: number, tag: string): Promise<string[]> {
+  const ids: string[] = [];
+  for (let start = 0; start < count; start += 50) {
+    const made = await Promise.all(
+      Array.from({ length: Math.min(50, count - start) }, (_, k) =>
+        ok<{ card: Card }>(owner, "card:create", {
+          mutationId: mid(), boardId, fields: { title: `${tag} ${start + k}`, body: `${tag}${start + k}`.padEnd(chars, "·"), position: `p${String(start + k).padStart(4, "0")}` },
+        }),
+      ),
+    );
+    ids.push(...made.map((m) => m.card.id));
+  }
+  return ids;
+}
+
+/** The server's truth, read over a plain socket, following pages. */
+async function truth(boardId: string): Promise<Map<string, number>> {
+  const cards = new Map<string, number>();
+  let payload: Record<string, unknown> = { boardId, since: 0 };
+  for (;;) {
+    const r = await ok<{ changes: { type: string; card?: Card; cardId?: string }[]; more?: true; cursor?: string }>(owner, "board:join", payload);
+    for (const c of r.changes) {
+      if (c.type === "card.upsert") cards.set(c.card!.id, c.card!.version);
+      else cards.delete(c.cardId!);
+    }
+    if (!r.more) return cards;
+    payload = { boardId, cursor: r.cursor };
+  }
+}
+
+const versions = (c: SyncClient, boardId: string) =>
+  new Map(Object.values(c.getSnapshot().boards[boardId]?.confirmed ?? {}).map((card) => [card.id, card.version]));
+
+describe("FEED-5 the client follows paged answers", () => {
+  it("FEED-5 joining a large board resolves only once every page is in: the client holds every card", async () => {
+    const { board } = await ok<{ board: Board }>(owner, "board:create", { name: "large-join", policy: "occ", shard: "a" });
+    const ids = await fill(board.id, 160, 6_000, "j");
+    const c = await client("Joiner");
+    await c.joinBoard(board.id);
+    const state = c.getSnapshot().boards[board.id]!;
+    expect(Object.keys(state.confirmed).sort()).toEqual([...ids].sort());
+    expect(state.seq).toBe(160);
+    const joins = c.getSnapshot().events.filter((e) => e.direction === "out" && e.event === "board:join");
+    expect(joins.length).toBeGreaterThan(1);
+  });
+
+  it("FEED-5 OUTBOX-3 after an outage the client catches up over every page, then replays its outbox", async () => {
+    const { board } = await ok<{ board: Board }>(owner, "board:create", { name: "large-outage", policy: "occ", shard: "a" });
+    const [first] = await fill(board.id, 1, 100, "o");
+    const c = await client("Returner");
+    await c.joinBoard(board.id);
+    c.setOffline(true);
+    await waitFor(() => c.getSnapshot().connection === "offline", "offline");
+    await fill(board.id, 120, 6_000, "o-while-away");
+    c.updateCard(first!, { title: "typed while away" });
+    c.setOffline(false);
+    await waitFor(() => idle(c.getSnapshot()) && c.getSnapshot().boards[board.id]!.seq === 122, "caught up and replayed", 30_000);
+    expect(versions(c, board.id)).toEqual(await truth(board.id));
+    expect(c.getSnapshot().boards[board.id]!.confirmed[first!]!.title).toBe("typed while away");
+    // Every page of the catch-up was answered before the outbox was replayed.
+    const events = c.getSnapshot().events;
+    const replay = events.findIndex((e) => e.direction === "out" && e.event === "card:update");
+    const pages = events.map((e, i) => (e.direction === "in" && e.event === "board:join" ? i : -1)).filter((i) => i >= 0);
+    expect(pages.length).toBeGreaterThan(1);
+    expect(replay).toBeGreaterThan(pages[pages.length - 1]!);
+  });
+});
+
+describe("MVR-5 the writer is told", () => {
+  it("MVR-5 a replayed mvr edit that displaced a value under the bound becomes a notice naming the field", async () => {
+    const { board } = await ok<{ board: Board }>(owner, "board:create", { name: "mvr-bound", policy: "mvr", shard: "a" });
+    const { card } = await ok<{ card: Card }>(owner, "card:create", { mutationId: mid(), boardId: board.id, fields: { body: "start" } });
+    const c = await client("Writer");
+    await c.joinBoard(board.id);
+    c.setOffline(true);
+    await waitFor(() => c.getSnapshot().connection === "offline", "offline");
+    // Eight people write the body concurrently (none had seen the others): the field is full.
+    for (let i = 0; i < 8; i++) {
+      const s = await cluster.connect((await cluster.signIn(`w${i}`)).token, { replicaId: `tab-0000000${i}` });
+      await ok(s, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: 0, patch: { body: `concurrent ${i}` }, context: {} });
+    }
+    c.updateCard(card.id, { body: "mine, written offline" });
+    c.setOffline(false);
+    await waitFor(() => idle(c.getSnapshot()), "replayed");
+    const notice = c.getSnapshot().notices.find((n) => n.cardId === card.id && /body/.test(n.text) && /8/.test(n.text));
+    expect(notice?.text).toMatch(/displaced 1 concurrent value of body/);
+    const values = c.getSnapshot().boards[board.id]!.confirmed[card.id]!.siblings?.body?.map((v) => v.value);
+    expect(values).toHaveLength(8);
+    expect(values).toContain("mine, written offline");
+  });
+});
