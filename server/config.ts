@@ -18,6 +18,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** How many changes per board the change log keeps before trimming (see SPEC.md FEED-3). */
   CHANGE_LOG_KEEP: z.coerce.number().int().min(100).default(10_000),
+  /** `off`: the API and Socket.IO only, no Next.js UI (headless nodes behind another front end). */
+  CONCORD_UI: z.enum(["on", "off"]).default("on"),
 });
 
 export interface Config {
@@ -32,6 +34,7 @@ export interface Config {
   dev: boolean;
   logLevel: z.infer<typeof envSchema>["LOG_LEVEL"];
   changeLogKeep: number;
+  ui: boolean;
 }
 
 /** Parses `a=postgres://…,b=postgres://…`. */
@@ -71,5 +74,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dev: Boolean(e.CONCORD_DEV),
     logLevel: e.LOG_LEVEL,
     changeLogKeep: e.CHANGE_LOG_KEEP,
+    ui: e.CONCORD_UI === "on",
   };
 }

@@ -67,13 +67,17 @@ async function main(): Promise<void> {
       say("warning: max_prepared_transactions is 0 on a shard: cross-shard moves are disabled (TWO_PHASE_UNAVAILABLE)");
     }
     const sessions = new Sessions(await loadSecret(config.sessionSecret, config.dataDir));
-    if (!config.dev) await ensureBuilt(say);
-    say(config.dev ? "starting the UI in dev mode…" : "starting the UI…");
-    ui = await createUi(config.dev);
+    if (config.ui) {
+      if (!config.dev) await ensureBuilt(say);
+      say(config.dev ? "starting the UI in dev mode…" : "starting the UI…");
+      ui = await createUi(config.dev);
+    } else {
+      say("CONCORD_UI=off: serving the API and Socket.IO only");
+    }
     node = await createNode({
-      nodeId: config.nodeId, dbs, sessions, log, catalogUrl, redisUrl: config.redisUrl, changeLogKeep: config.changeLogKeep, ui: ui.handle,
+      nodeId: config.nodeId, dbs, sessions, log, catalogUrl, redisUrl: config.redisUrl, changeLogKeep: config.changeLogKeep, ui: ui?.handle,
     });
-    if (ui.upgrade) {
+    if (ui?.upgrade) {
       const upgrade = ui.upgrade;
       node.server.on("upgrade", (req, socket, head) => {
         if (!req.url?.startsWith("/socket.io")) void upgrade(req, socket, head);

@@ -2,7 +2,12 @@
  * Runs several Concord nodes on this machine over one embedded Postgres, to watch replication:
  * open http://localhost:3000 in one tab and http://localhost:3001 in another; the sync inspector
  * shows which node each tab talks to. Usage: npm run cluster -- [--nodes 2] [--port 3000]
- * (with DATABASE_URL set, the nodes use that server instead of the embedded one).
+ * (the first port defaults to PORT, else 3000; with DATABASE_URL set, the nodes use that server
+ * instead of the embedded one).
+ *
+ * It is a supervisor: a node that dies is started again (after 1 s, then 2 s, 4 s… up to 30 s);
+ * one that dies five times within a minute stops the cluster. SIGINT / SIGTERM stop every node,
+ * then the embedded Postgres, and exit.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
@@ -17,56 +22,94 @@ import { ensureBuilt } from "../ui";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const say = (line: string) => process.stdout.write(`cluster: ${line}\n`);
 
+const MAX_RESTARTS_PER_MINUTE = 5;
+const STOP_GRACE_MS = 10_000;
+
+interface Member {
+  name: string;
+  port: number;
+  child: ChildProcess | null;
+  deaths: number[];
+}
+
 async function main() {
-  const { values } = parseArgs({ options: { nodes: { type: "string", default: "2" }, port: { type: "string", default: "3000" } } });
+  const config = loadConfig();
+  const { values } = parseArgs({ options: { nodes: { type: "string", default: "2" }, port: { type: "string", default: String(config.port) } } });
   const count = Math.max(1, Math.min(8, Number(values.nodes)));
   const firstPort = Number(values.port);
-  const config = loadConfig();
+  if (!Number.isInteger(firstPort) || firstPort <= 0 || firstPort + count - 1 > 65535) throw new Error(`--port ${values.port} is not a usable port`);
   let embedded: EmbeddedServer | null = null;
   const env: NodeJS.ProcessEnv = { ...process.env };
+  let stopping = false;
+  const members: Member[] = [];
+
+  const stopChild = (c: ChildProcess | null) =>
+    new Promise<void>((resolve) => {
+      if (!c || c.exitCode !== null || c.signalCode !== null) return resolve();
+      const kill = setTimeout(() => c.kill("SIGKILL"), STOP_GRACE_MS);
+      c.once("exit", () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      c.kill("SIGTERM");
+    });
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say("stopping the nodes…");
+    await Promise.all(members.map((m) => stopChild(m.child)));
+    if (embedded) {
+      say("stopping embedded Postgres…");
+      await embedded.stop();
+    }
+    say("stopped");
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+
   if (!config.databaseUrl) {
     say("starting embedded Postgres…");
     embedded = await startEmbeddedPostgres(path.join(config.dataDir, "pg"), say);
     for (const db of ["concord", "concord_shard_a", "concord_shard_b"]) await ensureDatabase(embedded.url("postgres"), db);
     env.DATABASE_URL = embedded.url("concord");
     env.SHARD_URLS = `a=${embedded.url("concord_shard_a")},b=${embedded.url("concord_shard_b")}`;
+    say(`embedded Postgres on 127.0.0.1:${embedded.port}`);
   }
   // Every node must accept every other node's session tokens.
   env.SESSION_SECRET = await loadSecret(config.sessionSecret, config.dataDir);
-  await ensureBuilt(say); // once, before the nodes start, so they do not race to build
-  const children: ChildProcess[] = [];
-  for (let i = 0; i < count; i++) {
-    const port = firstPort + i;
+  if (config.ui) await ensureBuilt(say); // once, before the nodes start, so they do not race to build
+
+  const launch = (m: Member) => {
     // Node with tsx as a loader (not the tsx CLI), so SIGTERM reaches the node's own clean shutdown.
     const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "server/main.ts")], {
       cwd: root,
-      env: { ...env, PORT: String(port), NODE_ID: `node-${i + 1}` },
+      env: { ...env, PORT: String(m.port), NODE_ID: m.name },
       stdio: ["ignore", "inherit", "inherit"],
     });
-    children.push(child);
-    say(`node-${i + 1} on http://localhost:${port}`);
-  }
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
-    say("stopping the nodes…");
-    await Promise.all(children.map((c) => new Promise<void>((resolve) => {
-      if (c.exitCode !== null) return resolve();
-      c.once("exit", () => resolve());
-      c.kill("SIGTERM");
-    })));
-    await embedded?.stop();
-    process.exit(0);
+    m.child = child;
+    say(`${m.name} on http://localhost:${m.port} (pid ${child.pid})`);
+    child.once("exit", (code, signal) => {
+      if (stopping) return;
+      const now = Date.now();
+      m.deaths = [...m.deaths.filter((t) => now - t < 60_000), now];
+      if (m.deaths.length >= MAX_RESTARTS_PER_MINUTE) {
+        say(`${m.name} died ${m.deaths.length} times within a minute (last: ${signal ?? `code ${code}`}); stopping the cluster`);
+        void stop(1);
+        return;
+      }
+      const delay = Math.min(30_000, 1000 * 2 ** (m.deaths.length - 1));
+      say(`${m.name} exited (${signal ?? `code ${code}`}); restarting it in ${delay / 1000} s`);
+      setTimeout(() => {
+        if (!stopping) launch(m);
+      }, delay);
+    });
   };
-  process.on("SIGINT", () => void stop());
-  process.on("SIGTERM", () => void stop());
-  for (const c of children) c.once("exit", (code) => {
-    if (!stopping) {
-      say(`a node exited (code ${code}); stopping the rest`);
-      void stop();
-    }
-  });
+  for (let i = 0; i < count; i++) {
+    const m: Member = { name: `node-${i + 1}`, port: firstPort + i, child: null, deaths: [] };
+    members.push(m);
+    launch(m);
+  }
 }
 
 main().catch((err: Error) => {
