@@ -67,6 +67,7 @@ export function Inspector({ client, state, policy, selected, nameOf, onClose }: 
                 <span className="grow">
                   {m.patch ? Object.entries(m.patch).map(([k, v]) => `${k}=${formatValue(v).slice(0, 24)}`).join(" ") : m.cardId}
                   {m.baseVersion !== undefined ? <span className="muted"> @v{m.baseVersion}</span> : null}
+                  {m.setAside ? <span className="muted" title="SPEC OUTBOX-7: not sent until you retry it"> · set aside ({m.setAside.code})</span> : null}
                 </span>
                 <span className="mono muted" title="Times sent">
                   ×{m.attempts}
