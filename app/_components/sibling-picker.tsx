@@ -1,4 +1,5 @@
 import type { FieldName, Sibling } from "../../lib/protocol";
+import { MVR_MAX_SIBLINGS } from "../../lib/sync/mvr";
 import { FIELD_LABEL, formatValue, sameValue } from "../_lib/format";
 
 interface SiblingPickerProps {
@@ -18,6 +19,9 @@ export function SiblingPicker({ field, siblings, chosen, nameOf, onPick }: Sibli
     <div className="siblings" data-testid={`siblings-${field}`} role="group" aria-label={`${FIELD_LABEL[field]}: ${siblings.length} concurrent values`}>
       <span className="siblings-head">
         {siblings.length} concurrent values for {FIELD_LABEL[field].toLowerCase()}: pick one, or edit the field to merge them, then save.
+        {siblings.length >= MVR_MAX_SIBLINGS
+          ? ` A field keeps at most ${MVR_MAX_SIBLINGS}: another concurrent edit displaces the oldest (the card's history keeps it).`
+          : null}
       </span>
       {siblings.map((s, i) => {
         const picked = chosen !== undefined && sameValue(chosen, s.value);
