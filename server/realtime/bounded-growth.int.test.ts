@@ -1,4 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { Board, Card, Change, Sibling } from "../../lib/protocol";
 import { mid, ok, request, startCluster, type TestCluster, type TestSocket } from "../test/harness";
 
@@ -209,5 +212,26 @@ describe("FEED-5 paged catch-up and snapshots", () => {
       const r = await request(s, "board:join", { boardId: board.id, cursor });
       expect(r.ok ? "ok" : r.error.code).toBe("BAD_REQUEST");
     }
+  });
+});
+
+describe("MVR-5 FEED-5 the figures tool", () => {
+  it("MVR-5 FEED-5 server/tools/catch-up-memory.ts runs and reports bounded figures", async () => {
+    const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "server/tools/catch-up-memory.ts"), "--cards", "40", "--readers", "3"], {
+      cwd: root,
+      env: { ...process.env, BENCH_DATABASE_URL: inject("adminUrl") },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/→ 8 body values kept/);
+    const largest = /largest ack (\d+) KiB; RSS/.exec(out);
+    expect(largest, out).not.toBeNull();
+    expect(Number(largest![1]) * 1024).toBeLessThanOrEqual(PAGE_LIMIT);
+    expect(out).toMatch(/40 changes \/ 40 cards each/);
   });
 });

@@ -16,6 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pino from "pino";
+import postgres from "postgres";
 import { io as ioClient, type Socket } from "socket.io-client";
 import type { Board, Card } from "../../lib/protocol";
 import { ensureDatabase, openDatabases } from "../db/databases";
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
 const CARDS = Number(args.cards);
 const READERS = Number(args.readers);
 const MB = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+const KiB = (n: number) => `${Math.ceil(n / 1024)} KiB`;
 
 type Reply = { ok: boolean; error?: { code: string; message: string }; more?: boolean; cursor?: string } & Record<string, unknown>;
 
@@ -108,8 +110,8 @@ async function main() {
       SELECT coalesce(sum(octet_length(card::text)), 0) AS bytes FROM changes WHERE card_id = ${cardId}`;
     const snap = await readAll(owner, mvrBoard.id);
     console.log(
-      `mvr: 60 writes with an empty context in ${writeMs} ms → ${siblings} body values kept; largest write ack ${MB(largestWriteAck)}, ` +
-        `snapshot ${MB(snap.largest)}; the card's changes hold ${MB(Number(logged!.bytes))} of JSON`,
+      `mvr: 60 writes with an empty context in ${writeMs} ms → ${siblings} body values kept; largest write ack ${KiB(largestWriteAck)}, ` +
+        `snapshot ${KiB(snap.largest)}; the card's changes hold ${MB(Number(logged!.bytes))} of JSON`,
     );
 
     // 2. A large board and R concurrent full catch-ups.
@@ -139,7 +141,7 @@ async function main() {
     console.log(
       `large board: ${CARDS} cards; ${READERS} concurrent catch-ups (since 0) then ${READERS} snapshots in ${ms} ms: ` +
         `${c.pages} / ${sn.pages} pages each, ${c.items} changes / ${sn.items} cards each, largest ack ` +
-        `${MB(Math.max(...catchUps.map((x) => x.largest), ...snapshots.map((x) => x.largest)))}; ` +
+        `${KiB(Math.max(...catchUps.map((x) => x.largest), ...snapshots.map((x) => x.largest)))}; ` +
         `RSS ${MB(before)} before, ${MB(peak)} at peak, ${MB(after)} after`,
     );
     for (const s of [owner, ...readers]) s.disconnect();
@@ -147,6 +149,12 @@ async function main() {
     await node.close();
     await new Promise<void>((r) => node.server.close(() => r()));
     await dbs.close();
+    if (!stopPg) {
+      // On a server of someone else's (BENCH_DATABASE_URL), leave nothing behind.
+      const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      for (const db of [name, `${name}_a`, `${name}_b`]) await admin.unsafe(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`).catch(() => {});
+      await admin.end();
+    }
     await stopPg?.();
     if (tmp) await rm(tmp, { recursive: true, force: true });
   }
