@@ -7,6 +7,7 @@ import type { Persistence } from "./persistence";
 import { findCard, touchedBoards } from "./snapshot";
 import type { ClientStore } from "./store";
 import type { Notice, PendingMutation } from "./types";
+import { wellFormedPatch } from "./well-formed";
 
 export interface LocalWritesDeps {
   outbox: Outbox;
@@ -95,9 +96,14 @@ export class LocalWrites {
     };
   }
 
-  /** Adds a local write to the outbox: stored first (sending waits for it), shown at once, then sent in order. */
+  /**
+   * Adds a local write to the outbox: stored first (sending waits for it), shown at once, then
+   * sent in order. Its text is made well-formed first (SPEC INPUT-3), so a pasted NUL does not
+   * make the server refuse the whole edit.
+   */
   private enqueue(m: Omit<PendingMutation, "mutationId" | "createdAt" | "attempts" | "order">): void {
-    const mutation = this.deps.outbox.add({ ...m, mutationId: newMutationId(), createdAt: new Date(this.deps.now()).toISOString(), attempts: 0 });
+    const clean = m.patch ? { ...m, patch: wellFormedPatch(m.patch) } : m;
+    const mutation = this.deps.outbox.add({ ...clean, mutationId: newMutationId(), createdAt: new Date(this.deps.now()).toISOString(), attempts: 0 });
     this.deps.persistence.addMutation(mutation);
     this.deps.log("local", `card:${m.kind}`, describeMutation(mutation));
     this.deps.outboxChanged(touchedBoards(mutation));

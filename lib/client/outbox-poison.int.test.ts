@@ -94,6 +94,17 @@ describe("OUTBOX-7 a poison write is set aside and does not wedge the tab", () =
     }
   });
 
+  it("INPUT-3: text with a pasted NUL or a lone surrogate is cleaned before it is sent, so the edit is saved, not refused", async () => {
+    const { a, board, y } = await setup("Kim");
+    a.updateCard(y, { title: "pasted\u0000 title", body: "half \uD83D emoji", tags: ["ok", "\u0000"] });
+    const n = a.createCard(board.id, { title: "new\u0000" });
+    await waitFor(() => idle(a.getSnapshot()), "both writes are answered");
+    expect(a.getSnapshot().notices.filter((x) => x.kind === "error")).toEqual([]);
+    const saved = await serverCard(board.id, y);
+    expect([saved?.title, saved?.body, saved?.tags]).toEqual(["pasted title", "half \uFFFD emoji", ["ok"]]);
+    expect((await serverCard(board.id, n))?.title).toBe("new");
+  });
+
   it("a set-aside write stays set aside across a reload; discarding it lets the writes behind it go", async () => {
     const { a, board, x, storage } = await setup("Sam");
     a.updateCard(x, { title: "poison" });
