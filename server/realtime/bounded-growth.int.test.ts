@@ -198,6 +198,20 @@ describe("FEED-5 paged catch-up and snapshots", () => {
     }
   });
 
+  it("FEED-5 many small cards: pages under the limit, each card and change exactly once", async () => {
+    const owner = await userSocket("pager-small");
+    const { board, ids } = await largeBoard(owner, 1_100, 10);
+    const snap = await readAll(owner, board.id);
+    expect(snap.sizes.length).toBeGreaterThan(1);
+    expect(Math.max(...snap.sizes)).toBeLessThanOrEqual(PAGE_LIMIT);
+    expect([...snap.seen.keys()].sort()).toEqual([...ids].sort());
+    expect([...snap.seen.values()].every((n) => n === 1)).toBe(true);
+    const log = await readAll(owner, board.id, 0);
+    expect(log.sizes.length).toBeGreaterThan(1);
+    expect(Math.max(...log.sizes)).toBeLessThanOrEqual(PAGE_LIMIT);
+    expect(log.changes.map((c) => c.seq)).toEqual(Array.from({ length: 1_100 }, (_, i) => i + 1));
+  });
+
   it("FEED-5 a forged or foreign cursor is BAD_REQUEST; a small board still answers in one page without `more`", async () => {
     const s = await userSocket("pager3");
     const { board } = await ok<{ board: Board }>(s, "board:create", { name: "small", policy: "occ", shard: "a" });

@@ -25,9 +25,13 @@ export type JoinResult =
 const ENVELOPE_BYTES = 32 * 1024;
 /** Most items in one page, however small. */
 const MAX_PAGE_ROWS = 1_000;
-/** Rows read at first for a page, then as many as the largest so far says still fit (at most MAX_BATCH_ROWS). */
+/**
+ * Rows read at first for a page, then as many as the largest so far says still fit, at most
+ * MAX_BATCH_ROWS: what a page holds in memory beyond its budget is at most one batch of rows,
+ * each bounded by the field limits and MVR-5.
+ */
 const FIRST_BATCH_ROWS = 16;
-const MAX_BATCH_ROWS = 128;
+const MAX_BATCH_ROWS = 64;
 
 /**
  * Where a paged answer continues (SPEC FEED-5), opaque to clients. `cards`: the snapshot taken at
