@@ -90,6 +90,35 @@ describe("FEED-5 the client follows paged answers", () => {
     expect(joins.length).toBeGreaterThan(1);
   });
 
+  it("FEED-5 a snapshot paged while someone writes is gathered with the changes after it and ends exactly at the server's state", async () => {
+    const { board } = await ok<{ board: Board }>(owner, "board:create", { name: "large-busy", policy: "occ", shard: "a" });
+    const ids = await fill(board.id, 120, 6_000, "b");
+    const c = await client("Busy");
+    c.setLatency(15); // every page takes a moment, so the writes below land between pages
+    const version = new Map(ids.map((id) => [id, 1]));
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) {
+        const id = ids[(i * 37) % ids.length]!;
+        const r = await ok<{ card: Card }>(owner, "card:update", {
+          mutationId: mid(), cardId: id, baseVersion: version.get(id), patch: { position: `a${String(i).padStart(4, "0")}` },
+        });
+        version.set(id, r.card.version);
+      }
+    })();
+    await c.joinBoard(board.id);
+    const atJoin = c.getSnapshot().events.length;
+    writing = false;
+    await writer;
+    c.setLatency(0);
+    // The join itself went through card pages and then the changes after the snapshot's seq.
+    const replies = c.getSnapshot().events.slice(0, atJoin).filter((e) => e.direction === "in" && e.event === "board:join").map((e) => e.summary);
+    expect(replies.some((r) => /cards at seq \d+, more/.test(r))).toBe(true);
+    expect(replies.some((r) => /changes to seq/.test(r))).toBe(true);
+    const final = await truth(board.id);
+    await waitFor(() => JSON.stringify([...versions(c, board.id)].sort()) === JSON.stringify([...final].sort()), "the server's cards and versions");
+  });
+
   it("FEED-5 OUTBOX-3 after an outage the client catches up over every page, then replays its outbox", async () => {
     const { board } = await ok<{ board: Board }>(owner, "board:create", { name: "large-outage", policy: "occ", shard: "a" });
     const [first] = await fill(board.id, 1, 100, "o");
