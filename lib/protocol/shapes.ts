@@ -12,8 +12,11 @@ export const LIMITS = {
   ttlMsMax: 600_000,
   /** SPEC FEED-5: the most JSON bytes one `board:join` answer carries (a lone larger card goes alone). */
   joinPageBytes: 256 * 1024,
-  /** SPEC FEED-5: the length of a `board:join` cursor. */
-  cursor: 512,
+  /**
+   * SPEC FEED-5: the length of a `board:join` cursor: room for the base64url JSON of a board id,
+   * a card id and a position at their limits, every character escaped (about 1 600).
+   */
+  cursor: 2_048,
 } as const;
 
 export const policySchema = z.enum(["occ", "lww", "mvr"]);
