@@ -71,10 +71,6 @@ export function avatarColor(id: string): string {
   return AVATAR_COLORS[h % AVATAR_COLORS.length];
 }
 
-export function shortId(id: string): string {
-  return id.length > 12 ? `${id.slice(0, 10)}…` : id;
-}
-
 export function timeOf(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });

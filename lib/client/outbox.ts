@@ -165,11 +165,6 @@ export class Outbox {
     return this.entries.map((e) => e.mutation);
   }
 
-  /** Settling entries (acknowledged, effect not yet confirmed). */
-  settling(): OutboxEntry[] {
-    return this.entries.filter((e) => e.acked);
-  }
-
   /** The pending mutation with this id, if any. */
   get(mutationId: string): PendingMutation | undefined {
     return this.entries.find((e) => !e.acked && e.mutation.mutationId === mutationId)?.mutation;

@@ -16,7 +16,7 @@ const mut = (id: string, order: number): PendingMutation => ({
 });
 
 let n = 0;
-/** One contract suite for every ReplicaStorage (STYLE 10). */
+/** One contract suite for every ReplicaStorage (the same cases for both stores). */
 const backends: [string, () => ReplicaStorage][] = [
   ["MemoryStorage", () => new MemoryStorage()],
   ["IndexedDbStorage", () => new IndexedDbStorage(`test-${++n}`)],

@@ -449,7 +449,7 @@ export class SyncClient implements SyncClientApi {
     this.store.set({ network: { ...this.store.get().network, dropNextAck: true } });
   }
 
-  /** Added by lib/client: discards the next `change` broadcast, so the gap detection must catch up. */
+  /** Discards the next `change` broadcast, so the gap detection must catch up. */
   dropNextChange(): void {
     this.conn.net.dropChange = true;
   }

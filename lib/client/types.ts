@@ -25,14 +25,14 @@ export interface PendingMutation {
   createdAt: string;
   /** How many times it was sent (more than 1 after a reconnect replay). */
   attempts: number;
-  /** Added by lib/client: position in the outbox (sends are strictly in this order). */
+  /** Position in the outbox (sends are strictly in this order). */
   order?: number;
-  /** Added by lib/client: occ: the confirmed card the edit was based on (the conflict dialog's "base"). */
+  /** occ: the confirmed card the edit was based on (the conflict dialog's "base"). */
   base?: Card;
-  /** Added by lib/client (SPEC OUTBOX-7): how many times the server answered it INTERNAL. */
+  /** SPEC OUTBOX-7: how many times the server answered it INTERNAL. */
   failures?: number;
   /**
-   * Added by lib/client (SPEC OUTBOX-7): set when the write was set aside as poison. It stays
+   * SPEC OUTBOX-7: set when the write was set aside as poison. It stays
    * stored and shown, is not sent again until the person retries it, and holds the later writes
    * of its card behind it; writes to other cards go ahead.
    */
@@ -112,7 +112,7 @@ export interface ClientState {
   events: InspectorEvent[];
   network: NetworkSimulation;
   lastTx: { txId: string; phase: TxPhase; shards: string[] } | null;
-  /** Added by lib/client: true when the server refused the token (UNAUTHORIZED); sign in again. */
+  /** True when the server refused the token (UNAUTHORIZED); sign in again. */
   authError?: boolean;
 }
 
