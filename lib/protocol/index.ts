@@ -9,3 +9,4 @@ export * from "./shapes";
 export * from "./requests";
 export * from "./events";
 export * from "./session";
+export * from "./mutations";
