@@ -1,4 +1,5 @@
 import Link from "next/link";
+import { touchedBoards } from "../../lib/client/pending";
 import type { ClientState, SyncClientApi } from "../../lib/client/types";
 import type { Board } from "../../lib/protocol";
 import { BrandMark } from "./brand-mark";
@@ -21,9 +22,9 @@ interface BoardHeaderProps {
 
 /** Board name and policy, who is here, and the sync status (connection and pending writes). */
 export function BoardHeader({ client, state, board, inspectorOpen, onToggleInspector, explainerHidden, onShowExplainer }: BoardHeaderProps) {
-  const pending = board ? state.pending.filter((m) => m.boardId === board.id || m.toBoardId === board.id).length : state.pending.length;
+  const pending = board ? state.pending.filter((m) => touchedBoards(m).includes(board.id)).length : state.pending.length;
   const presence = board ? (state.boards[board.id]?.presence ?? []) : [];
-  const setAside = state.pending.filter((m) => m.setAside && (!board || m.boardId === board.id || m.toBoardId === board.id));
+  const setAside = state.pending.filter((m) => m.setAside && (!board || touchedBoards(m).includes(board.id)));
   return (
     <header className="topbar">
       <BrandMark />

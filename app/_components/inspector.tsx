@@ -65,8 +65,10 @@ export function Inspector({ client, state, policy, selected, nameOf, onClose }: 
               <li key={m.mutationId}>
                 <span className="mono">{m.kind}</span>
                 <span className="grow">
-                  {m.patch ? Object.entries(m.patch).map(([k, v]) => `${k}=${formatValue(v).slice(0, 24)}`).join(" ") : m.cardId}
-                  {m.baseVersion !== undefined ? <span className="muted"> @v{m.baseVersion}</span> : null}
+                  {m.kind === "create" || m.kind === "update"
+                    ? Object.entries(m.kind === "create" ? m.fields : m.patch).map(([k, v]) => `${k}=${formatValue(v).slice(0, 24)}`).join(" ")
+                    : m.cardId}
+                  {m.kind !== "create" ? <span className="muted"> @v{m.baseVersion}</span> : null}
                   {m.setAside ? <span className="muted" title="SPEC OUTBOX-7: not sent until you retry it"> · set aside ({m.setAside.code})</span> : null}
                 </span>
                 <span className="mono muted" title="Times sent">

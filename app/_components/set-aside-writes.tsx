@@ -7,9 +7,9 @@ import type { PendingMutation, SyncClientApi } from "../../lib/client/types";
 function describe(m: PendingMutation): string {
   switch (m.kind) {
     case "create":
-      return `New card${m.patch?.title ? ` “${m.patch.title}”` : ""}`;
+      return `New card${m.fields.title ? ` “${m.fields.title}”` : ""}`;
     case "update":
-      return `Edit to ${Object.keys(m.patch ?? {}).join(", ")}`;
+      return `Edit to ${Object.keys(m.patch).join(", ")}`;
     case "delete":
       return "Delete";
     case "move":

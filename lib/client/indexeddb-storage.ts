@@ -1,6 +1,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from "idb";
+import { migratePending, sortOutbox } from "./pending";
 import type { PendingMutation } from "./types";
-import { sortOutbox, type ReplicaMeta, type ReplicaSnapshot, type ReplicaStorage, type StoredBoard } from "./storage";
+import { type ReplicaMeta, type ReplicaSnapshot, type ReplicaStorage, type StoredBoard } from "./storage";
 
 interface ReplicaDb extends DBSchema {
   boards: { key: string; value: StoredBoard & { id: string } };
@@ -59,7 +60,8 @@ export class IndexedDbStorage implements ReplicaStorage {
     await tx.done;
     return {
       boards: boards.map(({ board, seq, confirmed }) => ({ board, seq, confirmed })),
-      outbox: sortOutbox(outbox),
+      // Entries stored by an older client are read into today's union (pending.ts).
+      outbox: sortOutbox(outbox.flatMap((raw) => migratePending(raw) ?? [])),
       ...(meta?.hlc ? { clock: meta.hlc } : {}),
     };
   }

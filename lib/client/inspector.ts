@@ -1,3 +1,4 @@
+import { writtenFields } from "./pending";
 import type { ClientStore } from "./store";
 import type { InspectorEvent, PendingMutation } from "./types";
 
@@ -17,7 +18,8 @@ export function inspectorLog(store: ClientStore, now: () => number): Log {
 
 /** Short inspector text for a mutation, e.g. `update c_1234 title v3`. */
 export function describeMutation(m: PendingMutation): string {
-  const fields = m.patch ? ` ${Object.keys(m.patch).join(",")}` : "";
-  const to = m.toBoardId ? ` → ${m.toBoardId}` : "";
-  return `${m.cardId.slice(0, 10)}${fields}${m.kind === "create" ? "" : ` v${m.baseVersion ?? 0}`}${to}`;
+  const written = writtenFields(m);
+  const fields = written.length > 0 ? ` ${written.join(",")}` : "";
+  const to = m.kind === "move" ? ` → ${m.toBoardId}` : "";
+  return `${m.cardId.slice(0, 10)}${fields}${m.kind === "create" ? "" : ` v${m.baseVersion}`}${to}`;
 }

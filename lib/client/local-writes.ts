@@ -4,9 +4,11 @@ import { newCardId, newMutationId } from "./ids";
 import { describeMutation, type Log } from "./inspector";
 import type { Outbox } from "./outbox";
 import type { Persistence } from "./persistence";
-import { findCard, touchedBoards } from "./snapshot";
+import { touchedBoards } from "./pending";
+import { findCard } from "./snapshot";
 import type { ClientStore } from "./store";
-import type { Notice, PendingMutation } from "./types";
+import type { DistributiveOmit } from "./outbox";
+import type { Notice, PendingMutation, PendingUpdate } from "./types";
 import { wellFormedPatch } from "./well-formed";
 
 export interface LocalWritesDeps {
@@ -36,7 +38,7 @@ export class LocalWrites {
   create(boardId: string, fields: Partial<Fields>): string {
     const policy = this.deps.replica(boardId)?.board.policy;
     const cardId = newCardId();
-    this.enqueue({ kind: "create", boardId, cardId, patch: { ...fields }, ...(policy === "lww" ? { hlc: this.deps.stamp() } : {}) });
+    this.enqueue({ kind: "create", boardId, cardId, fields: wellFormedPatch({ ...fields }), ...(policy === "lww" ? { hlc: this.deps.stamp() } : {}) });
     return cardId;
   }
 
@@ -53,7 +55,7 @@ export class LocalWrites {
     // version, so that a newer save by someone else to the same field conflicts (occ) or stays a
     // sibling (mvr) instead of being overwritten silently.
     const base = basedOn && confirmed && basedOn.version > 0 && basedOn.version < confirmed.version ? basedOn : confirmed;
-    this.enqueue({ kind: "update", boardId: found.boardId, cardId, patch: { ...patch }, ...this.basis(replica.board.policy, base) });
+    this.enqueue({ kind: "update", boardId: found.boardId, cardId, patch: wellFormedPatch({ ...patch }), ...this.basis(replica.board.policy, base) });
   }
 
   /** Optimistic delete. */
@@ -61,8 +63,7 @@ export class LocalWrites {
     const found = findCard(this.deps.store.get().boards, cardId);
     if (!found) return;
     const replica = this.deps.replica(found.boardId)!;
-    const { baseVersion, base } = this.basis(replica.board.policy, replica.confirmed[cardId]);
-    this.enqueue({ kind: "delete", boardId: found.boardId, cardId, baseVersion, ...(base ? { base } : {}) });
+    this.enqueue({ kind: "delete", boardId: found.boardId, cardId, baseVersion: replica.confirmed[cardId]?.version ?? 0 });
   }
 
   /** Optimistic move to another board (two-phase commit on the server when it crosses shards). */
@@ -70,8 +71,7 @@ export class LocalWrites {
     const found = findCard(this.deps.store.get().boards, cardId);
     if (!found || found.boardId === toBoardId) return;
     const replica = this.deps.replica(found.boardId)!;
-    const { baseVersion, base } = this.basis(replica.board.policy, replica.confirmed[cardId]);
-    this.enqueue({ kind: "move", boardId: found.boardId, cardId, toBoardId, baseVersion, ...(base ? { base } : {}) });
+    this.enqueue({ kind: "move", boardId: found.boardId, cardId, toBoardId, baseVersion: replica.confirmed[cardId]?.version ?? 0 });
   }
 
   /** Sends the person's resolution based on the newest confirmed version, and closes the conflict (SPEC OCC-3). */
@@ -83,11 +83,11 @@ export class LocalWrites {
     const base = confirmed && confirmed.version >= c.theirs.version ? confirmed : c.theirs;
     store.set({ conflicts: store.get().conflicts.filter((x) => x.id !== conflictId) });
     if (Object.keys(resolution).length === 0) return;
-    this.enqueue({ kind: "update", boardId: c.boardId, cardId: c.cardId, patch: { ...resolution }, baseVersion: base.version, base });
+    this.enqueue({ kind: "update", boardId: c.boardId, cardId: c.cardId, patch: wellFormedPatch({ ...resolution }), baseVersion: base.version, base });
   }
 
-  /** What a write is based on, fixed when the person makes it (not when it is sent). */
-  private basis(policy: Policy, confirmed: Card | undefined): Pick<PendingMutation, "baseVersion" | "hlc" | "context" | "base"> {
+  /** What an edit is based on, fixed when the person makes it (not when it is sent). */
+  private basis(policy: Policy, confirmed: Card | undefined): Pick<PendingUpdate, "baseVersion" | "hlc" | "context" | "base"> {
     return {
       baseVersion: confirmed?.version ?? 0,
       ...(policy === "occ" && confirmed ? { base: confirmed } : {}),
@@ -101,9 +101,8 @@ export class LocalWrites {
    * sent in order. Its text is made well-formed first (SPEC INPUT-3), so a pasted NUL does not
    * make the server refuse the whole edit.
    */
-  private enqueue(m: Omit<PendingMutation, "mutationId" | "createdAt" | "attempts" | "order">): void {
-    const clean = m.patch ? { ...m, patch: wellFormedPatch(m.patch) } : m;
-    const mutation = this.deps.outbox.add({ ...clean, mutationId: newMutationId(), createdAt: new Date(this.deps.now()).toISOString(), attempts: 0 });
+  private enqueue(m: DistributiveOmit<PendingMutation, "mutationId" | "createdAt" | "attempts" | "order">): void {
+    const mutation = this.deps.outbox.add({ ...m, mutationId: newMutationId(), createdAt: new Date(this.deps.now()).toISOString(), attempts: 0 });
     this.deps.persistence.addMutation(mutation);
     this.deps.log("local", `card:${m.kind}`, describeMutation(mutation));
     this.deps.outboxChanged(touchedBoards(mutation));

@@ -20,18 +20,17 @@ export async function sendMutation(
   lockToken: number | undefined,
 ): Promise<MutationOutcome> {
   const lock = lockToken === undefined ? {} : { lockToken };
-  const base = m.baseVersion ?? 0;
   const o = { droppable: true };
   switch (m.kind) {
     case "create": {
       const out = await conn.request("card:create", {
-        mutationId: m.mutationId, boardId: m.boardId, cardId: m.cardId, fields: m.patch ?? {}, ...(m.hlc ? { hlc: m.hlc } : {}),
+        mutationId: m.mutationId, boardId: m.boardId, cardId: m.cardId, fields: m.fields, ...(m.hlc ? { hlc: m.hlc } : {}),
       }, timeoutMs, o);
       return out.kind !== "reply" ? out : out.reply.ok ? { kind: "ok", card: out.reply.card, seq: out.reply.seq } : { kind: "error", error: out.reply.error };
     }
     case "update": {
       const out = await conn.request("card:update", {
-        mutationId: m.mutationId, cardId: m.cardId, baseVersion: base, patch: m.patch ?? {},
+        mutationId: m.mutationId, cardId: m.cardId, baseVersion: m.baseVersion, patch: m.patch,
         ...(m.hlc ? { hlc: m.hlc } : {}), ...(m.context ? { context: m.context } : {}), ...lock,
       }, timeoutMs, o);
       return out.kind !== "reply" ? out : out.reply.ok
@@ -42,15 +41,16 @@ export async function sendMutation(
         : { kind: "error", error: out.reply.error };
     }
     case "delete": {
-      const out = await conn.request("card:delete", { mutationId: m.mutationId, cardId: m.cardId, baseVersion: base, ...lock }, timeoutMs, o);
+      const out = await conn.request("card:delete", { mutationId: m.mutationId, cardId: m.cardId, baseVersion: m.baseVersion, ...lock }, timeoutMs, o);
       return out.kind !== "reply" ? out : out.reply.ok ? { kind: "ok", seq: out.reply.seq } : { kind: "error", error: out.reply.error };
     }
     case "move": {
       const out = await conn.request("card:move", {
-        mutationId: m.mutationId, cardId: m.cardId, toBoardId: m.toBoardId ?? "", baseVersion: base, ...lock,
+        mutationId: m.mutationId, cardId: m.cardId, toBoardId: m.toBoardId, baseVersion: m.baseVersion, ...lock,
       }, timeoutMs, o);
       return out.kind !== "reply" ? out : out.reply.ok
-        ? { kind: "ok", card: out.reply.card, ...(out.reply.txId ? { txId: out.reply.txId } : {}) }
+        // The write's effect shows on the source board (where the entry settles) at `fromSeq`.
+        ? { kind: "ok", card: out.reply.card, ...(out.reply.fromSeq !== undefined ? { seq: out.reply.fromSeq } : {}), ...(out.reply.txId ? { txId: out.reply.txId } : {}) }
         : { kind: "error", error: out.reply.error };
     }
   }

@@ -51,7 +51,7 @@ export class Notices {
    * the person now. The others are remembered briefly, in case a newer edit replaces them.
    */
   lwwAcked(m: PendingMutation, policy: Policy | undefined, out: { card?: Card; ignored?: string[] }): void {
-    if (policy !== "lww" || m.kind !== "update" || !m.hlc || !m.patch) return;
+    if (policy !== "lww" || m.kind !== "update" || !m.hlc) return;
     const ignored = out.ignored ?? [];
     if (ignored.length > 0) {
       const by = this.nameOf(m.boardId, out.card?.updatedBy);
@@ -118,7 +118,7 @@ export function describeWrite(m: PendingMutation): string {
     case "create":
       return "Your new card";
     case "update":
-      return `Your edit to ${Object.keys(m.patch ?? {}).join(", ")}`;
+      return `Your edit to ${Object.keys(m.patch).join(", ")}`;
     case "delete":
       return "Your delete";
     case "move":

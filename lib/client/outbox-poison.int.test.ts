@@ -69,9 +69,10 @@ describe("OUTBOX-7 a poison write is set aside and does not wedge the tab", () =
 
     const [poison, behind] = pendingOf(a, x);
     expect(poison?.setAside).toMatchObject({ code: "INTERNAL" });
-    expect(poison?.patch).toEqual({ title: "poison" });
+    expect(poison).toMatchObject({ kind: "update" });
+    expect(poison?.kind === "update" && poison.patch).toEqual({ title: "poison" });
     // The later write to the same card was never sent (OUTBOX-4: per card, order is kept).
-    expect(behind?.patch).toEqual({ body: "written after the poison" });
+    expect(behind?.kind === "update" && behind.patch).toEqual({ body: "written after the poison" });
     expect(behind?.attempts).toBe(0);
     expect(behind?.setAside).toBeUndefined();
     // The person was told, and still sees what they typed.
@@ -123,7 +124,7 @@ describe("OUTBOX-7 a poison write is set aside and does not wedge the tab", () =
     const [poison, behind] = pendingOf(reloaded, x);
     expect(poison?.setAside).toBeDefined();
     const attemptsBefore = poison!.attempts;
-    expect(behind?.patch).toEqual({ body: "kept" });
+    expect(behind?.kind === "update" && behind.patch).toEqual({ body: "kept" });
 
     reloaded.discardWrite(poison!.mutationId);
     await waitFor(() => idle(reloaded.getSnapshot()), "the write behind it is acknowledged");

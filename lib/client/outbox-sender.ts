@@ -6,7 +6,7 @@ import type { Connection } from "./connection";
 import { describeWrite } from "./notices";
 import { backoffMs, failureAction, isPoison, rebaseAfterAck, type Outbox } from "./outbox";
 import type { Persistence } from "./persistence";
-import { touchedBoards } from "./snapshot";
+import { touchedBoards, writtenFields } from "./pending";
 import type { Conflict, Notice, PendingMutation } from "./types";
 
 /** A positive answer to a mutation. */
@@ -233,9 +233,9 @@ function conflictOf(m: PendingMutation, error: WireError): Conflict | undefined 
     id: uuid(),
     boardId: m.boardId,
     cardId: m.cardId,
-    fields: details.fields ?? (Object.keys(m.patch ?? {}) as FieldName[]),
+    fields: details.fields ?? writtenFields(m),
     base: m.base ?? details.current,
-    mine: m.patch ?? {},
+    mine: m.patch,
     theirs: details.current,
   };
 }

@@ -1,5 +1,6 @@
-import { FIELD_NAMES, type Card, type FieldName } from "../protocol";
+import { FIELD_NAMES, type Card } from "../protocol";
 import { entry, normalize } from "../sync/vector-clock";
+import { writtenFields } from "./pending";
 import type { PendingMutation } from "./types";
 
 /**
@@ -23,27 +24,31 @@ export function rebaseAfterAck(
   replicaId: string,
 ): PendingMutation[] {
   const changed: PendingMutation[] = [];
-  const wroteByAck = (f: FieldName) => acked.kind === "create" || (acked.patch !== undefined && f in acked.patch);
+  // A create sets every field (each starts at version 1), not only those it named.
+  const ackWrote = new Set(acked.kind === "create" ? FIELD_NAMES : writtenFields(acked));
   for (const m of later) {
     if (m.cardId !== acked.cardId || m.kind === "create") continue;
     let next = m;
-    if (m.baseVersion !== undefined && m.baseVersion < card.version) {
+    if (m.baseVersion < card.version) {
       const base = m.baseVersion;
-      const fields = m.kind === "update" ? (Object.keys(m.patch ?? {}) as FieldName[]) : FIELD_NAMES;
+      const fields = m.kind === "update" ? writtenFields(m) : FIELD_NAMES;
       const clean = fields.every((f) => {
         const v = card.fieldVersions[f] ?? 0;
-        return v <= base || (v === card.version && wroteByAck(f));
+        return v <= base || (v === card.version && ackWrote.has(f));
       });
       if (clean) next = { ...next, baseVersion: card.version };
     }
-    if (m.context !== undefined && card.clock) {
+    if (next.kind === "update" && next.context !== undefined && card.clock) {
       const mine = entry(card.clock, replicaId);
-      if (mine > entry(m.context, replicaId)) next = { ...next, context: normalize({ ...m.context, [replicaId]: mine }) };
+      if (mine > entry(next.context, replicaId)) next = { ...next, context: normalize({ ...next.context, [replicaId]: mine }) };
     }
     if (next !== m) changed.push(next);
   }
   return changed;
 }
+
+/** `Omit` applied to each member of a union, so the result is still a discriminated union. */
+export type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** Why a failed write is dropped or kept (SPEC OUTBOX-5). */
 export type FailureAction = "conflict" | "drop" | "retry";
@@ -102,12 +107,12 @@ export class Outbox {
   /** Restores stored mutations (already in send order). */
   restore(list: readonly PendingMutation[]): void {
     this.entries = list.map((mutation) => ({ mutation }));
-    this.nextOrder = Math.max(0, ...list.map((m) => m.order ?? 0)) + 1;
+    this.nextOrder = Math.max(0, ...list.map((m) => m.order)) + 1;
   }
 
   /** Appends a new local write, giving it the next `order`. */
-  add(m: Omit<PendingMutation, "order">): PendingMutation {
-    const mutation: PendingMutation = { ...m, order: this.nextOrder++ };
+  add(m: DistributiveOmit<PendingMutation, "order">): PendingMutation {
+    const mutation = { ...m, order: this.nextOrder++ } as PendingMutation;
     this.entries = [...this.entries, { mutation }];
     return mutation;
   }

@@ -92,14 +92,9 @@ function rebuildBoards(
   return changed ? next : undefined;
 }
 
-/** The boards whose views a mutation touches (a move: both). */
-export function touchedBoards(m: PendingMutation): string[] {
-  return [m.boardId, ...(m.toBoardId ? [m.toBoardId] : [])];
-}
-
 /** Boards with a pending move of a card out of `boardId` (their view borrows its card). */
 export function boardsMovingFrom(overlay: readonly PendingMutation[], boardId: string): string[] {
-  return overlay.filter((m) => m.kind === "move" && m.boardId === boardId && m.toBoardId).map((m) => m.toBoardId!);
+  return overlay.flatMap((m) => (m.kind === "move" && m.boardId === boardId ? [m.toBoardId] : []));
 }
 
 /** Where a card is shown (pending creates and moves included). */

@@ -55,4 +55,24 @@ describe("IndexedDbStorage", () => {
     expect((await new IndexedDbStorage("tab-a").loadAll()).outbox.map((m) => m.mutationId)).toEqual(["m_a"]);
     expect(replicaDbName("tab-a")).toContain("tab-a");
   });
+
+  it("REPLICA-2 an outbox stored by the client before the union type loads as the union (migrated on read)", async () => {
+    const s = new IndexedDbStorage("tab-old");
+    // Before: one record shape for every kind, a create's initial fields in `patch`, no `order`,
+    // policy stamps on deletes and moves.
+    const old = [
+      { mutationId: "m_1", kind: "create", boardId: "b1", cardId: "c1", patch: { title: "new" }, hlc: "000000000000001:00000:r1", createdAt: "2026-01-01T00:00:01.000Z", attempts: 1 },
+      { mutationId: "m_2", kind: "update", boardId: "b1", cardId: "c1", patch: { body: "x" }, baseVersion: 0, context: { r1: 1 }, createdAt: "2026-01-01T00:00:02.000Z", attempts: 0 },
+      { mutationId: "m_3", kind: "move", boardId: "b1", cardId: "c1", toBoardId: "b2", baseVersion: 0, hlc: "000000000000002:00000:r1", createdAt: "2026-01-01T00:00:03.000Z", attempts: 0 },
+      { mutationId: "m_4", kind: "delete", boardId: "b2", cardId: "c1", context: {}, createdAt: "2026-01-01T00:00:04.000Z", attempts: 0, setAside: { at: "", code: "INTERNAL", message: "x" } },
+    ];
+    for (const o of old) await s.putMutation(o as unknown as PendingMutation);
+    const { outbox } = await s.loadAll();
+    expect(outbox).toEqual([
+      { mutationId: "m_1", kind: "create", boardId: "b1", cardId: "c1", fields: { title: "new" }, hlc: "000000000000001:00000:r1", createdAt: "2026-01-01T00:00:01.000Z", attempts: 1, order: 0 },
+      { mutationId: "m_2", kind: "update", boardId: "b1", cardId: "c1", patch: { body: "x" }, baseVersion: 0, context: { r1: 1 }, createdAt: "2026-01-01T00:00:02.000Z", attempts: 0, order: 0 },
+      { mutationId: "m_3", kind: "move", boardId: "b1", cardId: "c1", toBoardId: "b2", baseVersion: 0, createdAt: "2026-01-01T00:00:03.000Z", attempts: 0, order: 0 },
+      { mutationId: "m_4", kind: "delete", boardId: "b2", cardId: "c1", baseVersion: 0, createdAt: "2026-01-01T00:00:04.000Z", attempts: 0, order: 0, setAside: { at: "", code: "INTERNAL", message: "x" } },
+    ]);
+  });
 });

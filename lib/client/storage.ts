@@ -1,4 +1,5 @@
 import type { Board, Card } from "../protocol";
+import { sortOutbox } from "./pending";
 import type { PendingMutation } from "./types";
 
 /** What a replica keeps of one board: enough to show it offline and to catch up from `seq`. */
@@ -36,11 +37,6 @@ export interface ReplicaStorage {
   saveMeta(meta: ReplicaMeta): Promise<void>;
   /** Releases resources (for example the IndexedDB connection). */
   close?(): void;
-}
-
-/** Sorts an outbox into send order: by `order`, then by creation time. */
-export function sortOutbox(list: PendingMutation[]): PendingMutation[] {
-  return [...list].sort((a, b) => (a.order ?? 0) - (b.order ?? 0) || a.createdAt.localeCompare(b.createdAt));
 }
 
 /** The default storage: in memory, so it lasts as long as the page (no offline reload). */

@@ -13,7 +13,8 @@ import { Outbox } from "./outbox";
 import { OutboxSender, type Acked } from "./outbox-sender";
 import { Persistence } from "./persistence";
 import { RequestError, Requests } from "./requests";
-import { BoardSnapshots, boardsMovingFrom, findCard, touchedBoards } from "./snapshot";
+import { touchedBoards } from "./pending";
+import { BoardSnapshots, boardsMovingFrom, findCard } from "./snapshot";
 import { MemoryStorage, type ReplicaStorage } from "./storage";
 import { ClientStore, initialState } from "./store";
 import type { ClientState, ConnectionState, InviteCode, Notice, PendingMutation, SyncClientApi } from "./types";
@@ -180,7 +181,7 @@ export class SyncClient implements SyncClientApi {
     this.outbox.restore(snap.outbox);
     for (const m of snap.outbox) {
       this.persistence.restored(m);
-      if (m.hlc) receiveHlc(this.clock, m.hlc);
+      if ((m.kind === "create" || m.kind === "update") && m.hlc) receiveHlc(this.clock, m.hlc);
     }
     this.snapshots.outboxChanged(this.feed.boardIds());
     this.log("local", "load", `${snap.boards.length} boards, ${snap.outbox.length} pending`);

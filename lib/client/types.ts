@@ -8,36 +8,59 @@ import type { Board, Card, Change, FieldName, Fields, Lock, Patch, Policy, Prese
 
 export type ConnectionState = "connecting" | "online" | "offline" | "reconnecting" | "catching-up";
 
-/** A local write not yet acknowledged by the server (kept in the outbox until it is). */
-export interface PendingMutation {
+/** What every outbox entry carries, whatever its kind. */
+interface PendingCommon {
   mutationId: string;
-  kind: "create" | "update" | "delete" | "move";
   boardId: string;
   cardId: string;
-  /** update: the fields written; create: the initial fields. */
-  patch?: Patch;
-  baseVersion?: number;
-  /** lww: the HLC stamped when the edit was made (replayed unchanged). */
-  hlc?: string;
-  /** mvr: the card clock the edit was based on. */
-  context?: Record<string, number>;
-  toBoardId?: string;
   createdAt: string;
-  /** How many times it was sent (more than 1 after a reconnect replay). */
+  /** How many times it was sent (more than 1 after a reconnect replay); kept in memory, not stored. */
   attempts: number;
-  /** Position in the outbox (sends are strictly in this order). */
-  order?: number;
-  /** occ: the confirmed card the edit was based on (the conflict dialog's "base"). */
-  base?: Card;
+  /** Position in the outbox: a card's writes are sent strictly in this order (SPEC OUTBOX-3). */
+  order: number;
   /** SPEC OUTBOX-7: how many times the server answered it INTERNAL. */
   failures?: number;
   /**
-   * SPEC OUTBOX-7: set when the write was set aside as poison. It stays
-   * stored and shown, is not sent again until the person retries it, and holds the later writes
-   * of its card behind it; writes to other cards go ahead.
+   * SPEC OUTBOX-7: set when the write was set aside as poison. It stays stored and shown, is not
+   * sent again until the person retries it, and holds the later writes of its card behind it;
+   * writes to other cards go ahead.
    */
   setAside?: { at: string; code: string; message: string };
 }
+
+/** A new card with a client-made id; lww stamps its initial values (SPEC LWW-3). */
+export interface PendingCreate extends PendingCommon {
+  kind: "create";
+  fields: Partial<Fields>;
+  hlc?: string;
+}
+
+/** An edit of some fields, based on what the person saw (SPEC OUTBOX-6). */
+export interface PendingUpdate extends PendingCommon {
+  kind: "update";
+  patch: Patch;
+  baseVersion: number;
+  /** lww: the HLC stamped when the edit was made (replayed unchanged, SPEC OUTBOX-3). */
+  hlc?: string;
+  /** mvr: the card clock the edit was based on. */
+  context?: Record<string, number>;
+  /** occ: the confirmed card the edit was based on (the conflict dialog's "base", SPEC OCC-3). */
+  base?: Card;
+}
+
+export interface PendingDelete extends PendingCommon {
+  kind: "delete";
+  baseVersion: number;
+}
+
+export interface PendingMove extends PendingCommon {
+  kind: "move";
+  toBoardId: string;
+  baseVersion: number;
+}
+
+/** A local write not yet acknowledged by the server (kept in the outbox until it is, SPEC OUTBOX-1). */
+export type PendingMutation = PendingCreate | PendingUpdate | PendingDelete | PendingMove;
 
 /** An invite code to a private board, as its owner sees it (SPEC ACCESS-3). */
 export interface InviteCode {

@@ -9,8 +9,10 @@ function card(id: string, extra: Partial<Card> = {}): Card {
     fieldVersions: { title: 1, body: 1, status: 1, position: 1, tags: 1, estimate: 1 }, updatedAt: "", updatedBy: "u1", ...extra,
   };
 }
-function m(kind: PendingMutation["kind"], extra: Partial<PendingMutation>): PendingMutation {
-  return { mutationId: `m_${Math.random().toString(36).slice(2, 12)}`, kind, boardId: "b1", cardId: "c1", createdAt: "", attempts: 0, ...extra };
+/** A pending write of `kind` with the fields its kind requires, then `extra`. */
+function m(kind: PendingMutation["kind"], extra: Record<string, unknown>): PendingMutation {
+  const byKind = { create: { fields: {} }, update: { patch: {}, baseVersion: 1 }, delete: { baseVersion: 1 }, move: { toBoardId: "b2", baseVersion: 1 } }[kind];
+  return { mutationId: `m_${Math.random().toString(36).slice(2, 12)}`, kind, boardId: "b1", cardId: "c1", createdAt: "", attempts: 0, order: 0, ...byKind, ...extra } as PendingMutation;
 }
 const none = () => undefined;
 
@@ -23,7 +25,7 @@ describe("computeView (SPEC OUTBOX-2: optimistic view)", () => {
   it("applies creates, updates, deletes in order, sharing untouched cards", () => {
     const confirmed = { c1: card("c1"), c2: card("c2") };
     const view = computeView("b1", "occ", confirmed, [
-      m("create", { cardId: "c3", patch: { title: "new" } }),
+      m("create", { cardId: "c3", fields: { title: "new" } }),
       m("update", { cardId: "c3", patch: { body: "b" } }),
       m("update", { cardId: "c1", patch: { title: "edited" } }),
       m("delete", { cardId: "c2" }),

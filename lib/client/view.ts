@@ -1,5 +1,6 @@
 import { DEFAULT_FIELDS, FIELD_NAMES, type Card, type FieldName, type Patch, type Policy } from "../protocol";
-import type { PendingMutation } from "./types";
+import { touchedBoards } from "./pending";
+import type { PendingCreate, PendingMutation, PendingUpdate } from "./types";
 
 /**
  * The optimistic view (SPEC OUTBOX-2): what a person sees is the confirmed state with their own
@@ -8,10 +9,10 @@ import type { PendingMutation } from "./types";
  */
 
 /** A card made from a pending create, before the server has confirmed it (version 0). */
-export function optimisticCard(m: PendingMutation, userId: string): Card {
+export function optimisticCard(m: PendingCreate, userId: string): Card {
   return {
     ...DEFAULT_FIELDS,
-    ...(m.patch ?? {}),
+    ...m.fields,
     id: m.cardId,
     boardId: m.boardId,
     version: 0,
@@ -26,8 +27,8 @@ export function optimisticCard(m: PendingMutation, userId: string): Card {
  * newer than the edit's is left alone: the edit will lose on the server too, so showing it
  * would only flicker.
  */
-export function applyPatch(card: Card, m: PendingMutation, policy: Policy): Card {
-  const patch: Patch = m.patch ?? {};
+export function applyPatch(card: Card, m: PendingUpdate, policy: Policy): Card {
+  const patch: Patch = m.patch;
   let fields = Object.keys(patch) as FieldName[];
   if (policy === "lww" && m.hlc) {
     const stamps = card.hlc ?? {};
@@ -50,7 +51,7 @@ export function computeView(
   userId: string,
   lookup: (cardId: string) => Card | undefined,
 ): Record<string, Card> {
-  const relevant = overlay.filter((m) => m.boardId === boardId || m.toBoardId === boardId);
+  const relevant = overlay.filter((m) => touchedBoards(m).includes(boardId));
   if (relevant.length === 0) return confirmed;
   const view: Record<string, Card> = { ...confirmed };
   for (const m of relevant) {
