@@ -7,7 +7,9 @@ import type { Logger } from "pino";
 import { Server } from "socket.io";
 import { PROTOCOL_VERSION, type ClientToServerEvents, type Health, type ServerToClientEvents } from "../lib/protocol";
 import type { Databases } from "./db/databases";
-import { handleApi } from "./http/routes";
+import { handleHttp, type HttpContext } from "./http/routes";
+import { OriginPolicy, RateLimiter, addSecurityHeaders } from "./http/security";
+import { readCookie, sessionCookieName } from "./http/session-cookie";
 import { Broadcaster, boardRoom, batchRoom } from "./realtime/broadcaster";
 import { registerHandlers, type SocketData } from "./realtime/handlers";
 import { LockExpiryWatch, PresenceTracker } from "./realtime/presence";
@@ -15,7 +17,7 @@ import { createServices, type Services } from "./services";
 import { PostgresLeaseStore } from "./services/lease-stores/postgres";
 import { RedisLeaseStore } from "./services/lease-stores/redis";
 import type { LeaseStore } from "./services/lease-stores/types";
-import type { Sessions } from "./services/sessions";
+import { SessionStore, type Sessions } from "./services/sessions";
 
 export type AdapterKind = "postgres" | "redis" | "memory";
 
@@ -36,12 +38,25 @@ export interface NodeOptions {
   ui?: (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
   /** The clock the per-socket rate limiter reads (tests freeze it to make INPUT-2 exact). */
   now?: () => number;
+  /** Browser origins allowed besides the node's own (SPEC SEC-3; ALLOWED_ORIGINS). */
+  allowedOrigins?: string[];
+  /** Sign-ins per minute per client address (SPEC SEC-4; SESSION_RATE_LIMIT); absent or 0: unlimited. */
+  signInsPerMinute?: number;
+  /** Proxies in front of the node whose X-Forwarded-For / -Proto to trust (TRUST_PROXY). */
+  trustProxy?: number;
+  /** How often each node re-checks its sockets' sessions (SPEC SEC-2); default 30 s. */
+  sessionSweepMs?: number;
+  /** Next.js dev mode (its scripts need 'unsafe-eval' in the CSP). */
+  dev?: boolean;
+  /** Called with each Redis client the node makes, to watch its connection (main.ts logs outages once). */
+  watchRedis?: (client: Redis, role: string) => void;
 }
 
 export interface ConcordNode {
   server: http.Server;
   io: Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
   services: Services;
+  sessions: SessionStore;
   listen(port: number, host?: string): Promise<number>;
   close(): Promise<void>;
 }
@@ -52,13 +67,22 @@ export interface ConcordNode {
  */
 export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
   const { log, dbs, sessions, nodeId } = opts;
-  // Assigned once below; the HTTP handler needs it and is created before the services.
-  // eslint-disable-next-line prefer-const
-  let services!: Services;
+  const sessionStore = new SessionStore(dbs.catalog, sessions);
+  const origins = new OriginPolicy(opts.allowedOrigins);
+  const httpContext: HttpContext = {
+    sessions: sessionStore,
+    health: () => health(),
+    origins,
+    signInLimiter: opts.signInsPerMinute ? new RateLimiter(opts.signInsPerMinute) : null,
+    trustProxy: opts.trustProxy ?? 0,
+    onRevoked: (sessionId) => io.in(sessionRoom(sessionId)).disconnectSockets(true),
+    dev: opts.dev ?? false,
+    log,
+  };
   const server = http.createServer((req, res) => {
     void (async () => {
       try {
-        if (await handleApi(req, res, services, sessions, health)) return;
+        if (await handleHttp(req, res, httpContext)) return;
         if (opts.ui) return await opts.ui(req, res);
         res.writeHead(404).end("not found");
       } catch (err) {
@@ -70,8 +94,16 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
   const io = new Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>(server, {
     maxHttpBufferSize: 1e6,
     serveClient: false,
-    cors: { origin: true, credentials: true },
+    // Only the app's own origin (and ALLOWED_ORIGINS) may open a socket, on polling and on the
+    // websocket upgrade alike; clients without an Origin (Node) are not browsers (SPEC SEC-3).
+    cors: { origin: (origin, cb) => cb(null, origins.allows(origin, undefined) ? origin : false), credentials: true },
+    allowRequest: (req, cb) => {
+      const allowed = origins.allowsRequest(req);
+      cb(allowed ? null : "origin not allowed", allowed);
+    },
   });
+  io.engine.on("initial_headers", (headers: Record<string, string>) => addSecurityHeaders(headers));
+  io.engine.on("headers", (headers: Record<string, string>) => addSecurityHeaders(headers));
 
   let pool: pg.Pool | null = null;
   let redisClients: Redis[] = [];
@@ -81,6 +113,8 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     const pub = new Redis(opts.redisUrl);
     const sub = pub.duplicate();
     redisClients = [pub, sub];
+    opts.watchRedis?.(pub, "adapter");
+    opts.watchRedis?.(sub, "adapter subscriber");
     io.adapter(createRedisAdapter(pub, sub, { key: `${opts.redisPrefix ?? "concord:"}socket.io` }));
   } else if (adapter === "postgres") {
     if (!opts.catalogUrl) throw new Error("the postgres adapter needs the catalog URL");
@@ -97,7 +131,7 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
 
   let leaseStore: LeaseStore = new PostgresLeaseStore(dbs.catalog);
   if (opts.redisUrl) {
-    const redisStore = new RedisLeaseStore(opts.redisUrl, opts.redisPrefix);
+    const redisStore = new RedisLeaseStore(opts.redisUrl, opts.redisPrefix, (client) => opts.watchRedis?.(client, "leases"));
     // Tokens must keep growing across a switch of backend: start Redis's counter above Postgres's.
     const [row] = (await dbs.catalogSql`SELECT last_value::int AS n FROM lock_tokens`) as unknown as [{ n: number }];
     await redisStore.seedTokens(row?.n ?? 0);
@@ -107,7 +141,7 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
   const broadcaster = new Broadcaster(io);
   const presence = new PresenceTracker(io);
   const lockExpiry = new LockExpiryWatch();
-  services = createServices({
+  const services = createServices({
     log,
     nodeId,
     dbs,
@@ -131,18 +165,35 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     adapter,
   });
 
+  // Every handshake (a reconnect is one too) needs a live session (SPEC SEC-2): the token from
+  // `auth` (socket.io-client, tests), else the session cookie a browser sends with the upgrade.
+  const sessionOf = new WeakMap<object, string>();
   io.use((socket, next) => {
     const auth = socket.handshake.auth as { token?: unknown; batch?: unknown; replicaId?: unknown } | undefined;
-    const user = sessions.verify(auth?.token);
-    if (!user) return next(new Error("UNAUTHORIZED"));
-    const replicaId =
-      typeof auth?.replicaId === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(auth.replicaId)
-        ? auth.replicaId
-        : `s-${socket.id.replace(/[^A-Za-z0-9_-]/g, "")}`;
-    socket.data = { user, replicaId, batch: auth?.batch === true, boards: new Map() };
-    next();
+    const token =
+      typeof auth?.token === "string" && auth.token !== ""
+        ? auth.token
+        : readCookie(socket.handshake.headers.cookie, sessionCookieName(socket.handshake.headers.host));
+    sessionStore.authenticate(token).then(
+      (claims) => {
+        if (!claims) return next(new Error("UNAUTHORIZED"));
+        const replicaId =
+          typeof auth?.replicaId === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(auth.replicaId)
+            ? auth.replicaId
+            : `s-${socket.id.replace(/[^A-Za-z0-9_-]/g, "")}`;
+        socket.data = { user: claims.user, replicaId, batch: auth?.batch === true, boards: new Map() };
+        sessionOf.set(socket, claims.sessionId);
+        next();
+      },
+      (err: unknown) => {
+        log.warn({ err }, "session check failed");
+        next(new Error("UNAVAILABLE"));
+      },
+    );
   });
   io.on("connection", (socket) => {
+    const sessionId = sessionOf.get(socket);
+    if (sessionId) void socket.join(sessionRoom(sessionId));
     socket.emit("hello", { nodeId, protocol: PROTOCOL_VERSION });
     registerHandlers(io, socket, services, broadcaster, opts.now);
   });
@@ -159,7 +210,20 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
       for (const shard of dbs.shards.values()) await services.feed.trim(shard.db).catch((err) => log.warn({ err }, "trim failed"));
     }
   };
-  const timers = [setInterval(() => void jobs().catch((err) => log.warn({ err }, "jobs failed")), 15_000)];
+  // A revocation reaches other nodes' sockets through the adapter; this sweep also ends sockets
+  // whose session expired or whose revocation broadcast was lost.
+  const sweepSessions = async () => {
+    const local = [...io.of("/").sockets.values()].flatMap((s) => {
+      const sid = sessionOf.get(s);
+      return sid ? [{ s, sid }] : [];
+    });
+    const live = await sessionStore.liveAmong([...new Set(local.map((l) => l.sid))]);
+    for (const { s, sid } of local) if (!live.has(sid)) s.disconnect(true);
+  };
+  const timers = [
+    setInterval(() => void jobs().catch((err) => log.warn({ err }, "jobs failed")), 15_000),
+    setInterval(() => void sweepSessions().catch((err) => log.warn({ err }, "session sweep failed")), opts.sessionSweepMs ?? 30_000),
+  ];
   for (const t of timers) t.unref();
   await jobs().catch((err) => log.warn({ err }, "jobs failed"));
 
@@ -167,6 +231,7 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     server,
     io,
     services,
+    sessions: sessionStore,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.once("error", reject);
@@ -189,3 +254,6 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     },
   };
 }
+
+/** The room of one session's sockets, on every node (revocation disconnects it). */
+const sessionRoom = (sessionId: string) => `session:${sessionId}`;

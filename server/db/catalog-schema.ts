@@ -47,6 +47,22 @@ export const invites = pgTable("invites", {
   revokedAt: timestamp("revoked_at", { withTimezone: true }),
 });
 
+/**
+ * Sessions (SPEC SEC-2): every session token names one row; a token is accepted only while its
+ * row is neither revoked (sign-out) nor expired, so signing out ends the session everywhere.
+ */
+export const sessions = pgTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [index("sessions_user_idx").on(t.userId)],
+);
+
 /** Fencing tokens come from one sequence, so every grant anywhere is newer than every earlier one. */
 export const lockTokens = pgSequence("lock_tokens", { startWith: 1 });
 

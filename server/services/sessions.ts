@@ -2,13 +2,21 @@ import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypt
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { User } from "../../lib/protocol";
 import type { CatalogDb } from "../db/databases";
-import { users } from "../db/catalog-schema";
+import { sessions as sessionRows, users } from "../db/catalog-schema";
+
+/** What a valid token says: who, and which session record (SPEC SEC-2) it belongs to. */
+export interface SessionClaims {
+  user: User;
+  sessionId: string;
+}
 
 /**
- * Session tokens: `base64url(JSON {id, name, iat}) . base64url(HMAC-SHA256)`. Stateless, so any
- * node holding the same secret accepts them.
+ * Session tokens: `base64url(JSON {id, name, sid, iat}) . base64url(HMAC-SHA256)`. The signature
+ * proves a node made it; the session record `sid` names (SessionStore) says whether it still
+ * holds. Tokens without a `sid` (made before sessions could be revoked) are refused.
  */
 export class Sessions {
   /** Tokens are good for 30 days; after that the person signs in again. */
@@ -19,13 +27,13 @@ export class Sessions {
     private readonly now: () => number = Date.now,
   ) {}
 
-  sign(user: User): string {
-    const body = Buffer.from(JSON.stringify({ id: user.id, name: user.name, iat: this.now() })).toString("base64url");
+  sign(user: User, sessionId: string): string {
+    const body = Buffer.from(JSON.stringify({ id: user.id, name: user.name, sid: sessionId, iat: this.now() })).toString("base64url");
     return `${body}.${this.mac(body)}`;
   }
 
-  /** The user a token names, or null when it is missing, malformed or forged. */
-  verify(token: unknown): User | null {
+  /** What a token says, or null when it is missing, malformed, forged or older than 30 days. */
+  verify(token: unknown): SessionClaims | null {
     if (typeof token !== "string" || token.length > 1024) return null;
     const dot = token.indexOf(".");
     if (dot <= 0) return null;
@@ -39,10 +47,11 @@ export class Sessions {
         typeof parsed === "object" && parsed !== null &&
         "id" in parsed && typeof parsed.id === "string" &&
         "name" in parsed && typeof parsed.name === "string" &&
+        "sid" in parsed && typeof parsed.sid === "string" &&
         "iat" in parsed && typeof parsed.iat === "number" &&
         this.now() - parsed.iat < Sessions.MAX_AGE_MS
       ) {
-        return { id: parsed.id, name: parsed.name };
+        return { user: { id: parsed.id, name: parsed.name }, sessionId: parsed.sid };
       }
     } catch {
       /* fall through */
@@ -52,6 +61,76 @@ export class Sessions {
 
   private mac(body: string): string {
     return createHmac("sha256", this.secret).update(body).digest("base64url");
+  }
+}
+
+/**
+ * Bidi embedding, override and isolate controls, and the Arabic letter mark: characters that
+ * reorder the text around a name (U+202E makes "Bob" read as something else).
+ */
+const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+// C0 and C1 controls other than whitespace, which becomes one space below.
+const CONTROLS = /[\u0000-\u0008\u000E-\u001F\u007F-\u009F]/g;
+
+/**
+ * A display name as Concord stores and shows it (SPEC SEC-4): Unicode NFC, without control or
+ * bidi control characters, whitespace runs as one space, trimmed. May come out empty.
+ */
+export function normalizeDisplayName(name: string): string {
+  return name.normalize("NFC").replace(BIDI_CONTROLS, "").replace(CONTROLS, "").replace(/\s+/gu, " ").trim();
+}
+
+/**
+ * The session records (SPEC SEC-2): signing in makes one, signing out revokes it, and every
+ * socket handshake checks that the token's record is still live.
+ */
+export class SessionStore {
+  constructor(
+    private readonly db: CatalogDb,
+    readonly tokens: Sessions,
+  ) {}
+
+  /** Signs a new user in: records them and their session in the catalog, returns their token. */
+  async create(name: string): Promise<{ token: string; user: User; sessionId: string }> {
+    const user: User = { id: `u_${randomUUID()}`, name };
+    const sessionId = `s_${randomBytes(16).toString("base64url")}`;
+    await this.db.transaction(async (tx) => {
+      await tx.insert(users).values({ id: user.id, name: user.name });
+      await tx.insert(sessionRows).values({
+        id: sessionId,
+        userId: user.id,
+        expiresAt: sql`now() + ${`${Sessions.MAX_AGE_MS} milliseconds`}::interval`,
+      });
+    });
+    return { token: this.tokens.sign(user, sessionId), user, sessionId };
+  }
+
+  /** The claims of a token whose signature is good and whose session is live; else null. */
+  async authenticate(token: unknown): Promise<SessionClaims | null> {
+    const claims = this.tokens.verify(token);
+    if (!claims) return null;
+    const live = await this.liveAmong([claims.sessionId]);
+    return live.has(claims.sessionId) ? claims : null;
+  }
+
+  /** Revokes a session; true when it was live until now. */
+  async revoke(sessionId: string): Promise<boolean> {
+    const rows = await this.db
+      .update(sessionRows)
+      .set({ revokedAt: sql`now()` })
+      .where(and(eq(sessionRows.id, sessionId), isNull(sessionRows.revokedAt)))
+      .returning({ id: sessionRows.id });
+    return rows.length > 0;
+  }
+
+  /** Which of these sessions are live (not revoked, not expired) by the catalog's clock. */
+  async liveAmong(sessionIds: readonly string[]): Promise<Set<string>> {
+    if (sessionIds.length === 0) return new Set();
+    const rows = await this.db
+      .select({ id: sessionRows.id })
+      .from(sessionRows)
+      .where(and(inArray(sessionRows.id, [...sessionIds]), isNull(sessionRows.revokedAt), gt(sessionRows.expiresAt, sql`now()`)));
+    return new Set(rows.map((r) => r.id));
   }
 }
 
@@ -66,9 +145,7 @@ export async function loadSecret(configured: string | undefined, dataDir: string
   return readFileSync(file, "utf8").trim();
 }
 
-/** Signs a new user in: records them in the catalog and returns their token. */
+/** Signs a new user in (tools that drive a node without its HTTP API). */
 export async function createSession(db: CatalogDb, sessions: Sessions, name: string) {
-  const user: User = { id: `u_${randomUUID()}`, name };
-  await db.insert(users).values({ id: user.id, name: user.name });
-  return { token: sessions.sign(user), user };
+  return new SessionStore(db, sessions).create(name);
 }

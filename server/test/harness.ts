@@ -5,7 +5,7 @@ import { io as ioClient, type Socket } from "socket.io-client";
 import { inject } from "vitest";
 import type { Ack, ClientToServerEvents, ServerToClientEvents, User } from "../../lib/protocol";
 import { ensureDatabase, openDatabases, type Databases } from "../db/databases";
-import { createNode, type AdapterKind, type ConcordNode } from "../node";
+import { createNode, type AdapterKind, type ConcordNode, type NodeOptions } from "../node";
 import { Sessions } from "../services/sessions";
 
 export type TestSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -58,7 +58,11 @@ export interface TestCluster {
 export const testRedisUrl = () => process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 export async function startCluster(
-  opts: { nodes?: number; adapter?: AdapterKind; changeLogKeep?: number; redis?: boolean; now?: () => number; shards?: string[] } = {},
+  opts: {
+    nodes?: number; adapter?: AdapterKind; changeLogKeep?: number; redis?: boolean; now?: () => number; shards?: string[];
+    /** More node options (security settings, a stand-in UI), the same for every node. */
+    node?: Partial<NodeOptions>;
+  } = {},
 ): Promise<TestCluster> {
   const { catalogUrl, shardUrls, drop } = await freshDatabases("t", opts.shards);
   const count = opts.nodes ?? 1;
@@ -82,6 +86,7 @@ export async function startCluster(
       changeLogKeep: opts.changeLogKeep,
       now: opts.now,
       ...(opts.redis ? { redisUrl: testRedisUrl(), redisPrefix } : {}),
+      ...opts.node,
     });
     const port = await node.listen(0, "127.0.0.1");
     nodes.push(node);

@@ -60,7 +60,7 @@ async function main() {
   const node = await createNode({ nodeId: "bench", dbs, sessions, log: pino({ level: "silent" }), adapter: "memory" });
   const port = await node.listen(0, "127.0.0.1");
   const base = `http://127.0.0.1:${port}`;
-  const token = sessions.sign({ id: "u_bench", name: "bench" });
+  const { token } = await node.sessions.create("bench");
   const connect = () =>
     new Promise<Socket>((resolve, reject) => {
       const s = ioClient(base, { auth: { token, batch: args.batch }, transports: ["websocket"], forceNew: true });

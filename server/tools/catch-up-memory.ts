@@ -79,7 +79,7 @@ async function main() {
   const node = await createNode({ nodeId: "catch-up", dbs, sessions, log: pino({ level: "silent" }), adapter: "memory" });
   const port = await node.listen(0, "127.0.0.1");
   const base = `http://127.0.0.1:${port}`;
-  const token = sessions.sign({ id: "u_catchup", name: "catch-up" });
+  const { token } = await node.sessions.create("catch-up");
   const connect = () =>
     new Promise<Socket>((resolve, reject) => {
       const s = ioClient(base, { auth: { token }, transports: ["websocket"], forceNew: true });
@@ -106,7 +106,7 @@ async function main() {
       siblings = (reply.card as Card).siblings?.body?.length ?? 1;
     }
     const writeMs = Date.now() - t0;
-    const [logged] = await dbs.shards.get("a")!.raw<{ bytes: string }[]>`
+    const [logged] = await dbs.shards.get("a")!.sql<{ bytes: string }[]>`
       SELECT coalesce(sum(octet_length(card::text)), 0) AS bytes FROM changes WHERE card_id = ${cardId}`;
     const snap = await readAll(owner, mvrBoard.id);
     console.log(

@@ -55,9 +55,10 @@ export class RedisLeaseStore implements LeaseStore {
   readonly backend = "redis" as const;
   private readonly redis: Redis;
 
-  /** `prefix` namespaces keys (tests use a fresh one each). */
-  constructor(url: string, private readonly prefix = "concord:") {
+  /** `prefix` namespaces keys (tests use a fresh one each); `watch` sees the client (outage logging). */
+  constructor(url: string, private readonly prefix = "concord:", watch?: (client: Redis) => void) {
     this.redis = new Redis(url, { maxRetriesPerRequest: 2, lazyConnect: false });
+    watch?.(this.redis);
   }
 
   private key(cardId: string) {
