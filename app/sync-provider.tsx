@@ -4,6 +4,7 @@ import { usePathname } from "next/navigation";
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
 import type { ClientState, SyncClientApi } from "../lib/client/types";
 import { createSyncClient, requestSession } from "./_lib/create-client";
+import { SESSION_INVALID_TEXT } from "./_lib/notice-text";
 import { installOfflineShell, rememberPage } from "./_lib/offline-shell";
 import { claimReplicaId } from "./_lib/replica-id";
 import { clearSession, loadSession, saveSession, type StoredSession } from "./_lib/session-store";
@@ -77,7 +78,7 @@ export function SyncProvider({ children }: { children: ReactNode }) {
         if (now !== offline) writeTabFlag(OFFLINE_KEY, (offline = now));
         if (live && created.getSnapshot().authError) {
           clearSession();
-          setSignedOutNote("Your session is no longer valid. Please sign in again.");
+          setSignedOutNote(SESSION_INVALID_TEXT);
           setSession(null);
         }
       });

@@ -2,6 +2,7 @@
 
 import { useEffect, useRef, useState } from "react";
 import type { Notice } from "../../lib/client/types";
+import { noticeText } from "../_lib/notice-text";
 
 const SHOW_MS = 6000;
 const MAX_AGE_MS = 15000;
@@ -36,7 +37,7 @@ export function Toasts({ notices, boardId }: { notices: Notice[]; boardId: strin
     <div className="toasts" role="status" aria-live="polite" data-testid="toasts">
       {visible.map((n) => (
         <div className="toast" key={n.id} data-kind={n.kind} data-testid={`notice-${n.kind}`}>
-          <p>{n.text}</p>
+          <p>{noticeText(n)}</p>
           <button type="button" className="btn btn-ghost" aria-label="Dismiss notice" onClick={() => setDismissed((d) => new Set(d).add(n.id))}>
             ✕
           </button>

@@ -8,7 +8,8 @@ import { touchedBoards } from "./pending";
 import { findCard } from "./snapshot";
 import type { ClientStore } from "./store";
 import type { DistributiveOmit } from "./outbox";
-import type { Notice, PendingMutation, PendingUpdate } from "./types";
+import type { Notices } from "./notices";
+import type { PendingMutation, PendingUpdate } from "./types";
 import { wellFormedPatch } from "./well-formed";
 
 export interface LocalWritesDeps {
@@ -20,7 +21,7 @@ export interface LocalWritesDeps {
   /** A fresh HLC stamp (lww). */
   stamp(): string;
   replica(boardId: string): BoardReplica | undefined;
-  notice(n: Omit<Notice, "id" | "at">): void;
+  notices: Pick<Notices, "add">;
   /** The outbox changed for these boards (their views change too). */
   outboxChanged(boardIds: string[]): void;
   /** Starts sending, if the outbox is not busy. */
@@ -48,7 +49,7 @@ export class LocalWrites {
    */
   update(cardId: string, patch: Patch, basedOn?: Card): void {
     const found = findCard(this.deps.store.get().boards, cardId);
-    if (!found) return this.deps.notice({ boardId: "", cardId, kind: "error", text: "That card is not here any more." });
+    if (!found) return this.deps.notices.add({ boardId: "", cardId }, { code: "card-gone" });
     const replica = this.deps.replica(found.boardId)!;
     const confirmed = replica.confirmed[cardId];
     // SPEC OUTBOX-6: an edit made in an editor opened on an older version is based on that

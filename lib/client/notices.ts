@@ -2,7 +2,8 @@ import type { Card, Change, FieldName, Policy, PresenceUser, Sibling } from "../
 import { MVR_MAX_SIBLINGS } from "../sync/mvr";
 import { uuid } from "./ids";
 import type { ClientStore } from "./store";
-import type { Notice, PendingMutation } from "./types";
+import { writtenFields } from "./pending";
+import type { Notice, NoticeMessage, PendingMutation, WriteSummary } from "./types";
 
 const NOTICE_MS = 6_000;
 /** How long an acknowledged lww write is remembered, to tell the person when someone newer replaces it. */
@@ -16,8 +17,21 @@ export interface NoticesDeps {
   presence(boardId: string): readonly PresenceUser[] | undefined;
 }
 
+/** How serious each notice is (the UI styles, and tests find, notices by it). */
+const KIND: Record<NoticeMessage["code"], Notice["kind"]> = {
+  "lww-replaced": "lww-replaced",
+  "mvr-dropped": "info",
+  "write-refused": "error",
+  "write-conflict": "error",
+  "write-set-aside": "error",
+  "write-discarded": "info",
+  "card-gone": "error",
+  "session-invalid": "error",
+};
+
 /**
- * What the client tells the person in short-lived notices, and what it remembers to do so:
+ * When the client tells the person something in short-lived notices (as data: the UI words
+ * them), and what it remembers to do so:
  * the names of users it has seen, and (lww) the fields it wrote moments ago, so it can say
  * when someone's newer edit replaced one of them.
  */
@@ -29,10 +43,11 @@ export class Notices {
 
   constructor(private readonly deps: NoticesDeps) {}
 
-  /** Adds a short-lived notice (removed after about 6 s). */
-  add(n: Omit<Notice, "id" | "at">): void {
+  /** Adds a short-lived notice about `where` (removed after about 6 s). */
+  add(where: { boardId: string; cardId?: string }, message: NoticeMessage): void {
     const { store, now } = this.deps;
-    const notice: Notice = { ...n, id: uuid(), at: new Date(now()).toISOString() };
+    const about = { boardId: where.boardId, ...(where.cardId !== undefined ? { cardId: where.cardId } : {}) };
+    const notice: Notice = { ...message, ...about, kind: KIND[message.code], id: uuid(), at: new Date(now()).toISOString() };
     store.set({ notices: [...store.get().notices, notice] });
     const t = setTimeout(() => {
       this.timers.delete(t);
@@ -55,7 +70,7 @@ export class Notices {
     const ignored = out.ignored ?? [];
     if (ignored.length > 0) {
       const by = this.nameOf(m.boardId, out.card?.updatedBy);
-      this.add({ boardId: m.boardId, cardId: m.cardId, kind: "lww-replaced", text: replacedText(ignored, by) });
+      this.add(m, { code: "lww-replaced", fields: ignored, by });
     }
     for (const f of Object.keys(m.patch)) {
       if (!ignored.includes(f)) this.recentLww.set(`${m.cardId}:${f}`, { hlc: m.hlc, at: this.deps.now() });
@@ -69,11 +84,8 @@ export class Notices {
   mvrAcked(m: PendingMutation, out: { dropped?: Partial<Record<FieldName, Sibling[]>> }): void {
     for (const [field, values] of Object.entries(out.dropped ?? {})) {
       if (!values?.length) continue;
-      const by = [...new Set(values.map((v) => v.byName ?? this.nameOf(m.boardId, v.by)))].join(", ");
-      this.add({
-        boardId: m.boardId, cardId: m.cardId, kind: "info",
-        text: `Your edit displaced ${values.length} concurrent value${values.length === 1 ? "" : "s"} of ${field} (by ${by}): a field keeps at most ${MVR_MAX_SIBLINGS}. The card's history still has ${values.length === 1 ? "it" : "them"}.`,
-      });
+      const by = [...new Set(values.map((v) => v.byName ?? this.nameOf(m.boardId, v.by)))];
+      this.add(m, { code: "mvr-dropped", field, count: values.length, by, max: MVR_MAX_SIBLINGS });
     }
   }
 
@@ -92,7 +104,7 @@ export class Notices {
       replaced.push(field);
     }
     if (replaced.length > 0) {
-      this.add({ boardId, cardId: c.card!.id, kind: "lww-replaced", text: replacedText(replaced, this.nameOf(boardId, c.by)) });
+      this.add({ boardId, cardId: c.card!.id }, { code: "lww-replaced", fields: replaced, by: this.nameOf(boardId, c.by) });
     }
   }
 
@@ -102,26 +114,14 @@ export class Notices {
     this.timers.clear();
   }
 
-  private nameOf(boardId: string, userId: string | undefined): string {
+  /** A user's display name, or null when this tab never heard it. */
+  private nameOf(boardId: string, userId: string | undefined): string | null {
     const present = this.deps.presence(boardId)?.find((u) => u.id === userId)?.name;
-    return present ?? (userId ? this.knownUsers.get(userId) : undefined) ?? "another editor";
+    return present ?? (userId ? this.knownUsers.get(userId) : undefined) ?? null;
   }
 }
 
-function replacedText(fields: readonly string[], by: string): string {
-  return `Your edit to ${fields.join(", ")} was replaced by ${by}'s newer edit`;
-}
-
-/** Human text for a write, for notices. */
-export function describeWrite(m: PendingMutation): string {
-  switch (m.kind) {
-    case "create":
-      return "Your new card";
-    case "update":
-      return `Your edit to ${Object.keys(m.patch).join(", ")}`;
-    case "delete":
-      return "Your delete";
-    case "move":
-      return "Your move";
-  }
+/** A write as notices name it. */
+export function summarize(m: PendingMutation): WriteSummary {
+  return { kind: m.kind, fields: writtenFields(m) };
 }

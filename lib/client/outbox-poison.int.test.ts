@@ -76,7 +76,7 @@ describe("OUTBOX-7 a poison write is set aside and does not wedge the tab", () =
     expect(behind?.attempts).toBe(0);
     expect(behind?.setAside).toBeUndefined();
     // The person was told, and still sees what they typed.
-    expect(a.getSnapshot().notices.some((n) => n.kind === "error" && n.cardId === x && /set aside/i.test(n.text))).toBe(true);
+    expect(a.getSnapshot().notices.some((n) => n.kind === "error" && n.cardId === x && n.code === "write-set-aside")).toBe(true);
     expect(a.getSnapshot().boards[board.id]?.cards[x]?.title).toBe("poison");
     const server = await serverCard(board.id, x);
     expect([server?.title, server?.body, server?.version]).toEqual(["x", "", 1]);

@@ -3,11 +3,11 @@ import { uuid } from "./ids";
 import { describeMutation, type Log } from "./inspector";
 import { sendMutation, type MutationOutcome } from "./mutation-request";
 import type { Connection } from "./connection";
-import { describeWrite } from "./notices";
+import { summarize, type Notices } from "./notices";
 import { backoffMs, failureAction, isPoison, rebaseAfterAck, type Outbox } from "./outbox";
 import type { Persistence } from "./persistence";
 import { touchedBoards, writtenFields } from "./pending";
-import type { Conflict, Notice, PendingMutation } from "./types";
+import type { Conflict, PendingMutation } from "./types";
 
 /** A positive answer to a mutation. */
 export type Acked = Extract<MutationOutcome, { kind: "ok" }>;
@@ -25,7 +25,7 @@ export interface OutboxSenderDeps {
   /** Moves the HLC past the card's timestamps. */
   receiveCard(card: Card): void;
   log: Log;
-  notice(n: Omit<Notice, "id" | "at">): void;
+  notices: Pick<Notices, "add">;
   /** The outbox's pending list changed (a send counted an attempt). */
   pendingChanged(): void;
   /** The outbox changed for these boards (their views change too). */
@@ -108,7 +108,7 @@ export class OutboxSender {
       if (action === "retry") return this.onRetryable(m, out.error);
       this.removePending(m);
       if (action === "conflict") return this.onConflict(m, out.error);
-      this.deps.notice({ boardId: m.boardId, cardId: m.cardId, kind: "error", text: `${describeWrite(m)} was refused: ${out.error.message} (${out.error.code})` });
+      this.deps.notices.add(m, { code: "write-refused", write: summarize(m), error: { code: out.error.code, message: out.error.message } });
       return;
     }
     if (!isCurrentSend || !stillPending) return;
@@ -144,7 +144,7 @@ export class OutboxSender {
       this.deps.receiveCard(conflict.theirs);
       this.deps.conflict(conflict);
     } else {
-      this.deps.notice({ boardId: m.boardId, cardId: m.cardId, kind: "error", text: `${describeWrite(m)} was refused: the card changed meanwhile` });
+      this.deps.notices.add(m, { code: "write-conflict", write: summarize(m) });
     }
   }
 
@@ -167,15 +167,7 @@ export class OutboxSender {
     persistence.putMutation(aside);
     const held = outbox.heldBehind(m.mutationId).length;
     this.deps.log("local", `card:${m.kind}`, `${describeMutation(m)} → set aside after ${failures} ${error.code} answers${held ? `; ${held} later write(s) of this card wait behind it` : ""}`);
-    this.deps.notice({
-      boardId: m.boardId,
-      cardId: m.cardId,
-      kind: "error",
-      text:
-        `${describeWrite(m)} could not be saved: the server failed on it ${failures} times (${error.code}). ` +
-        `It is set aside, kept in this tab and not sent again until you retry it; your edits to other cards go ahead` +
-        (held ? `, ${held} later edit(s) of this card wait behind it.` : "."),
-    });
+    this.deps.notices.add(m, { code: "write-set-aside", write: summarize(m), failures, error: error.code, heldBehind: held });
     this.deps.pendingChanged();
     this.deps.outboxChanged(touchedBoards(m));
   }
@@ -203,7 +195,7 @@ export class OutboxSender {
       this.removePending(x);
       this.deps.log("local", `card:${x.kind}`, `${describeMutation(x)} → discarded by the person`);
     }
-    this.deps.notice({ boardId: m.boardId, cardId: m.cardId, kind: "info", text: `${describeWrite(m)} was discarded${gone.length > 1 ? `, with ${gone.length - 1} later edit(s) of that new card` : ""}.` });
+    this.deps.notices.add(m, { code: "write-discarded", write: summarize(m), alsoDiscarded: gone.length - 1 });
     this.deps.pendingChanged();
     this.pump();
   }

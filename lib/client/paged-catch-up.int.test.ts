@@ -157,8 +157,9 @@ describe("MVR-5 the writer is told", () => {
     c.updateCard(card.id, { body: "mine, written offline" });
     c.setOffline(false);
     await waitFor(() => idle(c.getSnapshot()), "replayed");
-    const notice = c.getSnapshot().notices.find((n) => n.cardId === card.id && /body/.test(n.text) && /8/.test(n.text));
-    expect(notice?.text).toMatch(/displaced 1 concurrent value of body/);
+    const notice = c.getSnapshot().notices.find((n) => n.cardId === card.id && n.code === "mvr-dropped");
+    // The UI words it "Your edit displaced 1 concurrent value of body (by …): a field keeps at most 8." (app/_lib/notice-text.ts)
+    expect(notice).toMatchObject({ code: "mvr-dropped", field: "body", count: 1, max: 8 });
     const values = c.getSnapshot().boards[board.id]!.confirmed[card.id]!.siblings?.body?.map((v) => v.value);
     expect(values).toHaveLength(8);
     expect(values).toContain("mine, written offline");

@@ -203,7 +203,7 @@ describe("SyncClient against real server nodes", () => {
     );
     expect(confirmed(a, board.id, cardId)).toEqual(confirmed(b, board.id, cardId));
     expect((await serverHistory(cardId)).filter((c) => c.card?.title === "B offline")).toHaveLength(1);
-    await waitFor(() => a.getSnapshot().notices.some((n) => n.kind === "lww-replaced" && /title was replaced by Bob/.test(n.text)), "A is told");
+    await waitFor(() => a.getSnapshot().notices.some((n) => n.kind === "lww-replaced" && n.code === "lww-replaced" && n.fields.includes("title") && n.by === "Bob"), "A is told");
   });
 
   it("lww: an older offline edit loses on both and its author is told", async () => {
@@ -215,7 +215,7 @@ describe("SyncClient against real server nodes", () => {
     await waitFor(() => idle(a.getSnapshot()), "A acknowledged");
     b.setOffline(false);
     await waitFor(() => idle(b.getSnapshot()) && [a, b].every((x) => view(x, board.id, cardId)?.title === "A newer"), "both keep A's newer write");
-    expect(b.getSnapshot().notices.some((n) => n.kind === "lww-replaced" && n.text.startsWith("Your edit to title was replaced by"))).toBe(true);
+    expect(b.getSnapshot().notices.some((n) => n.kind === "lww-replaced" && n.code === "lww-replaced" && n.fields.join(", ") === "title")).toBe(true);
   });
 
   it("mvr: concurrent edits (one made offline) end as siblings on both clients", async () => {

@@ -17,7 +17,7 @@ import { touchedBoards } from "./pending";
 import { BoardSnapshots, boardsMovingFrom, findCard } from "./snapshot";
 import { MemoryStorage, type ReplicaStorage } from "./storage";
 import { ClientStore, initialState } from "./store";
-import type { ClientState, ConnectionState, InviteCode, Notice, PendingMutation, SyncClientApi } from "./types";
+import type { ClientState, ConnectionState, InviteCode, PendingMutation, SyncClientApi } from "./types";
 
 export { RequestError };
 
@@ -88,7 +88,7 @@ export class SyncClient implements SyncClientApi {
     const replica = (boardId: string) => this.feed.replica(boardId);
     const receive = (card: Card) => receiveCard(this.clock, card);
     const outboxChanged = (boardIds: string[]) => this.snapshots.outboxChanged(boardIds);
-    const notice = (n: Omit<Notice, "id" | "at">) => this.notices.add(n);
+    const notices = { add: (...a: Parameters<Notices["add"]>) => this.notices.add(...a) };
 
     const conn = (this.conn = new Connection(options.io ?? defaultIo, options, log, {
       connect: () => this.onConnect(),
@@ -131,7 +131,7 @@ export class SyncClient implements SyncClientApi {
       },
     });
     this.sender = new OutboxSender({
-      outbox, persistence: this.persistence, conn, replicaId, ackTimeoutMs, log, notice, outboxChanged, receiveCard: receive,
+      outbox, persistence: this.persistence, conn, replicaId, ackTimeoutMs, log, notices, outboxChanged, receiveCard: receive,
       canSend: () => store.get().connection === "online" && conn.isConnected(),
       lockToken: (cardId) => this.extras.lockToken(cardId),
       pendingChanged: () => store.set({ pending: outbox.pending() }),
@@ -143,7 +143,7 @@ export class SyncClient implements SyncClientApi {
       },
     });
     this.writes = new LocalWrites({
-      outbox, persistence: this.persistence, store, log, now, replica, notice, outboxChanged,
+      outbox, persistence: this.persistence, store, log, now, replica, notices, outboxChanged,
       stamp: () => this.clock.now(),
       send: () => this.sender.pump(),
     });
@@ -240,7 +240,7 @@ export class SyncClient implements SyncClientApi {
       this.log("in", "connect_error", "UNAUTHORIZED");
       this.store.set({ authError: true });
       this.setConnection("offline");
-      this.notices.add({ boardId: "", kind: "error", text: "Your session is no longer valid: please sign in again." });
+      this.notices.add({ boardId: "" }, { code: "session-invalid" });
       return;
     }
     this.log("in", "connect_error", err.message);

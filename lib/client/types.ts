@@ -82,15 +82,42 @@ export interface Conflict {
   theirs: Card;
 }
 
-/** A short-lived notice shown in the UI (for example "replaced by Bob's newer edit" on lww). */
-export interface Notice {
+/** A write as a notice names it: its kind and the fields it sets. */
+export interface WriteSummary {
+  kind: PendingMutation["kind"];
+  fields: FieldName[];
+}
+
+/**
+ * What a notice says, as data: the client decides when to tell the person something, the UI
+ * words it (app/_lib/notice-text.ts). Names are display names, resolved when the notice is made (null: a person this tab never heard of).
+ */
+export type NoticeMessage =
+  /** lww (SPEC LWW-1): the person's edit to `fields` lost to `by`'s newer edit. */
+  | { code: "lww-replaced"; fields: string[]; by: string | null }
+  /** mvr (SPEC MVR-5): the person's edit displaced `count` values of `field` by `by` under the bound `max`. */
+  | { code: "mvr-dropped"; field: string; count: number; by: (string | null)[]; max: number }
+  /** SPEC OUTBOX-5: the server refused the write for good (`error`); it was dropped. */
+  | { code: "write-refused"; write: WriteSummary; error: { code: string; message: string } }
+  /** SPEC OUTBOX-5: a delete or move answered CONFLICT (only updates get a dialog): dropped. */
+  | { code: "write-conflict"; write: WriteSummary }
+  /** SPEC OUTBOX-7: set aside after `failures` answers `error`; `heldBehind` later writes of its card wait. */
+  | { code: "write-set-aside"; write: WriteSummary; failures: number; error: string; heldBehind: number }
+  /** SPEC OUTBOX-7: the person discarded a set-aside write (and `alsoDiscarded` writes of the card it created). */
+  | { code: "write-discarded"; write: WriteSummary; alsoDiscarded: number }
+  /** The card the person edited is not shown any more (deleted or moved meanwhile). */
+  | { code: "card-gone" }
+  /** SPEC ACCESS-1: the server refused the session token. */
+  | { code: "session-invalid" };
+
+/** A short-lived notice for the UI: what happened (`code` and its data), where, how serious (`kind`). */
+export type Notice = NoticeMessage & {
   id: string;
   boardId: string;
   cardId?: string;
   kind: "lww-replaced" | "error" | "info";
-  text: string;
   at: string;
-}
+};
 
 export interface BoardState {
   board: Board;
