@@ -10,7 +10,7 @@ import type { Databases } from "./db/databases";
 import { handleHttp, type HttpContext } from "./http/routes";
 import { OriginPolicy, RateLimiter, addSecurityHeaders } from "./http/security";
 import { readCookie, sessionCookieName } from "./http/session-cookie";
-import { Broadcaster, boardRoom, batchRoom } from "./realtime/broadcaster";
+import { Broadcaster } from "./realtime/broadcaster";
 import { registerHandlers, type SocketData } from "./realtime/handlers";
 import { LockExpiryWatch, PresenceTracker } from "./realtime/presence";
 import { createServices, type Services } from "./services";
@@ -139,8 +139,8 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
   }
 
   const broadcaster = new Broadcaster(io);
-  const presence = new PresenceTracker(io);
-  const lockExpiry = new LockExpiryWatch();
+  const presence = new PresenceTracker(io, broadcaster);
+  const lockExpiry = new LockExpiryWatch(broadcaster);
   const services = createServices({
     log,
     nodeId,
@@ -149,11 +149,7 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     presence,
     lockExpiry,
     leaseStore,
-    onTx: (txId, phase, shards, boards) => {
-      let target = io.to(boardRoom(boards[0]!));
-      for (const b of boards) target = target.to(boardRoom(b)).to(batchRoom(b));
-      target.emit("tx", { txId, phase, shards });
-    },
+    onTx: (txId, phase, shards, boards) => broadcaster.tx(txId, phase, shards, boards),
   });
 
   const health = (): Health => ({
@@ -195,7 +191,7 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     const sessionId = sessionOf.get(socket);
     if (sessionId) void socket.join(sessionRoom(sessionId));
     socket.emit("hello", { nodeId, protocol: PROTOCOL_VERSION });
-    registerHandlers(io, socket, services, broadcaster, opts.now);
+    registerHandlers(socket, services, broadcaster, opts.now);
   });
 
   // Background work runs on one elected node (a lease from the same lock service): finish
@@ -207,7 +203,7 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     if (!(await leaseStore.lead("background-jobs", nodeId, 45_000))) return;
     await services.moves.recover().catch((err) => log.warn({ err }, "recovery failed"));
     if (ticks++ % 4 === 0) {
-      for (const shard of dbs.shards.values()) await services.feed.trim(shard.db).catch((err) => log.warn({ err }, "trim failed"));
+      await services.feed.trim(dbs.shards.values()).catch((err) => log.warn({ err }, "trim failed"));
     }
   };
   // A revocation reaches other nodes' sockets through the adapter; this sweep also ends sockets

@@ -23,6 +23,8 @@
  * - `needsLease(state)`: whether the caller must look up the live lease before deciding.
  * - `toWireCard(state, policy)`: the wire `Card` of a stored card.
  * - `changeRecord(entry)`: the wire `Change` of a change-log entry, the one place it is built.
+ * - `decisionError(decision, policy)`: the wire error of a conflict (CONFLICT, `details: { current,
+ *   fields }`, OCC-2) or a refusal.
  * - `stateFromCard(card)`: a `CardState` rebuilt from a wire `Card` (for an optimistic view; the
  *   fence and the clocks of single mvr values are not on the wire, see there).
  *
@@ -36,6 +38,7 @@
  */
 
 import {
+  ConcordError,
   DEFAULT_FIELDS,
   FIELD_NAMES,
   type Card,
@@ -241,6 +244,12 @@ function update(state: CardState, m: Extract<CardMutation, { kind: "update" }>, 
     ...(dropped ? { dropped } : {}),
     ...(stored ? { stored } : {}),
   };
+}
+
+/** The error a conflict or a refusal answers: CONFLICT with `{ current, fields }` (OCC-2), or the refusal's code. */
+export function decisionError(d: Exclude<WriteDecision, AppliedWrite>, policy: Policy): ConcordError {
+  if (d.kind === "refused") return new ConcordError(d.code, d.message, d.details);
+  return new ConcordError("CONFLICT", `changed since your version: ${d.fields.join(", ")}`, { current: toWireCard(d.current, policy), fields: d.fields });
 }
 
 /** The wire form of a stored card; each policy's metadata only where the policy uses it. */

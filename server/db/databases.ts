@@ -4,7 +4,7 @@ import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres, { type Sql } from "postgres";
 import * as catalogSchema from "./catalog-schema";
-import * as shardSchema from "./shard-schema";
+import { ShardStore } from "./shard-store";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const MIGRATIONS = {
@@ -16,30 +16,13 @@ const MIGRATIONS = {
 export const SHARD_NAME = /^[a-z0-9_]{1,32}$/;
 
 export type CatalogDb = PostgresJsDatabase<typeof catalogSchema>;
-export type ShardDb = PostgresJsDatabase<typeof shardSchema>;
-
-export interface Shard {
-  name: string;
-  /** The client drizzle uses (drizzle switches its timestamp parsers to plain strings). */
-  sql: Sql;
-  db: ShardDb;
-  /**
-   * A plain postgres.js client for the write path: tagged templates run as cached prepared
-   * statements, one round trip each (drizzle's unprepared queries cost two; measured in
-   * server/tools/bench.ts).
-   */
-  raw: Sql;
-  /**
-   * Two connections for two-phase commit's control statements (COMMIT / ROLLBACK PREPARED), so
-   * a decided commit never queues behind the transactions that wait for the locks it holds.
-   */
-  control: Sql;
-}
+/** Connections per shard pool (one pool per shard; see ShardStore for how they are shared). */
+export const SHARD_POOL_SIZE = 12;
 
 export interface Databases {
   catalogSql: Sql;
   catalog: CatalogDb;
-  shards: Map<string, Shard>;
+  shards: Map<string, ShardStore>;
   /** True when every database allows PREPARE TRANSACTION (max_prepared_transactions > 0). */
   twoPhaseCommit: boolean;
   close: () => Promise<void>;
@@ -92,30 +75,26 @@ export async function openDatabases(catalogUrl: string, shardUrls: Record<string
     if (!SHARD_NAME.test(name)) throw new Error(`shard name "${name}" must match ${SHARD_NAME}`);
   }
   const catalogSql = client(catalogUrl);
-  const shards = new Map<string, Shard>();
+  const shards = new Map<string, ShardStore>();
   try {
     await runMigrations(catalogUrl, MIGRATIONS.catalog, "__concord_migrations_catalog");
     for (const [name, url] of Object.entries(shardUrls)) {
-      const sql = client(url);
-      shards.set(name, { name, sql, db: drizzle(sql, { schema: shardSchema }), raw: client(url), control: client(url, 2) });
+      shards.set(name, new ShardStore(name, client(url, SHARD_POOL_SIZE), SHARD_POOL_SIZE));
       await runMigrations(url, MIGRATIONS.shard, "__concord_migrations_shard");
     }
   } catch (err) {
-    await Promise.all([catalogSql.end({ timeout: 1 }), ...[...shards.values()].flatMap((s) => [s.sql.end({ timeout: 1 }), s.raw.end({ timeout: 1 }), s.control.end({ timeout: 1 })])]);
+    await Promise.all([catalogSql.end({ timeout: 1 }), ...[...shards.values()].map((s) => s.sql.end({ timeout: 1 }))]);
     throw err;
   }
   let twoPhaseCommit = true;
-  for (const s of shards.values()) {
-    const [row] = await s.sql<{ max_prepared_transactions: string }[]>`SHOW max_prepared_transactions`;
-    if (!row || Number(row.max_prepared_transactions) <= 0) twoPhaseCommit = false;
-  }
+  for (const s of shards.values()) if (!(await s.twoPhaseCommit())) twoPhaseCommit = false;
   return {
     catalogSql,
     catalog: drizzle(catalogSql, { schema: catalogSchema }),
     shards,
     twoPhaseCommit,
     close: async () => {
-      await Promise.all([catalogSql.end({ timeout: 5 }), ...[...shards.values()].flatMap((s) => [s.sql.end({ timeout: 5 }), s.raw.end({ timeout: 5 }), s.control.end({ timeout: 5 })])]);
+      await Promise.all([catalogSql.end({ timeout: 5 }), ...[...shards.values()].map((s) => s.sql.end({ timeout: 5 }))]);
     },
   };
 }

@@ -1,12 +1,13 @@
 import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import type { FieldName, WireVectorClock } from "../../lib/protocol";
-import type { MvrValue } from "../../lib/sync/mvr";
+import type { MvrRegisters } from "../../lib/sync/write";
 
 /** Shard database: the cards of the boards that live here, their change log, applied mutations. */
 
 /**
  * One row per board on this shard. `seq` is the board's change-log head: every write takes this
- * row's lock (UPDATE … RETURNING), so seq is gap-free and in commit order.
+ * row's lock (SELECT … FOR UPDATE) and moves it once it has logged, so seq is gap-free and in
+ * commit order.
  * `floor` is the oldest seq still in the log minus one (trimmed below it).
  */
 export const boardHeads = pgTable("board_heads", {
@@ -14,9 +15,6 @@ export const boardHeads = pgTable("board_heads", {
   seq: bigint("seq", { mode: "number" }).notNull().default(0),
   floor: bigint("floor", { mode: "number" }).notNull().default(0),
 });
-
-/** mvr: a field's stored values (dotted version vectors, SPEC MVR-1) with the writer's name. */
-export type MvrRegisters = Partial<Record<FieldName, (MvrValue<unknown> & { byName?: string })[]>>;
 
 export const cards = pgTable(
   "cards",

@@ -183,7 +183,7 @@ describe("FEED-5 paged catch-up and snapshots", () => {
     });
     expect(result.sizes.length).toBeGreaterThan(2);
     expect(Math.max(...result.sizes)).toBeLessThanOrEqual(PAGE_LIMIT);
-    const sql = cluster.dbs.shards.get("a")!.raw;
+    const sql = cluster.dbs.shards.get("a")!.sql;
     {
       const truth = await sql<{ id: string; version: number; title: string; position: string }[]>`
         SELECT id, version, title, position FROM cards WHERE board_id = ${board.id}`;

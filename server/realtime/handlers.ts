@@ -1,21 +1,19 @@
 import { randomUUID } from "node:crypto";
-import type { Server, Socket } from "socket.io";
+import type { Socket } from "socket.io";
+import type { z } from "zod";
 import {
   ConcordError,
   extraRequestSchemas,
   requestSchemas,
   type Ack,
   type ClientToServerEvents,
-  type Lock,
-  type RequestEvent,
-  type RequestPayload,
   type ResultMap,
   type ServerToClientEvents,
   type User,
 } from "../../lib/protocol";
 import type { Services } from "../services";
 import type { BoardMeta } from "../services/boards";
-import type { Outcome, WriteResult } from "../services/records";
+import type { Outcome, Writer, WriteResult } from "../services/records";
 import { batchRoom, boardRoom, type Broadcaster } from "./broadcaster";
 import { badRequest, toWireError } from "./errors";
 import { RateLimiter } from "./rate-limit";
@@ -29,7 +27,6 @@ export interface SocketData {
   boards: Map<string, string | undefined>;
 }
 
-type IO = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 type ConcordSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
 /** Larger than any valid request (a card's body is at most 20 000 characters). */
@@ -44,38 +41,35 @@ function payloadSize(payload: unknown): number {
   }
 }
 
-/** Turns a write outcome into the ack result, or throws the error it carries. */
+/** Turns a write outcome into the ack result (broadcasting an applied change), or throws the error it carries. */
 function settle(outcome: Outcome, broadcaster: Broadcaster): WriteResult {
-  switch (outcome.kind) {
-    case "applied":
-      if (outcome.change) broadcaster.change(outcome.change);
-      return outcome.result;
-    case "replayed":
-      return outcome.result;
-    case "conflict":
-      throw new ConcordError("CONFLICT", `changed since your version: ${outcome.fields.join(", ")}`, {
-        current: outcome.current,
-        fields: outcome.fields,
-      });
-    case "rejected":
-      throw outcome.error;
-  }
+  if (outcome.kind === "rejected") throw outcome.error;
+  if (outcome.kind === "applied" && outcome.change) broadcaster.change(outcome.change);
+  return outcome.result;
 }
+
+/** Every event a client may send, with its schema (PROTO-1). */
+const SCHEMAS = { ...requestSchemas, ...extraRequestSchemas };
+type Event = keyof typeof SCHEMAS;
+type Results = ResultMap & { "presence:set": Record<string, never> };
 
 /**
  * The transport: every handler is parse → authorize → call a service → ack → broadcast.
- * Untrusted input enters only through `on` (STYLE 4).
+ * Untrusted input enters only through `on`: the rate guard (INPUT-2), the size limit and the
+ * schema (INPUT-1) run for every event, `presence:set` included.
  */
-export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, broadcaster: Broadcaster, now: () => number = Date.now): void {
+export function registerHandlers(socket: ConcordSocket, s: Services, broadcaster: Broadcaster, now: () => number = Date.now): void {
   const user = socket.data.user;
+  const writer: Writer = { id: user.id, name: user.name, replicaId: socket.data.replicaId };
   const limiter = new RateLimiter(1000, 2000, now); // SPEC INPUT-2
 
-  function on<E extends RequestEvent>(event: E, fn: (p: RequestPayload<E>) => Promise<ResultMap[E]>): void {
-    const schema = requestSchemas[event];
+  /** `fireAndForget`: the event may come without an ack (`presence:set`); it still passes every check. */
+  function on<E extends Event>(event: E, fn: (p: z.infer<(typeof SCHEMAS)[E]>) => Promise<Results[E]>, fireAndForget = false): void {
+    const schema = SCHEMAS[event];
     (socket as unknown as { on: (e: string, fn: (payload: unknown, ack: unknown) => void) => void }).on(event, async (payload, ack) => {
       if (typeof payload === "function" && ack === undefined) [payload, ack] = [undefined, payload];
-      if (typeof ack !== "function") return; // nobody to answer; nothing is done without an ack
-      const reply = ack as (r: Ack<ResultMap[E]>) => void;
+      if (typeof ack !== "function" && !fireAndForget) return; // nobody to answer; nothing is done without an ack
+      const reply = typeof ack === "function" ? (ack as (r: Ack<Results[E]>) => void) : () => {};
       if (!limiter.take()) return reply({ ok: false, error: { code: "RATE_LIMITED", message: "too many requests; slow down" } });
       if (payloadSize(payload) > MAX_PAYLOAD_BYTES) {
         return reply({ ok: false, error: { code: "TOO_LARGE", message: `payload over ${MAX_PAYLOAD_BYTES / 1024} KiB` } });
@@ -83,8 +77,8 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
       const parsed = schema.safeParse(payload ?? {});
       if (!parsed.success) return reply({ ok: false, error: badRequest(parsed.error) });
       try {
-        const result = await fn(parsed.data as RequestPayload<E>);
-        reply({ ok: true, ...result } as Ack<ResultMap[E]>);
+        const result = await fn(parsed.data as z.infer<(typeof SCHEMAS)[E]>);
+        reply({ ok: true, ...result } as Ack<Results[E]>);
       } catch (err) {
         reply({ ok: false, error: toWireError(err, (e) => s.log.error({ err: e, event }, "handler failed")) });
       }
@@ -147,7 +141,7 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
     // broadcasts reach this socket, already in the room), so a fresh tab shows a locked card as locked.
     const [result, leases] = await Promise.all([
       s.feed.join(meta, p.since, p.cursor),
-      p.cursor === undefined ? s.locks.liveOnBoard(meta.id, s.boards.shard(meta.shard).db) : undefined,
+      p.cursor === undefined ? s.locks.liveOnBoard(meta) : undefined,
     ]);
     // A page of a paged answer (FEED-5) is not a new arrival: announce once, on the first request.
     if (p.cursor === undefined) void s.presence.announce(meta.id);
@@ -177,17 +171,17 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
       if (prior?.card) return { card: prior.card, seq: prior.seq };
       throw new ConcordError("BAD_REQUEST", "a card with this id exists");
     }
-    const outcome = await s.records.write({ kind: "create", user, replicaId: socket.data.replicaId, board, ...p, cardId });
+    const outcome = await s.records.write({ board, writer, mutation: { kind: "create", ...p, cardId } });
     const result = settle(outcome, broadcaster);
     if (result.card) s.directory.remember(result.card.id, board.id);
     return { card: result.card!, seq: result.seq };
   });
   on("card:update", async (p) => {
-    const result = await cardWrite(p.cardId, p.mutationId, (board) => s.records.write({ kind: "update", user, replicaId: socket.data.replicaId, board, ...p }));
+    const result = await cardWrite(p.cardId, p.mutationId, (board) => s.records.write({ board, writer, mutation: { kind: "update", ...p } }));
     return { card: result.card!, seq: result.seq, ...(result.ignored ? { ignored: result.ignored } : {}), ...(result.dropped ? { dropped: result.dropped } : {}) };
   });
   on("card:delete", async (p) => {
-    const result = await cardWrite(p.cardId, p.mutationId, (board) => s.records.write({ kind: "delete", user, board, ...p }));
+    const result = await cardWrite(p.cardId, p.mutationId, (board) => s.records.write({ board, writer, mutation: { kind: "delete", ...p } }));
     s.directory.forget(p.cardId);
     return { seq: result.seq };
   });
@@ -199,7 +193,7 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
     const found = await cardBoard(p.cardId, p.mutationId);
     if (found.replay) return found.replay as unknown as ResultMap["card:move"];
     const to = await s.boards.authorize(user, p.toBoardId);
-    const outcome = await s.moves.move(user, found.board!, to, p);
+    const outcome = await s.moves.move(writer, found.board!, to, p);
     for (const change of outcome.changes) broadcaster.change(change);
     s.directory.forget(p.cardId);
     return outcome.result;
@@ -209,43 +203,41 @@ export function registerHandlers(io: IO, socket: ConcordSocket, s: Services, bro
     return { entries: await s.boards.withNames(await s.feed.history(found.board!, p.cardId)) };
   });
 
-  const lockBroadcast = (boardId: string, cardId: string, lock: Lock | null) =>
-    io.to(boardRoom(boardId)).to(batchRoom(boardId)).emit("lock", { boardId, cardId, lock });
   // SPEC LOCK-7: every lock event authorizes against the card's current board, read fresh (a
   // node's directory may still place a moved card on its old, perhaps open, board), and the
   // grant raises the fence only while the card is still on that board.
   on("lock:acquire", async (p) => {
     const { board } = await cardBoard(p.cardId, undefined, true);
-    const lock = await s.locks.acquire(user, { id: p.cardId, boardId: board!.id }, s.boards.shard(board!.shard).db, p.ttlMs);
-    lockBroadcast(board!.id, p.cardId, lock);
-    s.lockExpiry.watch(board!.id, lock, lockBroadcast);
+    const lock = await s.locks.acquire(user, { id: p.cardId, boardId: board!.id, shard: board!.shard }, p.ttlMs);
+    broadcaster.lock(board!.id, p.cardId, lock);
+    s.lockExpiry.watch(board!.id, lock);
     return { lock };
   });
   on("lock:renew", async (p) => {
     const { board } = await cardBoard(p.cardId, undefined, true);
     const lock = await s.locks.renew(user, p.cardId, p.token);
-    lockBroadcast(board!.id, p.cardId, lock);
-    s.lockExpiry.watch(board!.id, lock, lockBroadcast);
+    broadcaster.lock(board!.id, p.cardId, lock);
+    s.lockExpiry.watch(board!.id, lock);
     return { lock };
   });
   on("lock:release", async (p) => {
     const { board } = await cardBoard(p.cardId, undefined, true);
     await s.locks.release(user, p.cardId, p.token); // refuses a non-holder or a stale token
-    lockBroadcast(board!.id, p.cardId, await s.locks.live(p.cardId));
+    broadcaster.lock(board!.id, p.cardId, await s.locks.live(p.cardId));
     return {};
   });
 
-  (socket as unknown as { on: (e: string, fn: (payload: unknown, ack: unknown) => void) => void }).on("presence:set", (payload, ack) => {
-    const parsed = extraRequestSchemas["presence:set"].safeParse(payload);
-    const reply = typeof ack === "function" ? (ack as (r: unknown) => void) : () => {};
-    // SPEC INPUT-2: presence counts against the socket's budget like every other request.
-    if (!limiter.take()) return reply({ ok: false, error: { code: "RATE_LIMITED", message: "too many requests; slow down" } });
-    if (!parsed.success) return reply({ ok: false, error: badRequest(parsed.error) });
-    if (!socket.data.boards.has(parsed.data.boardId)) return reply({ ok: false, error: { code: "FORBIDDEN", message: "join the board first" } });
-    socket.data.boards.set(parsed.data.boardId, parsed.data.cardId ?? undefined);
-    void s.presence.announce(parsed.data.boardId);
-    reply({ ok: true });
-  });
+  // The client sends it without an ack; it passes the same guard, size limit and schema as every request.
+  on(
+    "presence:set",
+    async (p) => {
+      if (!socket.data.boards.has(p.boardId)) throw new ConcordError("FORBIDDEN", "join the board first");
+      socket.data.boards.set(p.boardId, p.cardId ?? undefined);
+      void s.presence.announce(p.boardId);
+      return {};
+    },
+    true,
+  );
 
   socket.on("disconnect", () => {
     for (const boardId of socket.data.boards.keys()) void s.presence.announce(boardId);

@@ -63,7 +63,7 @@ describe("LOCK-7 locks are authorized against the card's current board, on every
     const s = cluster.nodes[1]!.services;
     const user = { id: "u_someone", name: "someone" };
     // As if authorized against the lobby a moment before the card moved out of it.
-    await expect(s.locks.acquire(user, { id: card.id, boardId: lobby.id }, s.boards.shard("a").db)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await expect(s.locks.acquire(user, { id: card.id, boardId: lobby.id, shard: "a" })).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect(await s.locks.live(card.id)).toBeNull();
     const [row] = await s.boards.shard("a").sql`SELECT fence FROM cards WHERE id = ${card.id}`;
     expect(Number(row!.fence)).toBe(0);

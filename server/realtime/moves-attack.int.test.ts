@@ -20,9 +20,9 @@ async function shardsOf(c: TestCluster, cardIds: string[]) {
   const copies = new Map<string, string[]>(cardIds.map((id) => [id, []]));
   let prepared = 0;
   for (const shard of c.dbs.shards.values()) {
-    const rows = await shard.raw<{ id: string; board_id: string }[]>`SELECT id, board_id FROM cards WHERE id IN ${shard.raw(cardIds)}`;
+    const rows = await shard.sql<{ id: string; board_id: string }[]>`SELECT id, board_id FROM cards WHERE id IN ${shard.sql(cardIds)}`;
     for (const r of rows) copies.get(r.id)!.push(`${shard.name}:${r.board_id}`);
-    const [p] = await shard.raw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_prepared_xacts WHERE database = current_database()`;
+    const [p] = await shard.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_prepared_xacts WHERE database = current_database()`;
     prepared += p!.n;
   }
   return { copies, prepared };

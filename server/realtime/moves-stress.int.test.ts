@@ -105,15 +105,15 @@ describe("TX-5..TX-9 cross-shard move stress with coordinator crashes", () => {
     const copies = new Map<string, string[]>([...believed.keys()].map((id) => [id, []]));
     const applied = new Map<string, string>(); // move mutationId → txId of its stored result
     for (const shard of cluster.dbs.shards.values()) {
-      const [p] = await shard.raw<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_prepared_xacts WHERE database = current_database()`;
+      const [p] = await shard.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_prepared_xacts WHERE database = current_database()`;
       expect(p!.n).toBe(0);
-      for (const r of await shard.raw<{ id: string; board_id: string }[]>`SELECT id, board_id FROM cards`) copies.get(r.id)?.push(r.board_id);
-      for (const r of await shard.raw<{ mutation_id: string; tx: string | null }[]>`
+      for (const r of await shard.sql<{ id: string; board_id: string }[]>`SELECT id, board_id FROM cards`) copies.get(r.id)?.push(r.board_id);
+      for (const r of await shard.sql<{ mutation_id: string; tx: string | null }[]>`
         SELECT mutation_id, result->>'txId' AS tx FROM applied_mutations WHERE result ? 'txId'`) {
         if (r.tx) applied.set(r.mutation_id, r.tx);
       }
       // Each board's change log is gap-free (FEED-1).
-      for (const h of await shard.raw<{ board_id: string; seq: number; n: number }[]>`
+      for (const h of await shard.sql<{ board_id: string; seq: number; n: number }[]>`
         SELECT h.board_id, h.seq::int AS seq, count(c.seq)::int AS n FROM board_heads h LEFT JOIN changes c ON c.board_id = h.board_id GROUP BY h.board_id, h.seq`) {
         expect(h.n, `board ${h.board_id}`).toBe(h.seq);
       }

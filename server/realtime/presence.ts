@@ -1,6 +1,6 @@
 import type { Server } from "socket.io";
 import type { PresenceUser } from "../../lib/protocol";
-import { batchRoom, boardRoom } from "./broadcaster";
+import { batchRoom, boardRoom, type Broadcaster } from "./broadcaster";
 import type { SocketData } from "./handlers";
 
 /**
@@ -10,8 +10,11 @@ import type { SocketData } from "./handlers";
 export class PresenceTracker {
   private readonly due = new Map<string, NodeJS.Timeout>();
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  constructor(private readonly io: Server<any, any, any, SocketData>) {}
+  constructor(
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    private readonly io: Server<any, any, any, SocketData>,
+    private readonly broadcaster: Broadcaster,
+  ) {}
 
   announce(boardId: string): Promise<void> {
     if (!this.due.has(boardId)) {
@@ -32,7 +35,7 @@ export class PresenceTracker {
         const prev = users.get(data.user.id);
         users.set(data.user.id, { id: data.user.id, name: data.user.name, ...(cardId ?? prev?.cardId ? { cardId: cardId ?? prev?.cardId } : {}) });
       }
-      this.io.to([boardRoom(boardId), batchRoom(boardId)]).emit("presence", { boardId, users: [...users.values()] });
+      this.broadcaster.presence(boardId, [...users.values()]);
     } catch {
       /* presence is best effort; the next join or leave announces again */
     }
@@ -48,13 +51,15 @@ export class PresenceTracker {
 export class LockExpiryWatch {
   private readonly timers = new Map<string, NodeJS.Timeout>();
 
-  watch(boardId: string, lock: { cardId: string; expiresAt: string }, emit: (boardId: string, cardId: string, lock: null) => void): void {
+  constructor(private readonly broadcaster: Broadcaster) {}
+
+  watch(boardId: string, lock: { cardId: string; expiresAt: string }): void {
     const prev = this.timers.get(lock.cardId);
     if (prev) clearTimeout(prev);
     const ms = Math.max(0, new Date(lock.expiresAt).getTime() - Date.now()) + 50;
     this.timers.set(lock.cardId, setTimeout(() => {
       this.timers.delete(lock.cardId);
-      emit(boardId, lock.cardId, null);
+      this.broadcaster.lock(boardId, lock.cardId, null);
     }, ms).unref());
   }
 

@@ -2,8 +2,8 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { ConcordError, INVITE_LIMITS, type Board, type Change, type Policy, type User, type Visibility } from "../../lib/protocol";
 import { boardMembers, boards, invites, users } from "../db/catalog-schema";
-import { boardHeads } from "../db/shard-schema";
-import type { Databases, Shard } from "../db/databases";
+import type { Databases } from "../db/databases";
+import type { ShardStore } from "../db/shard-store";
 
 export type BoardMeta = Omit<Board, "seq">;
 
@@ -19,7 +19,7 @@ export class BoardService {
 
   constructor(private readonly dbs: Databases) {}
 
-  shard(name: string): Shard {
+  shard(name: string): ShardStore {
     const s = this.dbs.shards.get(name);
     if (!s) throw new ConcordError("UNAVAILABLE", `shard ${name} is not configured`);
     return s;
@@ -44,7 +44,7 @@ export class BoardService {
       ownerId: user.id,
     };
     // The shard's head row first: a board listed in the catalog always has somewhere to write.
-    await this.shard(shardName).db.insert(boardHeads).values({ boardId: meta.id }).onConflictDoNothing();
+    await this.shard(shardName).createHead(meta.id);
     await this.dbs.catalog.insert(boards).values(meta);
     this.metaCache.set(meta.id, meta);
     this.allowed.add(`${user.id}:${meta.id}`);
@@ -81,8 +81,8 @@ export class BoardService {
   }
 
   async head(meta: BoardMeta): Promise<number> {
-    const [row] = await this.shard(meta.shard).db.select().from(boardHeads).where(eq(boardHeads.boardId, meta.id));
-    return row?.seq ?? 0;
+    const store = this.shard(meta.shard);
+    return (await store.head(store.sql, meta.id))?.seq ?? 0;
   }
 
   async withSeq(meta: BoardMeta): Promise<Board> {
@@ -104,8 +104,7 @@ export class BoardService {
     for (const shard of this.dbs.shards.values()) {
       const ids = rows.filter((r) => r.shard === shard.name).map((r) => r.id);
       if (ids.length === 0) continue;
-      const hs = await shard.db.select().from(boardHeads).where(inArray(boardHeads.boardId, ids));
-      for (const h of hs) heads.set(h.boardId, h.seq);
+      for (const [id, seq] of await shard.heads(ids)) heads.set(id, seq);
     }
     return rows.map((r) => ({
       id: r.id, name: r.name, policy: r.policy, shard: r.shard, visibility: r.visibility, ownerId: r.ownerId,

@@ -1,7 +1,6 @@
 import { eq } from "drizzle-orm";
 import type { User } from "../../lib/protocol";
 import { cardIds } from "../db/catalog-schema";
-import { appliedMutations, cards } from "../db/shard-schema";
 import type { Databases } from "../db/databases";
 import type { WriteResult } from "./records";
 
@@ -50,10 +49,8 @@ export class CardDirectory {
    * wins over the catalog row, and the catalog is repaired to match.
    */
   private async verify(cardId: string, claimed: string | null): Promise<string | null> {
-    const found = (
-      await Promise.all([...this.dbs.shards.values()].map((s) => s.db.select({ boardId: cards.boardId }).from(cards).where(eq(cards.id, cardId))))
-    ).flat();
-    const actual = found[0]?.boardId;
+    const found = await Promise.all([...this.dbs.shards.values()].map((s) => s.boardOfCard(cardId)));
+    const actual = found.find((b) => b !== null);
     if (!actual) return claimed; // deleted (or never created): the id stays reserved
     if (actual !== claimed) {
       await this.dbs.catalog
@@ -68,9 +65,9 @@ export class CardDirectory {
   async backfill(): Promise<number> {
     let added = 0;
     for (const shard of this.dbs.shards.values()) {
-      const rows = await shard.raw<{ card_id: string; board_id: string }[]>`SELECT id AS card_id, board_id FROM cards`;
+      const rows = await shard.allCardIds();
       for (let i = 0; i < rows.length; i += 1000) {
-        const chunk = rows.slice(i, i + 1000).map((r) => ({ cardId: r.card_id, boardId: r.board_id }));
+        const chunk = rows.slice(i, i + 1000);
         const inserted = await this.dbs.catalog.insert(cardIds).values(chunk).onConflictDoNothing().returning({ id: cardIds.cardId });
         added += inserted.length;
       }
@@ -89,13 +86,9 @@ export class CardDirectory {
 
   /** A mutation already applied somewhere (for replays of writes whose card is gone). */
   async appliedAnywhere(mutationId: string, user: User): Promise<WriteResult | "foreign" | null> {
-    const found = await Promise.all(
-      [...this.dbs.shards.values()].map((s) =>
-        s.db.select().from(appliedMutations).where(eq(appliedMutations.mutationId, mutationId)),
-      ),
-    );
-    const row = found.flat()[0];
+    const found = await Promise.all([...this.dbs.shards.values()].map((s) => s.applied<WriteResult>(s.sql, [mutationId])));
+    const row = found.map((m) => m.get(mutationId)).find((r) => r !== undefined);
     if (!row) return null;
-    return row.userId === user.id ? (row.result as WriteResult) : "foreign";
+    return row.userId === user.id ? row.result : "foreign";
   }
 }

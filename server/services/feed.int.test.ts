@@ -18,7 +18,7 @@ describe("FEED-3 trimming the change log", () => {
     for (let v = 1; v < 150; v++) {
       await ok(s, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: v, patch: { estimate: v } });
     }
-    const removed = await cluster.nodes[0]!.services.feed.trim(cluster.dbs.shards.get("a")!.db);
+    const removed = await cluster.nodes[0]!.services.feed.trim([cluster.dbs.shards.get("a")!]);
     expect(removed).toBe(50);
     // A cursor inside the kept window still gets exactly the missed changes.
     const recent = await ok<{ changes: Change[]; seq: number }>(s, "board:join", { boardId: board.id, since: 120 });
@@ -29,6 +29,6 @@ describe("FEED-3 trimming the change log", () => {
     expect(old.seq).toBe(150);
     expect(old.cards.map((c) => c.estimate)).toEqual([149]);
     // Trimming again removes nothing more.
-    expect(await cluster.nodes[0]!.services.feed.trim(cluster.dbs.shards.get("a")!.db)).toBe(0);
+    expect(await cluster.nodes[0]!.services.feed.trim([cluster.dbs.shards.get("a")!])).toBe(0);
   });
 });

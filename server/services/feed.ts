@@ -1,18 +1,8 @@
-import { and, asc, desc, eq, gt, lte, sql } from "drizzle-orm";
 import { z } from "zod";
 import { ConcordError, LIMITS, textSchema, type Board, type Card, type Change } from "../../lib/protocol";
-import { boardHeads, cards, changes } from "../db/shard-schema";
-import type { ShardDb } from "../db/databases";
+import { toWireCard, type CardState } from "../../lib/sync/write";
+import type { ShardStore, ShardTx } from "../db/shard-store";
 import type { BoardMeta } from "./boards";
-import { rowToCard, type CardRow } from "./card-row";
-
-type ChangeRow = typeof changes.$inferSelect;
-type Tx = Parameters<Parameters<ShardDb["transaction"]>[0]>[0];
-
-export function rowToChange(r: ChangeRow): Change {
-  const base = { boardId: r.boardId, seq: r.seq, type: r.type, mutationId: r.mutationId, by: r.by, at: r.at.toISOString() };
-  return r.type === "card.upsert" ? { ...base, card: r.card as Card } : { ...base, cardId: r.cardId };
-}
 
 /** `more` + `cursor`: the answer continues; ask again with `board:join { boardId, cursor }` (SPEC FEED-5). */
 type Paging = { more?: true; cursor?: string };
@@ -102,7 +92,7 @@ async function fillPage<R, T>(
 export class FeedService {
   /** `pageBytes`: the most JSON one `board:join` answer carries (SPEC FEED-5). */
   constructor(
-    private readonly shardOf: (board: BoardMeta) => ShardDb,
+    private readonly shardOf: (board: BoardMeta) => ShardStore,
     private readonly keep: number,
     private readonly pageBytes: number = LIMITS.joinPageBytes,
   ) {}
@@ -114,21 +104,19 @@ export class FeedService {
   async join(meta: BoardMeta, since?: number, cursor?: string): Promise<JoinResult> {
     const at = cursor === undefined ? undefined : decodeCursor(cursor, meta.id);
     const budget = Math.max(1, this.pageBytes - ENVELOPE_BYTES);
-    return this.shardOf(meta).transaction(
-      async (tx) => {
-        const [head] = await tx.select().from(boardHeads).where(eq(boardHeads.boardId, meta.id));
-        const seq = head?.seq ?? 0;
-        const inLog = (n: number) => head !== undefined && n >= head.floor && n <= seq;
-        const from = at ? (at.k === "changes" ? at.s : undefined) : since;
-        if (from !== undefined && inLog(from)) return this.changesPage(tx, { ...meta, seq }, from, budget);
-        // A snapshot's later pages are read as of now, not as of its seq: the changes after its
-        // seq, which the last page sends the client on to, repair whatever moved in between.
-        if (at?.k === "cards" && inLog(at.s)) return this.cardsPage(tx, meta, at.s, seq, { position: at.p, id: at.i }, budget);
-        const first = await this.cardsPage(tx, meta, seq, seq, undefined, budget);
-        return since === undefined && at === undefined ? first : { ...first, reset: true as const };
-      },
-      { isolationLevel: "repeatable read", accessMode: "read only" },
-    );
+    const store = this.shardOf(meta);
+    return store.snapshot(async (tx) => {
+      const head = await store.head(tx, meta.id);
+      const seq = head?.seq ?? 0;
+      const inLog = (n: number) => head !== null && n >= head.floor && n <= seq;
+      const from = at ? (at.k === "changes" ? at.s : undefined) : since;
+      if (from !== undefined && inLog(from)) return this.changesPage(tx, store, { ...meta, seq }, from, budget);
+      // A snapshot's later pages are read as of now, not as of its seq: the changes after its
+      // seq, which the last page sends the client on to, repair whatever moved in between.
+      if (at?.k === "cards" && inLog(at.s)) return this.cardsPage(tx, store, meta, at.s, seq, { position: at.p, id: at.i }, budget);
+      const first = await this.cardsPage(tx, store, meta, seq, seq, undefined, budget);
+      return since === undefined && at === undefined ? first : { ...first, reset: true as const };
+    });
   }
 
   /**
@@ -137,19 +125,11 @@ export class FeedService {
    * `snapSeq` (unless there are none): only then is the client's copy exact.
    */
   private async cardsPage(
-    tx: Tx, meta: BoardMeta, snapSeq: number, headSeq: number, after: { position: string; id: string } | undefined, budget: number,
+    tx: ShardTx, store: ShardStore, meta: BoardMeta, snapSeq: number, headSeq: number, after: { position: string; id: string } | undefined, budget: number,
   ): Promise<JoinResult> {
-    const { items, more } = await fillPage<CardRow, Card>(
-      (from, limit) => {
-        const at = from ?? after;
-        return tx
-          .select()
-          .from(cards)
-          .where(and(eq(cards.boardId, meta.id), at ? sql`(${cards.position}, ${cards.id}) > (${at.position}, ${at.id})` : undefined))
-          .orderBy(asc(cards.position), asc(cards.id))
-          .limit(limit);
-      },
-      (r) => rowToCard(r, meta.policy),
+    const { items, more } = await fillPage<CardState, Card>(
+      (from, limit) => store.cardsAfter(tx, meta.id, from ?? after, limit),
+      (r) => toWireCard(r, meta.policy),
       budget,
     );
     const board: Board = { ...meta, seq: snapSeq };
@@ -168,16 +148,10 @@ export class FeedService {
    * Changes after `since` in seq order, up to the budget. `seq` is where the page ends, so a
    * client that applies it is exactly there, whether or not it follows `more`.
    */
-  private async changesPage(tx: Tx, board: Board, since: number, budget: number): Promise<JoinResult> {
-    const { items, more } = await fillPage<ChangeRow, Change>(
-      (from, limit) =>
-        tx
-          .select()
-          .from(changes)
-          .where(and(eq(changes.boardId, board.id), gt(changes.seq, from?.seq ?? since)))
-          .orderBy(asc(changes.seq))
-          .limit(limit),
-      rowToChange,
+  private async changesPage(tx: ShardTx, store: ShardStore, board: Board, since: number, budget: number): Promise<JoinResult> {
+    const { items, more } = await fillPage<Change, Change>(
+      (from, limit) => store.changesAfter(tx, board.id, from?.seq ?? since, limit),
+      (c) => c,
       budget,
     );
     const page = items.map((x) => x.item);
@@ -188,34 +162,15 @@ export class FeedService {
     return { board, seq: board.seq, changes: page };
   }
 
-  async history(meta: BoardMeta, cardId: string, limit = 200): Promise<Change[]> {
-    const rows = await this.shardOf(meta)
-      .select()
-      .from(changes)
-      .where(and(eq(changes.boardId, meta.id), eq(changes.cardId, cardId)))
-      .orderBy(desc(changes.seq))
-      .limit(limit);
-    return rows.reverse().map(rowToChange);
+  /** The card's changes on the board, oldest first, at most `limit`. */
+  history(meta: BoardMeta, cardId: string, limit = 200): Promise<Change[]> {
+    return this.shardOf(meta).history(meta.id, cardId, limit);
   }
 
-  /** Drops changes older than the newest `keep` of each board on `db`; raises `floor` to match. */
-  async trim(db: ShardDb): Promise<number> {
-    const over = await db
-      .select()
-      .from(boardHeads)
-      .where(gt(sql`${boardHeads.seq} - ${boardHeads.floor}`, this.keep));
+  /** Trims every shard's logs to the newest `keep` changes per board (FEED-3). */
+  async trim(shards: Iterable<ShardStore>): Promise<number> {
     let removed = 0;
-    for (const h of over) {
-      const floor = h.seq - this.keep;
-      await db.transaction(async (tx) => {
-        await tx.update(boardHeads).set({ floor }).where(and(eq(boardHeads.boardId, h.boardId), lte(boardHeads.floor, floor)));
-        const gone = await tx
-          .delete(changes)
-          .where(and(eq(changes.boardId, h.boardId), lte(changes.seq, floor)))
-          .returning({ seq: changes.seq });
-        removed += gone.length;
-      });
-    }
+    for (const shard of shards) removed += await shard.trim(this.keep);
     return removed;
   }
 }

@@ -17,7 +17,7 @@ export interface Presence {
 
 /** Broadcasts `lock: null` when a lease runs out unrenewed (implemented by the realtime layer). */
 export interface LockExpiry {
-  watch(boardId: string, lock: Lock, emit: (boardId: string, cardId: string, lock: null) => void): void;
+  watch(boardId: string, lock: Lock): void;
 }
 
 /** Every service a node runs, built once per node over its databases. */
@@ -46,8 +46,8 @@ export function createServices(opts: {
   leaseStore: LeaseStore;
 }): Services {
   const boards = new BoardService(opts.dbs);
-  const shardOf = (b: BoardMeta) => boards.shard(b.shard).db;
-  const locks = new LockService(opts.leaseStore);
+  const shardOf = (b: BoardMeta) => boards.shard(b.shard);
+  const locks = new LockService(opts.leaseStore, (name) => boards.shard(name));
   const directory = new CardDirectory(opts.dbs);
   const clock = new HybridClock(opts.nodeId.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 64));
   return {
@@ -56,7 +56,7 @@ export function createServices(opts: {
     dbs: opts.dbs,
     boards,
     directory,
-    records: new RecordService((b) => boards.shard(b.shard).raw, locks, clock),
+    records: new RecordService(shardOf, locks, clock),
     feed: new FeedService(shardOf, opts.changeLogKeep),
     locks,
     moves: new MoveService(opts.dbs, locks, directory, opts.onTx),

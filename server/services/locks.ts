@@ -1,7 +1,5 @@
-import { and, eq, gt, sql } from "drizzle-orm";
 import { ConcordError, type Lock, type User } from "../../lib/protocol";
-import { cards } from "../db/shard-schema";
-import type { ShardDb } from "../db/databases";
+import type { ShardStore } from "../db/shard-store";
 import type { LeaseStore } from "./lease-stores/types";
 
 /** What the record service needs to know about leases: the live one on a card, if any. */
@@ -17,7 +15,10 @@ export const DEFAULT_TTL_MS = 30_000;
  * database refuses older tokens even before the new holder writes anything.
  */
 export class LockService implements LeaseReader {
-  constructor(readonly store: LeaseStore) {}
+  constructor(
+    readonly store: LeaseStore,
+    private readonly shardOf: (shard: string) => ShardStore,
+  ) {}
 
   get backend() {
     return this.store.backend;
@@ -32,27 +33,23 @@ export class LockService implements LeaseReader {
    * raised can have one (LOCK-2), and the fence travels with a moved card, so this asks the store
    * about those cards alone, by card id (a lease's recorded board may be out of date after a move).
    */
-  async liveOnBoard(boardId: string, shard: ShardDb): Promise<Lock[]> {
-    const fenced = await shard.select({ id: cards.id }).from(cards).where(and(eq(cards.boardId, boardId), gt(cards.fence, 0)));
+  async liveOnBoard(board: { id: string; shard: string }): Promise<Lock[]> {
+    const fenced = await this.shardOf(board.shard).fencedCards(board.id);
     if (fenced.length === 0) return [];
-    return this.store.liveMany(fenced.map((c) => c.id));
+    return this.store.liveMany(fenced);
   }
 
   /**
-   * `card.boardId` is the board the caller authorized the user against. SPEC LOCK-7: the fence is
-   * raised only while the card is still on that board (checked in the same UPDATE, under the
-   * card's row lock); a card that moved away or is gone gets no lease (NOT_FOUND).
+   * `card.boardId` is the board the caller authorized the user against, on shard `card.shard`.
+   * SPEC LOCK-7: the fence is raised only while the card is still on that board (checked in the
+   * same UPDATE, under the card's row lock); a card that moved away or is gone gets no lease
+   * (NOT_FOUND).
    */
-  async acquire(user: User, card: { id: string; boardId: string }, shard: ShardDb, ttlMs = DEFAULT_TTL_MS): Promise<Lock> {
+  async acquire(user: User, card: { id: string; boardId: string; shard: string }, ttlMs = DEFAULT_TTL_MS): Promise<Lock> {
     const r = await this.store.grant(card, user, ttlMs);
     if ("busy" in r) throw new ConcordError("LOCKED", `locked by ${r.busy.holder.name}`, { lock: r.busy });
     const lock = r.granted;
-    const raised = await shard
-      .update(cards)
-      .set({ fence: sql`GREATEST(${cards.fence}, ${lock.token})` })
-      .where(and(eq(cards.id, card.id), eq(cards.boardId, card.boardId)))
-      .returning({ id: cards.id });
-    if (raised.length === 0) {
+    if (!(await this.shardOf(card.shard).raiseFence(card.id, card.boardId, lock.token))) {
       await this.store.release(card.id, user.id, lock.token).catch(() => {});
       throw new ConcordError("NOT_FOUND", "no such card");
     }

@@ -20,9 +20,9 @@ async function where(cardId: string) {
   const found: string[] = [];
   let prepared = 0;
   for (const shard of cluster.dbs.shards.values()) {
-    const rows = await shard.raw`SELECT board_id FROM cards WHERE id = ${cardId}`;
+    const rows = await shard.sql`SELECT board_id FROM cards WHERE id = ${cardId}`;
     found.push(...rows.map((r) => `${shard.name}:${r.board_id as string}`));
-    const p = await shard.raw`SELECT count(*)::int AS n FROM pg_prepared_xacts WHERE database = current_database()`;
+    const p = await shard.sql`SELECT count(*)::int AS n FROM pg_prepared_xacts WHERE database = current_database()`;
     prepared += p[0]!.n as number;
   }
   return { found, prepared };

@@ -1,25 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { and, eq, inArray, notInArray, sql as dsql } from "drizzle-orm";
-import { drizzle } from "drizzle-orm/postgres-js";
-import type { Sql, TransactionSql } from "postgres";
-import { ConcordError, type Card, type Change, type TxPhase, type User } from "../../lib/protocol";
+import { ConcordError, type Card, type Change, type RequestPayload, type TxPhase } from "../../lib/protocol";
+import { changeRecord, decideWrite, decisionError, needsLease, toWireCard, type CardState, type ChangeEntry } from "../../lib/sync/write";
 import { cardIds, txLog } from "../db/catalog-schema";
-import { appliedMutations, boardHeads, cards } from "../db/shard-schema";
-import { appendChange } from "./change-log";
-import type { Databases, ShardDb } from "../db/databases";
-import * as shardSchema from "../db/shard-schema";
+import type { Databases } from "../db/databases";
+import type { AppliedRow, ShardStore, ShardTx } from "../db/shard-store";
 import type { BoardMeta } from "./boards";
-import { rowToCard, type CardRow } from "./card-row";
 import type { CardDirectory } from "./directory";
 import type { LeaseReader } from "./locks";
+import type { Writer } from "./records";
 
-export interface MoveRequest {
-  mutationId: string;
-  cardId: string;
-  baseVersion: number;
-  lockToken?: number;
-}
+export type MoveRequest = RequestPayload<"card:move">;
 
+/** `seq`: the upsert on the target board; `fromSeq`: the delete on the source board. */
 export interface MoveResult {
   card: Card;
   seq?: number;
@@ -28,7 +21,6 @@ export interface MoveResult {
 }
 
 export interface MoveOutcome {
-  /** `seq`: the upsert on the target board; `fromSeq`: the delete on the source board. */
   result: MoveResult;
   changes: Change[];
 }
@@ -47,7 +39,6 @@ export class SimulatedCrash extends Error {
 }
 
 type TxEvents = (txId: string, phase: TxPhase, shards: string[], boards: string[]) => void;
-type AppliedRow = typeof appliedMutations.$inferSelect;
 
 /**
  * Prepared transaction ids (SPEC TX-9): `concord:<txId>:<shard>`. Shard names are
@@ -67,14 +58,6 @@ const ATTEMPTS = 3;
 
 /** An attempt that must be retried from scratch: the card changed under it, or a lock wait ran out. */
 class RetryMove extends Error {}
-
-/**
- * A drizzle handle on a postgres.js transaction. postgres.js transaction handles lack the
- * `options` drizzle reads its type parsers from; they are the parent client's.
- */
-function txDb(parent: Sql, t: TransactionSql): ShardDb {
-  return drizzle(Object.assign(t, { options: parent.options }) as unknown as Sql, { schema: shardSchema });
-}
 
 const isLockTimeout = (err: unknown) => (err as { code?: string }).code === "55P03" || (err as { code?: string }).code === "40P01";
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -99,16 +82,15 @@ export class MoveService {
     private readonly onTx: TxEvents,
   ) {}
 
-  async move(user: User, from: BoardMeta, to: BoardMeta, req: MoveRequest): Promise<MoveOutcome> {
+  async move(writer: Writer, from: BoardMeta, to: BoardMeta, req: MoveRequest): Promise<MoveOutcome> {
     try {
-      if (from.id === to.id) throw new ConcordError("BAD_REQUEST", "the card is already on that board");
-      if (from.shard === to.shard) return await this.localMove(user, from, to, req);
+      if (from.shard === to.shard) return await this.localMove(writer, from, to, req);
       if (!this.dbs.twoPhaseCommit) {
         throw new ConcordError("TWO_PHASE_UNAVAILABLE", "cross-shard moves need max_prepared_transactions > 0 on every shard");
       }
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.twoPhase(user, from, to, req);
+          return await this.twoPhase(writer, from, to, req);
         } catch (err) {
           if (!(err instanceof RetryMove) || attempt === ATTEMPTS) {
             if (err instanceof RetryMove) throw new ConcordError("TX_ABORTED", "the move was rolled back; nothing changed");
@@ -121,43 +103,64 @@ export class MoveService {
       // TX-8: the same move may have been applied by a twin request that held the boards
       // meanwhile. Once neither board is held any more, its stored result is the answer.
       if (err instanceof SimulatedCrash || !(err instanceof ConcordError) || err.code === "TWO_PHASE_UNAVAILABLE") throw err;
-      const stored = await this.settledResult(user, [from, to], req.mutationId);
+      const stored = await this.settledResult(writer, [from, to], req.mutationId);
       if (stored) return { result: stored, changes: [] };
       throw err;
     }
   }
 
-  /** The connection for COMMIT / ROLLBACK PREPARED (never queued behind lock waiters). */
-  private control(name: string): Sql {
-    return this.dbs.shards.get(name)!.control;
-  }
-
-  private shardSql(name: string): Sql {
+  private store(name: string): ShardStore {
     const s = this.dbs.shards.get(name);
     if (!s) throw new ConcordError("UNAVAILABLE", `shard ${name} is not configured`);
-    return s.sql;
+    return s;
+  }
+
+  /**
+   * Both sides of a move are one write, decided by `decideWrite` (lib/sync/write.ts): the checks
+   * (the card on the source board, fence, lease, occ version) on the source card, and the card as
+   * it arrives on the target board. Throws the refusal or the conflict.
+   */
+  private async decide(state: CardState | null, writer: Writer, from: BoardMeta, req: MoveRequest): Promise<CardState> {
+    const lease = needsLease(state) && state!.boardId === from.id ? await this.leases.live(state!.id) : null;
+    const d = decideWrite(state, { kind: "move", ...req }, { board: from, writer, now: Date.now(), lease });
+    if (d.kind !== "applied") throw decisionError(d, from.policy);
+    return d.next!;
+  }
+
+  /** The log entry of one side: a delete on the source board, or the card's upsert on the target board. */
+  private entry(writer: Writer, req: MoveRequest, moved: CardState, board: BoardMeta, seq: number, type: Change["type"]): ChangeEntry {
+    const card = type === "card.upsert" ? toWireCard(moved, board.policy) : null;
+    return { boardId: board.id, seq, type, card, cardId: moved.id, mutationId: req.mutationId, by: writer.id, at: new Date().toISOString() };
   }
 
   /** TX-1, TX-7: one local transaction; both heads are locked first, in board id order. */
-  private async localMove(user: User, from: BoardMeta, to: BoardMeta, req: MoveRequest): Promise<MoveOutcome> {
-    const src = this.shardSql(from.shard);
-    const out = (await src.begin(async (t) => {
-      const db = txDb(src, t);
-      await t`SELECT board_id FROM board_heads WHERE board_id IN ${t([from.id, to.id])} ORDER BY board_id FOR UPDATE`;
-      const [prior] = await db.select().from(appliedMutations).where(eq(appliedMutations.mutationId, req.mutationId));
-      if (prior) {
-        if (prior.userId !== user.id) throw new ConcordError("BAD_REQUEST", "this mutationId was used by someone else");
-        return { result: prior.result as MoveResult, changes: [] };
-      }
-      const [row] = await db.select().from(cards).where(eq(cards.id, req.cardId)).for("update");
-      if (!row || row.boardId !== from.id) throw new ConcordError("NOT_FOUND", "no such card");
-      const taken = await this.takeOut(db, user, from, row, req);
-      const put = await this.putIn(db, user, to, row, req, [], { fromSeq: taken.seq });
-      await this.remember(db, user, row.id, req.mutationId, put.result);
-      return { result: put.result, changes: [taken, put.change] };
-    })) as MoveOutcome;
+  private async localMove(writer: Writer, from: BoardMeta, to: BoardMeta, req: MoveRequest): Promise<MoveOutcome> {
+    const store = this.store(from.shard);
+    const out = await store.transaction(async (tx): Promise<MoveOutcome> => {
+      const heads = await store.lockHeads(tx, [from.id, to.id]);
+      const replay = await this.replay(tx, store, writer, req.mutationId);
+      if (replay) return { result: replay, changes: [] };
+      const row = (await store.lockCards(tx, [req.cardId])).get(req.cardId) ?? null;
+      const moved = await this.decide(row, writer, from, req);
+      const out = this.entry(writer, req, moved, from, heads.get(from.id)! + 1, "card.delete");
+      const put = this.entry(writer, req, moved, to, heads.get(to.id)! + 1, "card.upsert");
+      await store.deleteCard(tx, moved.id);
+      await store.insertCard(tx, moved);
+      await store.appendChanges(tx, from.id, [out]);
+      await store.appendChanges(tx, to.id, [put]);
+      const result: MoveResult = { card: put.card!, seq: put.seq, fromSeq: out.seq };
+      await store.remember(tx, [{ mutationId: req.mutationId, userId: writer.id, cardId: moved.id, result }]);
+      return { result, changes: [changeRecord(out), changeRecord(put)] };
+    });
     if (out.changes.length > 0) await this.point(req.cardId, to.id);
     return out;
+  }
+
+  /** IDEM-1: the stored result of this mutationId, if any (BAD_REQUEST when it is someone else's). */
+  private async replay(tx: ShardTx, store: ShardStore, writer: Writer, mutationId: string): Promise<MoveResult | null> {
+    const prior = (await store.applied<MoveResult>(tx, [mutationId])).get(mutationId);
+    if (prior && prior.userId !== writer.id) throw new ConcordError("BAD_REQUEST", "this mutationId was used by someone else");
+    return prior?.result ?? null;
   }
 
   /** Points the card's directory row at its new board (after a local move commits). */
@@ -166,37 +169,53 @@ export class MoveService {
     this.directory.remember(cardId, boardId);
   }
 
-  private async twoPhase(user: User, from: BoardMeta, to: BoardMeta, req: MoveRequest): Promise<MoveOutcome> {
+  private async twoPhase(writer: Writer, from: BoardMeta, to: BoardMeta, req: MoveRequest): Promise<MoveOutcome> {
     const txId = `tx_${randomUUID()}`;
     const shards = [from.shard, to.shard];
     const boards = [from.id, to.id];
     // The card as it is now, and the mutations applied to it, read without locks: the source
     // part checks under its locks that nothing changed since (else the attempt is retried).
-    const source = this.dbs.shards.get(from.shard)!.db;
-    const [seen] = await source.select().from(cards).where(eq(cards.id, req.cardId));
-    if (!seen || seen.boardId !== from.id) throw new ConcordError("NOT_FOUND", "no such card");
-    this.checkVersion(from, seen, req);
-    const history = await source.select().from(appliedMutations).where(eq(appliedMutations.cardId, req.cardId));
+    const source = this.store(from.shard);
+    const seen = await source.readCard(source.sql, req.cardId);
+    const moved = await this.decide(seen, writer, from, req);
+    const history = await source.appliedOfCard(source.sql, req.cardId);
 
-    await this.dbs.catalog.insert(txLog).values({ txId, state: "preparing", shards, payload: { user, from: from.id, to: to.id, req } });
+    await this.dbs.catalog.insert(txLog).values({ txId, state: "preparing", shards, payload: { user: { id: writer.id, name: writer.name }, from: from.id, to: to.id, req } });
     this.onTx(txId, "preparing", shards, boards);
     await this.faults?.("logged");
 
     // Each part runs in its own shard transaction and ends prepared, holding its locks. The
-    // part on the lower shard name always goes first (TX-5), whichever side it is.
-    let taken: Change | undefined;
-    let put: { result: MoveResult; change: Change } | undefined;
-    const sourcePart = async (db: ShardDb, t: TransactionSql) => {
-      await db.select().from(boardHeads).where(eq(boardHeads.boardId, from.id)).for("update");
-      const [row] = await db.select().from(cards).where(eq(cards.id, req.cardId)).for("update");
-      const [{ n }] = (await t`SELECT count(*)::int AS n FROM applied_mutations WHERE card_id = ${req.cardId}`) as unknown as [{ n: number }];
-      if (!row || row.boardId !== from.id || row.version !== seen.version || n !== history.length) throw new RetryMove();
-      taken = await this.takeOut(db, user, from, row, req);
-      if (put) await this.remember(db, user, row.id, req.mutationId, { ...put.result, fromSeq: taken.seq });
+    // part on the lower shard name always goes first (TX-5), whichever side it is. The part that
+    // runs second knows both seqs and stores the move's result under its mutationId.
+    let out: ChangeEntry | undefined;
+    let put: ChangeEntry | undefined;
+    let fromSeq: number | undefined;
+    let toSeq: number | undefined;
+    const own = (): AppliedRow => ({
+      mutationId: req.mutationId, userId: writer.id, cardId: moved.id,
+      result: { card: toWireCard(moved, to.policy), seq: toSeq, fromSeq, txId } satisfies MoveResult,
+    });
+    const sourcePart = async (store: ShardStore, tx: ShardTx) => {
+      const head = (await store.lockHeads(tx, [from.id])).get(from.id)!;
+      const row = (await store.lockCards(tx, [req.cardId])).get(req.cardId);
+      const carried = await store.appliedOfCard(tx, req.cardId);
+      if (!row || row.boardId !== from.id || row.version !== seen!.version || row.fence !== seen!.fence || carried.length !== history.length) throw new RetryMove();
+      await this.decide(row, writer, from, req); // the checks that count: under the card's lock
+      fromSeq = head + 1;
+      await store.deleteCard(tx, row.id);
+      out = this.entry(writer, req, moved, from, fromSeq, "card.delete");
+      await store.appendChanges(tx, from.id, [out]);
+      if (toSeq !== undefined) await store.remember(tx, [own()]);
     };
-    const targetPart = async (db: ShardDb) => {
-      put = await this.putIn(db, user, to, seen, req, history, { txId, ...(taken ? { fromSeq: taken.seq } : {}) });
-      if (taken) await this.remember(db, user, seen.id, req.mutationId, put.result);
+    const targetPart = async (store: ShardStore, tx: ShardTx) => {
+      const head = (await store.lockHeads(tx, [to.id])).get(to.id)!;
+      toSeq = head + 1;
+      await store.insertCard(tx, moved);
+      put = this.entry(writer, req, moved, to, toSeq, "card.upsert");
+      await store.appendChanges(tx, to.id, [put]);
+      // IDEM-2: a replay finds its first result wherever the card has gone since.
+      await store.remember(tx, history, true);
+      if (fromSeq !== undefined) await store.remember(tx, [own()]);
     };
     const parts = [
       { shard: from.shard, step: "source-prepared" as const, run: sourcePart },
@@ -206,40 +225,36 @@ export class MoveService {
     const prepared: string[] = [];
     try {
       for (const part of parts) {
-        const sql = this.shardSql(part.shard);
-        await sql.begin(async (t) => {
-          await t.unsafe(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
-          await part.run(txDb(sql, t), t);
-          await t.prepare(gidOf(txId, part.shard));
-        });
+        const store = this.store(part.shard);
+        await store.transaction((tx) => part.run(store, tx), { lockTimeout: LOCK_TIMEOUT, prepare: gidOf(txId, part.shard) });
         prepared.push(part.shard);
         await this.faults?.(part.step);
       }
-      if ((await this.decide(txId, "prepared")) !== "prepared") throw new ConcordError("TX_ABORTED", "recovery aborted this move; nothing changed", { txId });
+      if ((await this.decideTx(txId, "prepared")) !== "prepared") throw new ConcordError("TX_ABORTED", "recovery aborted this move; nothing changed", { txId });
       this.onTx(txId, "prepared", shards, boards);
     } catch (err) {
       if (err instanceof SimulatedCrash) throw err; // a dead process cleans nothing up
-      for (const shard of prepared) await this.control(shard).unsafe(`ROLLBACK PREPARED '${gidOf(txId, shard)}'`).catch(() => {});
-      await this.decide(txId, "aborted").catch(() => {});
+      for (const shard of prepared) await this.store(shard).finishPrepared(gidOf(txId, shard), "ROLLBACK").catch(() => {});
+      await this.decideTx(txId, "aborted").catch(() => {});
       this.onTx(txId, "aborted", shards, boards);
       if (err instanceof RetryMove || isLockTimeout(err)) throw new RetryMove();
       if (err instanceof ConcordError) throw err;
       throw new ConcordError("TX_ABORTED", "the move was rolled back; nothing changed", { txId });
     }
     // The decision (TX-6): one conditional write. From here on recovery finishes the commit.
-    if ((await this.decide(txId, "committed", { cardId: req.cardId, boardId: to.id })) !== "committed") {
-      for (const shard of prepared) await this.control(shard).unsafe(`ROLLBACK PREPARED '${gidOf(txId, shard)}'`).catch(() => {});
+    if ((await this.decideTx(txId, "committed", { cardId: req.cardId, boardId: to.id })) !== "committed") {
+      for (const shard of prepared) await this.store(shard).finishPrepared(gidOf(txId, shard), "ROLLBACK").catch(() => {});
       this.onTx(txId, "aborted", shards, boards);
       throw new ConcordError("TX_ABORTED", "recovery aborted this move; nothing changed", { txId });
     }
     this.directory.remember(req.cardId, to.id);
     await this.faults?.("decided");
     for (const [i, shard] of shards.entries()) {
-      await this.control(shard).unsafe(`COMMIT PREPARED '${gidOf(txId, shard)}'`);
+      await this.store(shard).finishPrepared(gidOf(txId, shard), "COMMIT");
       if (i === 0) await this.faults?.("source-committed");
     }
     this.onTx(txId, "committed", shards, boards);
-    return { result: { ...put!.result, fromSeq: taken!.seq }, changes: [taken!, put!.change] };
+    return { result: own().result as MoveResult, changes: [changeRecord(out!), changeRecord(put!)] };
   }
 
   /**
@@ -247,7 +262,7 @@ export class MoveService {
    * state it ends in. `committed` also points the card's directory row at the target board, in
    * the same catalog transaction: readers find the card where the decision put it.
    */
-  private async decide(txId: string, state: "prepared" | "committed" | "aborted", card?: { cardId: string; boardId: string }): Promise<TxPhase | null> {
+  private async decideTx(txId: string, state: "prepared" | "committed" | "aborted", card?: { cardId: string; boardId: string }): Promise<TxPhase | null> {
     const from: TxPhase[] = state === "committed" ? ["prepared"] : state === "prepared" ? ["preparing"] : ["preparing", "prepared"];
     return this.dbs.catalog.transaction(async (tx) => {
       const [won] = await tx
@@ -264,65 +279,14 @@ export class MoveService {
     });
   }
 
-  private checkVersion(from: BoardMeta, row: CardRow, req: MoveRequest): void {
-    if (from.policy === "occ" && row.version > req.baseVersion) {
-      throw new ConcordError("CONFLICT", "the card changed since your version", { current: rowToCard(row, "occ"), fields: [] });
-    }
-  }
-
-  /** Source side: checks and removes the (locked) card, logging a delete on the source board. */
-  private async takeOut(db: ShardDb, user: User, from: BoardMeta, row: CardRow, req: MoveRequest): Promise<Change> {
-    if (req.lockToken !== undefined && req.lockToken < row.fence) {
-      throw new ConcordError("STALE_LOCK", "your lock token is older than the newest grant", { fence: row.fence });
-    }
-    if (row.fence > 0) {
-      const lock = await this.leases.live(row.id);
-      if (lock && lock.holder.id !== user.id) throw new ConcordError("LOCKED", `locked by ${lock.holder.name}`, { lock });
-    }
-    this.checkVersion(from, row, req);
-    await db.delete(cards).where(eq(cards.id, row.id));
-    return appendChange(db, from.id, { type: "card.delete", cardId: row.id, mutationId: req.mutationId, by: user.id });
-  }
-
-  /**
-   * Target side: inserts the card on the target board and brings along the mutations applied to
-   * it (IDEM-2: a replay finds its first result wherever the card has gone since).
-   */
-  private async putIn(
-    db: ShardDb, user: User, to: BoardMeta, row: CardRow, req: MoveRequest, history: AppliedRow[], extra: { fromSeq?: number; txId?: string },
-  ) {
-    await db.select().from(boardHeads).where(eq(boardHeads.boardId, to.id)).for("update");
-    const [inserted] = await db
-      .insert(cards)
-      .values({ ...row, boardId: to.id, version: row.version + 1, updatedAt: new Date(), updatedBy: user.id })
-      .returning();
-    const card = rowToCard(inserted!, to.policy);
-    const change = await appendChange(db, to.id, { type: "card.upsert", card, cardId: row.id, mutationId: req.mutationId, by: user.id });
-    if (history.length > 0) await db.insert(appliedMutations).values(history).onConflictDoNothing();
-    const result: MoveResult = { card, seq: change.seq, ...extra };
-    return { result, change };
-  }
-
-  /** Stores the move's result under its mutationId (by the part that runs last, which knows all of it). */
-  private async remember(db: ShardDb, user: User, cardId: string, mutationId: string, result: MoveResult): Promise<void> {
-    await db.insert(appliedMutations).values({ mutationId, userId: user.id, cardId, result });
-  }
-
   /**
    * TX-8: waits until no transaction holds either board's head (a twin request's prepared
    * parts are committed or rolled back by then), then looks the mutation up on every shard.
    */
-  private async settledResult(user: User, boards: BoardMeta[], mutationId: string): Promise<MoveResult | null> {
+  private async settledResult(writer: Writer, boards: BoardMeta[], mutationId: string): Promise<MoveResult | null> {
     const byShard = [...boards].sort((x, y) => (x.shard < y.shard ? -1 : x.shard > y.shard ? 1 : x.id < y.id ? -1 : 1));
-    for (const b of byShard) {
-      await this.shardSql(b.shard)
-        .begin(async (t) => {
-          await t.unsafe(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
-          await t`SELECT 1 FROM board_heads WHERE board_id = ${b.id} FOR SHARE`;
-        })
-        .catch(() => {});
-    }
-    const stored = await this.directory.appliedAnywhere(mutationId, user);
+    for (const b of byShard) await this.store(b.shard).awaitHead(b.id, LOCK_TIMEOUT).catch(() => {});
+    const stored = await this.directory.appliedAnywhere(mutationId, writer);
     return stored !== "foreign" && stored?.card ? (stored as MoveResult) : null;
   }
 
@@ -339,10 +303,7 @@ export class MoveService {
     let aborted = 0;
     const parts: { shard: string; gid: string; txId: string | null; old: boolean }[] = [];
     for (const shard of this.dbs.shards.values()) {
-      const rows = await shard.raw<{ gid: string; old: boolean }[]>`
-        SELECT gid, prepared <= now() - make_interval(secs => ${graceMs / 1000}) AS old
-        FROM pg_prepared_xacts WHERE gid LIKE 'concord%' AND database = current_database()`;
-      for (const r of rows) parts.push({ shard: shard.name, gid: r.gid, txId: parseGid(r.gid)?.txId ?? null, old: r.old });
+      for (const r of await shard.preparedParts(graceMs)) parts.push({ shard: shard.name, gid: r.gid, txId: parseGid(r.gid)?.txId ?? null, old: r.old });
     }
     const ids = [...new Set(parts.flatMap((p) => (p.txId ? [p.txId] : [])))];
     const entries = ids.length === 0 ? [] : await this.dbs.catalog
@@ -351,16 +312,15 @@ export class MoveService {
       .where(inArray(txLog.txId, ids));
     const states = new Map<string, TxPhase | null>(entries.map((e) => [e.txId, e.state]));
     for (const e of entries) {
-      if ((e.state === "preparing" || e.state === "prepared") && e.old) states.set(e.txId, await this.decide(e.txId, "aborted"));
+      if ((e.state === "preparing" || e.state === "prepared") && e.old) states.set(e.txId, await this.decideTx(e.txId, "aborted"));
     }
     for (const p of parts) {
       const state = p.txId ? states.get(p.txId) : undefined;
-      const sql = this.control(p.shard);
       if (state === "committed") {
-        await sql.unsafe(`COMMIT PREPARED '${p.gid}'`);
+        await this.store(p.shard).finishPrepared(p.gid, "COMMIT");
         committed++;
       } else if (state === "aborted" || (state === undefined && p.old)) {
-        await sql.unsafe(`ROLLBACK PREPARED '${p.gid}'`);
+        await this.store(p.shard).finishPrepared(p.gid, "ROLLBACK");
         aborted++;
       }
     }
