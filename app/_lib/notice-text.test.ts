@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Notice, NoticeMessage } from "../../lib/client/types";
+import type { Notice, NoticeMessage, WriteSummary } from "../../lib/client/types";
 import { noticeText } from "./notice-text";
 
 const at = (m: NoticeMessage): Notice => ({ ...m, id: "n1", boardId: "b1", kind: "info", at: "" });
@@ -18,7 +18,7 @@ describe("noticeText: the sentences the person sees for lib/client's notices", (
   });
 
   it("OUTBOX-5 and OUTBOX-7: refused, set aside, discarded writes", () => {
-    const write = { kind: "update", fields: ["title"] } as const;
+    const write: WriteSummary = { kind: "update", fields: ["title"] };
     expect(noticeText(at({ code: "write-refused", write, error: { code: "LOCKED", message: "locked by Bob" } }))).toBe("Your edit to title was refused: locked by Bob (LOCKED)");
     expect(noticeText(at({ code: "write-conflict", write: { kind: "delete", fields: [] } }))).toBe("Your delete was refused: the card changed meanwhile");
     const aside = noticeText(at({ code: "write-set-aside", write, failures: 5, error: "INTERNAL", heldBehind: 1 }));

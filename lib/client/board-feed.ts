@@ -1,67 +1,57 @@
-import type { Board, Card, Change, Lock } from "../protocol";
+import type { Board, Card, Change } from "../protocol";
+import type { HybridClock } from "../sync/hlc";
+import type { BoardExtrasMap } from "./board-extras";
 import { BoardReplica, MAX_BUFFERED } from "./board-replica";
+import { receiveCard } from "./clock";
 import type { Log } from "./inspector";
-import type { Connection } from "./connection";
+import type { Transport } from "./network";
+import type { Replicas } from "./replicas";
 import { RequestError } from "./requests";
 import type { StoredBoard } from "./storage";
 
+/** Who hears what the feed did to the confirmed state. */
+export interface FeedListener {
+  /** Changes were applied to a board in seq order; `catchUpCount` of them came from a catch-up reply. */
+  applied(boardId: string, applied: Change[], catchUpCount: number): void;
+  /** The board is gone or no longer ours (the feed forgot it already): forget the rest. */
+  dropped(boardId: string): void;
+}
+
 export interface BoardFeedDeps {
-  conn: Connection;
+  transport: Transport;
   log: Log;
+  replicas: Replicas;
+  /** Moves past the HLC stamps of every card received (SPEC LWW-2). */
+  clock: HybridClock;
+  /** Locks shown per board: a join answer's leases replace them (SPEC LOCK-8). */
+  extras: Pick<BoardExtrasMap, "lockMark" | "setLeases">;
+  listener: FeedListener;
   ackTimeoutMs: number;
   /** How long a gap in `seq` may stay open before catching up with `since`. */
   gapWaitMs: number;
-  /** Moves the HLC past the card's timestamps. */
-  receiveCard(card: Card): void;
-  /** Changes were applied to a board in seq order; `catchUpCount` of them came from a catch-up reply. */
-  applied(boardId: string, applied: Change[], catchUpCount: number): void;
-  /** The board is gone or no longer ours: forget what is kept about it outside the feed. */
-  dropped(boardId: string): void;
-  /** A mark taken as a join is sent, handed back with its answer's leases (`leases`). */
-  lockMark(): number;
-  /** A join answer's live leases of the board (SPEC LOCK-8). */
-  leases(boardId: string, leases: Lock[], mark: number): void;
 }
 
 /**
- * The joined boards and their confirmed state, following each board's change log strictly in
- * `seq` order (SPEC FEED-4): live changes go through BoardReplica; a gap is given a moment to
- * fill by itself, then filled by a catch-up `board:join { since }` (SPEC FEED-2). At most one
- * catch-up per board runs at a time.
+ * Follows each joined board's change log strictly in `seq` order (SPEC FEED-4): live changes go
+ * through BoardReplica; a gap is given a moment to fill by itself, then filled by a catch-up
+ * `board:join { since }` (SPEC FEED-2). At most one catch-up per board runs at a time.
  */
 export class BoardFeed {
-  private readonly replicas = new Map<string, BoardReplica>();
-  private readonly joined = new Set<string>();
   private readonly catchUps = new Map<string, Promise<void>>();
   private readonly joinWaiters = new Map<string, { resolve: () => void; reject: (e: Error) => void }[]>();
   private readonly gapTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly replicas: Replicas;
+  private readonly conn: Transport;
 
-  constructor(private readonly deps: BoardFeedDeps) {}
-
-  replica(boardId: string): BoardReplica | undefined {
-    return this.replicas.get(boardId);
-  }
-
-  /** Every board held (joined or not). */
-  all(): IterableIterator<BoardReplica> {
-    return this.replicas.values();
-  }
-
-  boardIds(): string[] {
-    return [...this.replicas.keys()];
-  }
-
-  isJoined(boardId: string): boolean {
-    return this.joined.has(boardId);
-  }
-
-  hasJoined(): boolean {
-    return this.joined.size > 0;
+  constructor(private readonly deps: BoardFeedDeps) {
+    this.replicas = deps.replicas;
+    this.conn = deps.transport;
   }
 
   /** Restores a board from storage (its cursor included), before connecting. */
   restore(stored: StoredBoard): void {
-    this.replicas.set(stored.board.id, new BoardReplica(stored));
+    this.replicas.set(new BoardReplica(stored));
+    for (const card of Object.values(stored.confirmed)) receiveCard(this.deps.clock, card);
   }
 
   /**
@@ -70,14 +60,14 @@ export class BoardFeed {
    * FORBIDDEN / NOT_FOUND.
    */
   join(boardId: string): Promise<void> {
-    this.joined.add(boardId);
-    if (this.replicas.has(boardId) && !this.deps.conn.isConnected()) return Promise.resolve();
+    this.replicas.join(boardId);
+    if (this.replicas.get(boardId) && !this.conn.isConnected()) return Promise.resolve();
     const done = new Promise<void>((resolve, reject) => {
       const list = this.joinWaiters.get(boardId) ?? [];
       list.push({ resolve, reject });
       this.joinWaiters.set(boardId, list);
     });
-    if (this.deps.conn.isConnected()) void this.catchUp(boardId);
+    if (this.conn.isConnected()) void this.catchUp(boardId);
     return done;
   }
 
@@ -86,19 +76,19 @@ export class BoardFeed {
    * cursor instead of loading everything again; pending writes to it are still sent.
    */
   leave(boardId: string): void {
-    if (!this.joined.delete(boardId)) return;
+    if (!this.replicas.leave(boardId)) return;
     const t = this.gapTimers.get(boardId);
     if (t) clearTimeout(t);
     this.gapTimers.delete(boardId);
-    if (this.deps.conn.isConnected()) {
+    if (this.conn.isConnected()) {
       this.deps.log("out", "board:leave", boardId);
-      void this.deps.conn.request("board:leave", { boardId }, 10_000);
+      void this.conn.request("board:leave", { boardId }, 10_000);
     }
   }
 
   /** Catches up every joined board (after a (re)connect, SPEC OUTBOX-3). */
   catchUpAll(): Promise<void[]> {
-    return Promise.all([...this.joined].map((id) => this.catchUp(id)));
+    return Promise.all(this.replicas.joined().map((id) => this.catchUp(id)));
   }
 
   /** Stops waiting for gaps to fill (on disconnect and close: the next connect catches up). */
@@ -109,18 +99,14 @@ export class BoardFeed {
 
   /** Live `change` / `changes` broadcasts. */
   onChanges(changes: Change[]): void {
-    const { conn, log } = this.deps;
+    const { log } = this.deps;
     for (const change of changes) {
-      if (conn.net.takeDropChange()) {
-        log("in", "change", `seq ${change.seq} DROPPED by the simulator`);
-        continue;
-      }
       const replica = this.replicas.get(change.boardId);
       log("in", "change", `seq ${change.seq} ${change.type} ${change.cardId ?? change.card?.id ?? ""}${change.card ? ` v${change.card.version}` : ""}`);
-      if (!replica || !this.joined.has(change.boardId)) continue;
-      if (change.card) this.deps.receiveCard(change.card);
+      if (!replica || !this.replicas.isJoined(change.boardId)) continue;
+      if (change.card) receiveCard(this.deps.clock, change.card);
       const r = replica.offer(change);
-      if (r.kind === "applied") this.deps.applied(change.boardId, r.applied, 0);
+      if (r.kind === "applied") this.deps.listener.applied(change.boardId, r.applied, 0);
       if (replica.buffered >= MAX_BUFFERED) void this.catchUp(change.boardId);
       else if (replica.buffered > 0) this.scheduleGapCheck(change.boardId);
     }
@@ -153,21 +139,22 @@ export class BoardFeed {
    * after a reconnect the next page is asked of whichever node answers.
    */
   private async runCatchUp(boardId: string): Promise<void> {
-    const { conn, log } = this.deps;
+    const { conn } = this;
+    const { log } = this.deps;
     let cursor: string | undefined;
     let snapshot: { board: Board; seq: number; cards: Map<string, Card> } | null = null;
     let aside: BoardReplica | null = null;
     let asideChanges = 0;
     let restarted = false;
     for (;;) {
-      if (!conn.isConnected() || !this.joined.has(boardId)) return;
+      if (!conn.isConnected() || !this.replicas.isJoined(boardId)) return;
       const epoch = conn.epoch;
-      const mark = this.deps.lockMark();
+      const mark = this.deps.extras.lockMark();
       const since = this.replicas.get(boardId)?.seq;
       const payload = cursor !== undefined ? { boardId, cursor } : since === undefined ? { boardId } : { boardId, since };
       log("out", "board:join", cursor !== undefined ? `${boardId} next page` : since === undefined ? boardId : `${boardId} since ${since}`);
       const out = await conn.request("board:join", payload, this.deps.ackTimeoutMs);
-      if (out.kind === "offline" || out.kind === "dropped") {
+      if (out.kind === "offline") {
         if (conn.isConnected() && epoch !== conn.epoch) continue;
         return; // the next connect catches up
       }
@@ -192,8 +179,8 @@ export class BoardFeed {
         }
         return;
       }
-      if (!this.joined.has(boardId)) return;
-      if (reply.leases) this.deps.leases(boardId, reply.leases, mark);
+      if (!this.replicas.isJoined(boardId)) return;
+      if (reply.leases) this.deps.extras.setLeases(boardId, reply.leases, mark);
       const more = reply.more === true && reply.cursor !== undefined;
       let replica = this.replicas.get(boardId);
       if ("changes" in reply) {
@@ -207,12 +194,12 @@ export class BoardFeed {
           asideChanges += reply.changes.length;
         } else {
           replica ??= new BoardReplica({ board: reply.board, seq: reply.seq, confirmed: {} });
-          this.replicas.set(boardId, replica);
-          this.deps.applied(boardId, replica.catchUp(reply.changes), reply.changes.length);
+          this.replicas.set(replica);
+          this.deps.listener.applied(boardId, replica.catchUp(reply.changes), reply.changes.length);
         }
       } else {
         log("in", "board:join", `→ ${reply.reset ? "reset: " : ""}${reply.cards.length} cards at seq ${reply.seq}${more ? ", more" : ""}`);
-        for (const card of reply.cards) this.deps.receiveCard(card);
+        for (const card of reply.cards) receiveCard(this.deps.clock, card);
         // A first page (or a cursor the node had to restart with `reset`) begins a snapshot.
         if (cursor === undefined || reply.reset || !snapshot) {
           snapshot = { board: reply.board, seq: reply.seq, cards: new Map() };
@@ -232,8 +219,8 @@ export class BoardFeed {
       }
       if (aside) {
         replica ??= new BoardReplica({ board: aside.board, seq: aside.seq, confirmed: {} });
-        this.replicas.set(boardId, replica);
-        this.deps.applied(boardId, replica.reset(aside.board, aside.seq, Object.values(aside.confirmed)), asideChanges);
+        this.replicas.set(replica);
+        this.deps.listener.applied(boardId, replica.reset(aside.board, aside.seq, Object.values(aside.confirmed)), asideChanges);
         aside = null;
         asideChanges = 0;
       }
@@ -245,9 +232,8 @@ export class BoardFeed {
 
   /** The board is gone or no longer ours: forget it everywhere. */
   private drop(boardId: string, err: RequestError): void {
-    this.joined.delete(boardId);
-    this.replicas.delete(boardId);
-    this.deps.dropped(boardId);
+    this.replicas.forget(boardId);
+    this.deps.listener.dropped(boardId);
     for (const w of this.joinWaiters.get(boardId) ?? []) w.reject(err);
     this.joinWaiters.delete(boardId);
   }
@@ -258,11 +244,11 @@ export class BoardFeed {
    * room membership depends on a successful join.
    */
   private scheduleGapCheck(boardId: string, delayMs = this.deps.gapWaitMs, retry = false): void {
-    if (this.gapTimers.has(boardId) || this.deps.conn.closed) return;
+    if (this.gapTimers.has(boardId) || this.conn.closed) return;
     const t = setTimeout(() => {
       this.gapTimers.delete(boardId);
       const replica = this.replicas.get(boardId);
-      if (!this.joined.has(boardId)) return;
+      if (!this.replicas.isJoined(boardId)) return;
       if (retry || (replica?.buffered ?? 0) > 0) void this.catchUp(boardId);
     }, delayMs);
     this.gapTimers.set(boardId, t);

@@ -1,31 +1,32 @@
 import type { Card, Fields, Patch, Policy } from "../protocol";
-import type { BoardReplica } from "./board-replica";
+import type { HybridClock } from "../sync/hlc";
 import { newCardId, newMutationId } from "./ids";
 import { describeMutation, type Log } from "./inspector";
-import type { Outbox } from "./outbox";
-import type { Persistence } from "./persistence";
-import { touchedBoards } from "./pending";
-import { findCard } from "./snapshot";
-import type { ClientStore } from "./store";
-import type { DistributiveOmit } from "./outbox";
 import type { Notices } from "./notices";
+import type { DistributiveOmit, Outbox } from "./outbox";
+import type { OutboxSender } from "./outbox-sender";
+import { touchedBoards } from "./pending";
+import type { Persistence } from "./persistence";
+import type { Replicas } from "./replicas";
+import { findCard, type BoardSnapshots } from "./snapshot";
+import type { ClientStore } from "./store";
 import type { PendingMutation, PendingUpdate } from "./types";
 import { wellFormedPatch } from "./well-formed";
 
 export interface LocalWritesDeps {
   outbox: Outbox;
   persistence: Persistence;
+  /** Where the person sees each card (a write names the board it is shown on). */
   store: ClientStore;
+  replicas: Replicas;
   log: Log;
   now: () => number;
-  /** A fresh HLC stamp (lww). */
-  stamp(): string;
-  replica(boardId: string): BoardReplica | undefined;
+  /** Stamps lww writes (SPEC LWW-1). */
+  clock: HybridClock;
   notices: Pick<Notices, "add">;
-  /** The outbox changed for these boards (their views change too). */
-  outboxChanged(boardIds: string[]): void;
-  /** Starts sending, if the outbox is not busy. */
-  send(): void;
+  snapshots: Pick<BoardSnapshots, "outboxChanged">;
+  /** Sends what the outbox allows. */
+  sender: Pick<OutboxSender, "pump">;
 }
 
 /**
@@ -37,9 +38,9 @@ export class LocalWrites {
 
   /** Optimistic create with a client-made id, through the outbox. */
   create(boardId: string, fields: Partial<Fields>): string {
-    const policy = this.deps.replica(boardId)?.board.policy;
+    const policy = this.deps.replicas.get(boardId)?.board.policy;
     const cardId = newCardId();
-    this.enqueue({ kind: "create", boardId, cardId, fields: wellFormedPatch({ ...fields }), ...(policy === "lww" ? { hlc: this.deps.stamp() } : {}) });
+    this.enqueue({ kind: "create", boardId, cardId, fields: wellFormedPatch({ ...fields }), ...(policy === "lww" ? { hlc: this.deps.clock.now() } : {}) });
     return cardId;
   }
 
@@ -50,7 +51,7 @@ export class LocalWrites {
   update(cardId: string, patch: Patch, basedOn?: Card): void {
     const found = findCard(this.deps.store.get().boards, cardId);
     if (!found) return this.deps.notices.add({ boardId: "", cardId }, { code: "card-gone" });
-    const replica = this.deps.replica(found.boardId)!;
+    const replica = this.deps.replicas.get(found.boardId)!;
     const confirmed = replica.confirmed[cardId];
     // SPEC OUTBOX-6: an edit made in an editor opened on an older version is based on that
     // version, so that a newer save by someone else to the same field conflicts (occ) or stays a
@@ -63,7 +64,7 @@ export class LocalWrites {
   delete(cardId: string): void {
     const found = findCard(this.deps.store.get().boards, cardId);
     if (!found) return;
-    const replica = this.deps.replica(found.boardId)!;
+    const replica = this.deps.replicas.get(found.boardId)!;
     this.enqueue({ kind: "delete", boardId: found.boardId, cardId, baseVersion: replica.confirmed[cardId]?.version ?? 0 });
   }
 
@@ -71,7 +72,7 @@ export class LocalWrites {
   move(cardId: string, toBoardId: string): void {
     const found = findCard(this.deps.store.get().boards, cardId);
     if (!found || found.boardId === toBoardId) return;
-    const replica = this.deps.replica(found.boardId)!;
+    const replica = this.deps.replicas.get(found.boardId)!;
     this.enqueue({ kind: "move", boardId: found.boardId, cardId, toBoardId, baseVersion: replica.confirmed[cardId]?.version ?? 0 });
   }
 
@@ -80,7 +81,7 @@ export class LocalWrites {
     const { store } = this.deps;
     const c = store.get().conflicts.find((x) => x.id === conflictId);
     if (!c) return;
-    const confirmed = this.deps.replica(c.boardId)?.confirmed[c.cardId];
+    const confirmed = this.deps.replicas.get(c.boardId)?.confirmed[c.cardId];
     const base = confirmed && confirmed.version >= c.theirs.version ? confirmed : c.theirs;
     store.set({ conflicts: store.get().conflicts.filter((x) => x.id !== conflictId) });
     if (Object.keys(resolution).length === 0) return;
@@ -92,7 +93,7 @@ export class LocalWrites {
     return {
       baseVersion: confirmed?.version ?? 0,
       ...(policy === "occ" && confirmed ? { base: confirmed } : {}),
-      ...(policy === "lww" ? { hlc: this.deps.stamp() } : {}),
+      ...(policy === "lww" ? { hlc: this.deps.clock.now() } : {}),
       ...(policy === "mvr" ? { context: confirmed?.clock ?? {} } : {}),
     };
   }
@@ -106,7 +107,7 @@ export class LocalWrites {
     const mutation = this.deps.outbox.add({ ...m, mutationId: newMutationId(), createdAt: new Date(this.deps.now()).toISOString(), attempts: 0 });
     this.deps.persistence.addMutation(mutation);
     this.deps.log("local", `card:${m.kind}`, describeMutation(mutation));
-    this.deps.outboxChanged(touchedBoards(mutation));
-    this.deps.send();
+    this.deps.snapshots.outboxChanged(touchedBoards(mutation));
+    this.deps.sender.pump();
   }
 }

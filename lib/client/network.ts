@@ -1,22 +1,70 @@
 import type { io as ioFactory, Socket } from "socket.io-client";
-import type { Ack, ClientToServerEvents, RequestEvent, RequestPayload, ResultMap, ServerToClientEvents } from "../protocol";
+import type { Ack, Change, ClientToServerEvents, RequestEvent, RequestPayload, ResultMap, ServerToClientEvents } from "../protocol";
+import type { Log } from "./inspector";
+import type { NetworkSimulation } from "./types";
 
 /** The `io` function of socket.io-client (injectable so tests and the UI pass their own import). */
 export type IoFactory = typeof ioFactory;
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
-/** How a request ended: the server's reply, no reply in time, a reply the simulator dropped, or not sent (offline). */
+/** How a request ended: the server's reply, no reply in time, or not sent or not answered because the socket is down. */
 export type RequestOutcome<E extends RequestEvent> =
   | { kind: "reply"; reply: Ack<ResultMap[E]> }
   | { kind: "timeout" }
-  | { kind: "dropped" }
   | { kind: "offline" };
 
-/** The untyped view of the socket used for generic requests (the event maps are checked at `request`). */
-interface RawSocket {
-  connected: boolean;
-  timeout(ms: number): { emit(event: string, payload: unknown, ack: (err: Error | null, reply: unknown) => void): void };
-  emit(event: string, payload: unknown, ack?: (reply: unknown) => void): void;
+type Payload<E extends keyof ServerToClientEvents> = Parameters<ServerToClientEvents[E]>[0];
+
+/** What the client does on socket events. */
+export interface TransportEvents {
+  connect(): void;
+  disconnect(reason: string): void;
+  connectError(err: Error): void;
+  hello(p: Payload<"hello">): void;
+  changes(changes: Change[]): void;
+  lock(p: Payload<"lock">): void;
+  presence(p: Payload<"presence">): void;
+  tx(p: Payload<"tx">): void;
+}
+
+/**
+ * The client's one connection to a server node, as the rest of the client sees it: requests with
+ * an ack, fire-and-forget emits, server events, and the socket's lifecycle. `Connection` is the
+ * socket itself; `SimulatedNetwork` wraps one to add the network simulator.
+ */
+export interface Transport {
+  /** Bumped on every (re)connect: work started on an older connection must not be mistaken for current. */
+  readonly epoch: number;
+  /** True from `close()` until the next `open()`. */
+  readonly closed: boolean;
+  /** The network is off on purpose (a simulated outage): nothing tries to connect until it is back. */
+  readonly offline: boolean;
+  isConnected(): boolean;
+  /** A socket exists (open() was called and close() was not). */
+  hasSocket(): boolean;
+  /** The socket exists but is not connected. */
+  isDown(): boolean;
+  /** Sets the handlers of server and lifecycle events (once, before `open`). */
+  listen(events: TransportEvents): void;
+  /** Opens the socket; true when a new one was made (an existing one is only reconnected when down). */
+  open(): boolean;
+  /** Closes the socket for good. */
+  close(): void;
+  /** Drops the connection and reconnects at once. */
+  reconnect(): void;
+  /** Closes the transport abruptly; socket.io notices and reconnects by itself. */
+  kill(): void;
+  /** Sends a request and resolves with its outcome; never rejects. Not sent while the socket is down. */
+  request<E extends RequestEvent>(event: E, payload: RequestPayload<E>, timeoutMs: number): Promise<RequestOutcome<E>>;
+  /** Emits a fire-and-forget event (for example `presence:set`). */
+  emit(event: string, payload: unknown): void;
+}
+
+/** The socket as the simulator drives it: a Transport that can be opened without connecting. */
+export interface Link extends Transport {
+  open(connectNow?: boolean): boolean;
+  disconnect(): void;
+  connect(): void;
 }
 
 /**
@@ -53,83 +101,152 @@ export class DelayQueue {
   }
 }
 
+/** The writes whose acks `dropNextAck` may discard. */
+const WRITE_EVENTS: ReadonlySet<string> = new Set(["card:create", "card:update", "card:delete", "card:move"]);
+
+export interface SimulatedNetworkDeps {
+  log: Log;
+  /** The simulator's settings changed (shown in the UI). */
+  changed(network: NetworkSimulation): void;
+}
+
 /**
- * The network simulator's state and plumbing. It drives the REAL socket: latency delays every
- * outgoing emit and every incoming event and ack (in order); `dropNextAck` discards the next
- * mutation ack after the server has applied the write; `dropNextChange` discards the next
- * `change` broadcast (to exercise gap detection).
+ * The network simulator: a Transport around the real socket, so the rest of the client never
+ * knows it is there. It drives the REAL socket: `offline` disconnects it and keeps it down;
+ * latency delays every outgoing emit and every incoming event and ack (in order); `dropNextAck`
+ * discards the next write's ack after the server applied the write and drops the connection, as
+ * a real lost ack would (the outbox then replays it: SPEC OUTBOX-3, IDEM-1); `dropNextChange`
+ * discards the next `change` broadcast (to exercise gap detection, SPEC FEED-4).
  */
-export class Network {
-  latencyMs = 0;
-  offline = false;
-  dropAck = false;
-  dropChange = false;
+export class SimulatedNetwork implements Transport {
+  private settings: NetworkSimulation = { offline: false, latencyMs: 0, dropNextAck: false };
+  private dropChange = false;
   private readonly outgoing = new DelayQueue();
   private readonly incoming = new DelayQueue();
 
-  /** Runs an incoming event or ack handler after the simulated latency. */
-  deliver(fn: () => void): void {
-    this.incoming.push(this.latencyMs, fn);
+  constructor(
+    private readonly link: Link,
+    private readonly deps: SimulatedNetworkDeps,
+  ) {}
+
+  get epoch(): number {
+    return this.link.epoch;
+  }
+  get closed(): boolean {
+    return this.link.closed;
+  }
+  get offline(): boolean {
+    return this.settings.offline;
+  }
+  isConnected(): boolean {
+    return this.link.isConnected();
+  }
+  hasSocket(): boolean {
+    return this.link.hasSocket();
+  }
+  isDown(): boolean {
+    return this.link.isDown();
   }
 
-  /** Runs an outgoing emit after the simulated latency. */
-  send(fn: () => void): void {
-    this.outgoing.push(this.latencyMs, fn);
+  /** Server events arrive after the simulated latency; lifecycle events at once. */
+  listen(events: TransportEvents): void {
+    const later =
+      <A>(fn: (a: A) => void) =>
+      (a: A) =>
+        this.deliver(() => fn(a));
+    this.link.listen({
+      connect: () => events.connect(),
+      disconnect: (reason) => events.disconnect(reason),
+      connectError: (err) => events.connectError(err),
+      hello: later(events.hello),
+      changes: later((changes: Change[]) => {
+        const kept = this.dropChange && changes.length > 0 ? changes.slice(1) : changes;
+        if (kept !== changes) {
+          this.dropChange = false;
+          this.deps.log("in", "change", `seq ${changes[0]!.seq} DROPPED by the simulator`);
+        }
+        if (kept.length > 0) events.changes(kept);
+      }),
+      lock: later(events.lock),
+      presence: later(events.presence),
+      tx: later(events.tx),
+    });
   }
 
-  /** True (once) when the next mutation ack is to be discarded. */
-  takeDropAck(): boolean {
-    const d = this.dropAck;
-    this.dropAck = false;
-    return d;
+  open(): boolean {
+    return this.link.open(!this.settings.offline);
   }
 
-  /** True (once) when the next `change` broadcast is to be discarded. */
-  takeDropChange(): boolean {
-    const d = this.dropChange;
-    this.dropChange = false;
-    return d;
+  close(): void {
+    this.link.close();
+    this.outgoing.clear();
+    this.incoming.clear();
   }
 
-  /**
-   * Emits a request and resolves with its outcome; never rejects. The emit is skipped when the
-   * socket is not connected at send time: socket.io-client would otherwise buffer it and send
-   * it after a reconnect, behind the outbox's own replay.
-   */
-  request<E extends RequestEvent>(
-    socket: ClientSocket | null,
-    event: E,
-    payload: RequestPayload<E>,
-    timeoutMs: number,
-    opts: { droppable?: boolean } = {},
-  ): Promise<RequestOutcome<E>> {
+  reconnect(): void {
+    if (!this.settings.offline) this.link.reconnect();
+  }
+
+  kill(): void {
+    if (this.settings.offline && !this.link.isConnected()) return;
+    this.link.kill();
+  }
+
+  request<E extends RequestEvent>(event: E, payload: RequestPayload<E>, timeoutMs: number): Promise<RequestOutcome<E>> {
     return new Promise((resolve) => {
-      this.send(() => {
-        const raw = socket as unknown as RawSocket | null;
-        if (!raw?.connected) return resolve({ kind: "offline" });
-        raw.timeout(timeoutMs).emit(event, payload, (err, reply) => {
+      this.outgoing.push(this.settings.latencyMs, () => {
+        void this.link.request(event, payload, timeoutMs).then((out) =>
           this.deliver(() => {
-            if (err) return resolve(raw.connected ? { kind: "timeout" } : { kind: "offline" });
-            if (opts.droppable && this.takeDropAck()) return resolve({ kind: "dropped" });
-            // The server is the trusted side of the protocol: its replies have the ResultMap shapes.
-            resolve({ kind: "reply", reply: reply as Ack<ResultMap[E]> });
-          });
-        });
+            if (out.kind === "reply" && WRITE_EVENTS.has(event) && this.settings.dropNextAck) {
+              // The server applied the write; we never hear it. A lost ack means a lost
+              // connection: drop it, so the replay after reconnecting proves exactly-once.
+              this.set({ dropNextAck: false });
+              this.deps.log("in", event, "ack DROPPED by the simulator; reconnecting");
+              this.reconnect();
+              return resolve({ kind: "offline" });
+            }
+            resolve(out);
+          }),
+        );
       });
     });
   }
 
-  /** Emits a fire-and-forget project event (for example `presence:set`). */
-  emit(socket: ClientSocket | null, event: string, payload: unknown): void {
-    this.send(() => {
-      const raw = socket as unknown as RawSocket | null;
-      if (raw?.connected) raw.emit(event, payload, () => {});
-    });
+  emit(event: string, payload: unknown): void {
+    this.outgoing.push(this.settings.latencyMs, () => this.link.emit(event, payload));
   }
 
-  /** Drops queued deliveries (on close). */
-  clear(): void {
-    this.outgoing.clear();
-    this.incoming.clear();
+  // ---------------------------------------------------------------- the simulator's controls
+
+  /** Simulated outage: disconnects the real socket and keeps it down until `setOffline(false)`. */
+  setOffline(offline: boolean): void {
+    this.set({ offline });
+    this.deps.log("local", "network", offline ? "offline" : "online");
+    if (offline) this.link.disconnect();
+    else if (this.link.isDown()) this.link.connect();
+  }
+
+  /** Delays every outgoing emit and every incoming event or ack by `ms`. */
+  setLatency(ms: number): void {
+    this.set({ latencyMs: Math.max(0, ms) });
+  }
+
+  /** Discards the next write ack (the server applied it); the client reconnects and replays. */
+  dropNextAck(): void {
+    this.set({ dropNextAck: true });
+  }
+
+  /** Discards the next `change` broadcast, so the gap detection must catch up. */
+  dropNextChange(): void {
+    this.dropChange = true;
+  }
+
+  private deliver(fn: () => void): void {
+    this.incoming.push(this.settings.latencyMs, fn);
+  }
+
+  private set(patch: Partial<NetworkSimulation>): void {
+    this.settings = { ...this.settings, ...patch };
+    this.deps.changed(this.settings);
   }
 }

@@ -1,5 +1,6 @@
-import type { Card, Change, FieldName, Policy, PresenceUser, Sibling } from "../protocol";
+import type { Card, Change, FieldName, Policy, Sibling } from "../protocol";
 import { MVR_MAX_SIBLINGS } from "../sync/mvr";
+import type { BoardExtrasMap } from "./board-extras";
 import { uuid } from "./ids";
 import type { ClientStore } from "./store";
 import { writtenFields } from "./pending";
@@ -13,8 +14,8 @@ export interface NoticesDeps {
   store: ClientStore;
   now: () => number;
   replicaId: string;
-  /** Who is on a board right now (from presence broadcasts), to name an editor. */
-  presence(boardId: string): readonly PresenceUser[] | undefined;
+  /** Display names of the people the client has heard of, to name an editor. */
+  names: Pick<BoardExtrasMap, "nameOf">;
 }
 
 /** How serious each notice is (the UI styles, and tests find, notices by it). */
@@ -31,14 +32,11 @@ const KIND: Record<NoticeMessage["code"], Notice["kind"]> = {
 
 /**
  * When the client tells the person something in short-lived notices (as data: the UI words
- * them), and what it remembers to do so:
- * the names of users it has seen, and (lww) the fields it wrote moments ago, so it can say
+ * them), and what it remembers to do so: (lww) the fields it wrote moments ago, so it can say
  * when someone's newer edit replaced one of them.
  */
 export class Notices {
   private readonly recentLww = new Map<string, { hlc: string; at: number }>();
-  /** Names of every user seen in presence or lock broadcasts: someone offline now still has a name. */
-  private readonly knownUsers = new Map<string, string>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(private readonly deps: NoticesDeps) {}
@@ -54,11 +52,6 @@ export class Notices {
       store.set({ notices: store.get().notices.filter((x) => x.id !== notice.id) });
     }, NOTICE_MS);
     this.timers.add(t);
-  }
-
-  /** Remembers a user's name (seen in a presence or lock broadcast). */
-  rememberUser(id: string, name: string): void {
-    this.knownUsers.set(id, name);
   }
 
   /**
@@ -114,10 +107,8 @@ export class Notices {
     this.timers.clear();
   }
 
-  /** A user's display name, or null when this tab never heard it. */
   private nameOf(boardId: string, userId: string | undefined): string | null {
-    const present = this.deps.presence(boardId)?.find((u) => u.id === userId)?.name;
-    return present ?? (userId ? this.knownUsers.get(userId) : undefined) ?? null;
+    return this.deps.names.nameOf(boardId, userId);
   }
 }
 

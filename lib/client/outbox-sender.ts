@@ -1,8 +1,14 @@
 import type { Card, FieldName, WireError } from "../protocol";
+import type { HybridClock } from "../sync/hlc";
+import type { BoardExtrasMap } from "./board-extras";
+import { receiveCard } from "./clock";
+import type { Confirmations } from "./confirmations";
+import type { Transport } from "./network";
+import type { BoardSnapshots } from "./snapshot";
+import type { ClientStore } from "./store";
 import { uuid } from "./ids";
 import { describeMutation, type Log } from "./inspector";
 import { sendMutation, type MutationOutcome } from "./mutation-request";
-import type { Connection } from "./connection";
 import { summarize, type Notices } from "./notices";
 import { backoffMs, failureAction, isPoison, rebaseAfterAck, type Outbox } from "./outbox";
 import type { Persistence } from "./persistence";
@@ -15,27 +21,20 @@ export type Acked = Extract<MutationOutcome, { kind: "ok" }>;
 export interface OutboxSenderDeps {
   outbox: Outbox;
   persistence: Persistence;
-  conn: Connection;
+  transport: Transport;
+  /** Sends start only while `connection` is "online": connected and caught up first (SPEC OUTBOX-3); conflicts go here. */
+  store: ClientStore;
   replicaId: string;
+  /** Moves past the HLC stamps of cards in answers (SPEC LWW-2). */
+  clock: HybridClock;
   ackTimeoutMs: number;
-  /** Sends may start: online, that is connected and caught up first (SPEC OUTBOX-3). */
-  canSend(): boolean;
-  /** The fencing token of this client's lease on the card, if it holds one. */
-  lockToken(cardId: string): number | undefined;
-  /** Moves the HLC past the card's timestamps. */
-  receiveCard(card: Card): void;
   log: Log;
   notices: Pick<Notices, "add">;
-  /** The outbox's pending list changed (a send counted an attempt). */
-  pendingChanged(): void;
-  /** The outbox changed for these boards (their views change too). */
-  outboxChanged(boardIds: string[]): void;
-  /** An ack was recorded and later writes rebased: lww notices, settling, views. */
-  acked(m: PendingMutation, out: Acked): void;
-  /** An occ conflict for the person to resolve (SPEC OCC-3). */
-  conflict(c: Conflict): void;
-  /** The simulator dropped an ack (the server applied the write): reconnect, so the replay proves exactly-once. */
-  ackDropped(): void;
+  snapshots: Pick<BoardSnapshots, "outboxChanged" | "pendingChanged">;
+  /** The fencing token of this client's lease on a card goes with its writes (SPEC LOCK-3). */
+  extras: Pick<BoardExtrasMap, "lockToken">;
+  /** An ack was recorded and later writes rebased: notices, settling, views. */
+  confirmations: Pick<Confirmations, "acked">;
 }
 
 /**
@@ -53,12 +52,18 @@ export class OutboxSender {
 
   /** Sends the oldest sendable mutation (SPEC OUTBOX-7) if nothing is in flight and the client is online. */
   pump(): void {
-    if (this.inflight || this.retryTimer || this.deps.conn.closed || !this.deps.canSend()) return;
+    if (this.inflight || this.retryTimer || !this.canSend()) return;
     const m = this.deps.outbox.sendable();
     if (!m) return;
     const token = ++this.sendToken;
     this.inflight = { mutationId: m.mutationId, token };
     void this.send(m.mutationId, token);
+  }
+
+  /** Online (connected, and caught up: SPEC OUTBOX-3) and not closed. */
+  private canSend(): boolean {
+    const { transport, store } = this.deps;
+    return !transport.closed && store.get().connection === "online" && transport.isConnected();
   }
 
   /** Whatever was in flight belongs to an old connection: its answer no longer drives the loop. */
@@ -82,9 +87,9 @@ export class OutboxSender {
     const m: PendingMutation = { ...current, attempts: current.attempts + 1 };
     outbox.replace(m);
     persistence.putMutation(m);
-    this.deps.pendingChanged();
+    this.deps.snapshots.pendingChanged();
     log("out", `card:${m.kind}`, `${describeMutation(m)}${m.attempts > 1 ? ` (replay #${m.attempts - 1})` : ""}`);
-    const outcome = await sendMutation(this.deps.conn, m, this.deps.ackTimeoutMs, this.deps.lockToken(m.cardId));
+    const outcome = await sendMutation(this.deps.transport, m, this.deps.ackTimeoutMs, this.deps.extras.lockToken(m.cardId));
     const current2 = this.inflight?.token === token;
     if (current2) this.inflight = null;
     this.onOutcome(m, outcome, current2);
@@ -94,7 +99,7 @@ export class OutboxSender {
   /**
    * SPEC OUTBOX-5. ok → acknowledged; CONFLICT → a Conflict for the person; definitive errors →
    * dropped with a notice; retryable errors and timeouts → kept and retried with backoff; a lost
-   * or dropped ack → kept and replayed (same mutationId) after a reconnect.
+   * ack (the connection dropped) → kept and replayed (same mutationId) after the reconnect.
    */
   private onOutcome(m: PendingMutation, out: MutationOutcome, isCurrentSend: boolean): void {
     const { log } = this.deps;
@@ -115,10 +120,6 @@ export class OutboxSender {
     if (out.kind === "timeout") {
       log("local", tag, `${describeMutation(m)} → no ack in time, kept`);
       this.scheduleRetry(m);
-    } else if (out.kind === "dropped") {
-      // The server applied it but we never heard: reconnect now so the replay proves exactly-once.
-      log("in", tag, `${describeMutation(m)} → ack DROPPED by the simulator; reconnecting`);
-      this.deps.ackDropped();
     }
   }
 
@@ -129,20 +130,21 @@ export class OutboxSender {
     outbox.ack(m.mutationId, out.seq);
     persistence.deleteMutation(m.mutationId);
     if (out.card) {
-      this.deps.receiveCard(out.card);
+      receiveCard(this.deps.clock, out.card);
       for (const r of rebaseAfterAck(m, out.card, outbox.pending(), this.deps.replicaId)) {
         outbox.replace(r);
         persistence.putMutation(r);
       }
     }
-    this.deps.acked(m, out);
+    this.deps.confirmations.acked(m, out);
   }
 
   private onConflict(m: PendingMutation, error: WireError): void {
     const conflict = conflictOf(m, error);
     if (conflict) {
-      this.deps.receiveCard(conflict.theirs);
-      this.deps.conflict(conflict);
+      receiveCard(this.deps.clock, conflict.theirs);
+      const { store } = this.deps;
+      store.set({ conflicts: [...store.get().conflicts, conflict] });
     } else {
       this.deps.notices.add(m, { code: "write-conflict", write: summarize(m) });
     }
@@ -168,8 +170,7 @@ export class OutboxSender {
     const held = outbox.heldBehind(m.mutationId).length;
     this.deps.log("local", `card:${m.kind}`, `${describeMutation(m)} → set aside after ${failures} ${error.code} answers${held ? `; ${held} later write(s) of this card wait behind it` : ""}`);
     this.deps.notices.add(m, { code: "write-set-aside", write: summarize(m), failures, error: error.code, heldBehind: held });
-    this.deps.pendingChanged();
-    this.deps.outboxChanged(touchedBoards(m));
+    this.deps.snapshots.outboxChanged(touchedBoards(m));
   }
 
   /** SPEC OUTBOX-7: the person retries a set-aside write: it goes back in its place, failures forgotten. */
@@ -178,8 +179,7 @@ export class OutboxSender {
     if (!m) return;
     this.deps.persistence.putMutation(m);
     this.deps.log("local", `card:${m.kind}`, `${describeMutation(m)} → retried by the person`);
-    this.deps.pendingChanged();
-    this.deps.outboxChanged(touchedBoards(m));
+    this.deps.snapshots.outboxChanged(touchedBoards(m));
     this.pump();
   }
 
@@ -196,18 +196,18 @@ export class OutboxSender {
       this.deps.log("local", `card:${x.kind}`, `${describeMutation(x)} → discarded by the person`);
     }
     this.deps.notices.add(m, { code: "write-discarded", write: summarize(m), alsoDiscarded: gone.length - 1 });
-    this.deps.pendingChanged();
+    this.deps.snapshots.pendingChanged();
     this.pump();
   }
 
   private removePending(m: PendingMutation): void {
     this.deps.outbox.remove(m.mutationId);
     this.deps.persistence.deleteMutation(m.mutationId);
-    this.deps.outboxChanged(touchedBoards(m));
+    this.deps.snapshots.outboxChanged(touchedBoards(m));
   }
 
   private scheduleRetry(m: PendingMutation): void {
-    if (this.retryTimer || this.deps.conn.closed) return;
+    if (this.retryTimer || this.deps.transport.closed) return;
     const delay = backoffMs(m.attempts);
     this.deps.log("local", `card:${m.kind}`, `retry in ${delay} ms`);
     this.retryTimer = setTimeout(() => {

@@ -1,5 +1,7 @@
-import type { BoardReplica } from "./board-replica";
+import type { HybridClock } from "../sync/hlc";
 import type { Log } from "./inspector";
+import type { Transport } from "./network";
+import type { Replicas } from "./replicas";
 import type { ReplicaStorage } from "./storage";
 import type { PendingMutation } from "./types";
 
@@ -8,10 +10,11 @@ const PERSIST_DELAY_MS = 100;
 export interface PersistenceDeps {
   storage: ReplicaStorage;
   log: Log;
-  replica(boardId: string): BoardReplica | undefined;
-  /** The HLC to store with the boards. */
-  hlc(): string;
-  isClosed(): boolean;
+  replicas: Replicas;
+  /** Its last timestamp is stored with the boards (SPEC LWW-2: never backwards after a reload). */
+  clock: HybridClock;
+  /** No timers are started once it is closed. */
+  transport: Pick<Transport, "closed">;
 }
 
 /**
@@ -60,7 +63,7 @@ export class Persistence {
   /** Board snapshots are a cache of the server's log, so they are saved in batches (every 100 ms). */
   markDirty(boardId: string): void {
     this.dirtyBoards.add(boardId);
-    if (this.timer || this.deps.isClosed()) return;
+    if (this.timer || this.deps.transport.closed) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.flushBoards();
@@ -72,14 +75,14 @@ export class Persistence {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     for (const id of this.dirtyBoards) {
-      const replica = this.deps.replica(id);
+      const replica = this.deps.replicas.get(id);
       if (replica) {
         const stored = replica.toStored();
         this.persist(() => this.deps.storage.saveBoard(stored));
       }
     }
     this.dirtyBoards.clear();
-    const hlc = this.deps.hlc();
+    const hlc = this.deps.clock.peek();
     this.persist(() => this.deps.storage.saveMeta({ hlc }));
   }
 

@@ -1,6 +1,6 @@
 import type { RequestEvent, RequestPayload, ResultMap } from "../protocol";
 import type { Log } from "./inspector";
-import type { Connection } from "./connection";
+import type { Transport } from "./network";
 
 /** A request that the server refused (or that could not be sent), with its error code. */
 export class RequestError extends Error {
@@ -15,7 +15,7 @@ export class RequestError extends Error {
 }
 
 export interface RequestsDeps {
-  conn: Connection;
+  transport: Transport;
   log: Log;
   timeoutMs: number;
 }
@@ -32,7 +32,7 @@ export class Requests {
 
   /** Sends a request once connected (waits up to the timeout) and returns its result, or throws a RequestError. */
   async call<E extends RequestEvent>(event: E, payload: RequestPayload<E>, summary: string): Promise<ResultMap[E]> {
-    const { conn, log, timeoutMs } = this.deps;
+    const { transport: conn, log, timeoutMs } = this.deps;
     await this.whenConnected(timeoutMs);
     log("out", event, summary);
     const out = await conn.request(event, payload, timeoutMs);
@@ -58,9 +58,9 @@ export class Requests {
   }
 
   private whenConnected(timeoutMs: number): Promise<void> {
-    const { conn } = this.deps;
+    const { transport: conn } = this.deps;
     if (conn.isConnected()) return Promise.resolve();
-    if (conn.net.offline || !conn.hasSocket()) return Promise.reject(new RequestError("OFFLINE", "not connected"));
+    if (conn.offline || !conn.hasSocket()) return Promise.reject(new RequestError("OFFLINE", "not connected"));
     return new Promise((resolve, reject) => {
       const t = setTimeout(() => {
         this.timers.delete(t);

@@ -1,7 +1,8 @@
 import type { Card } from "../protocol";
-import type { BoardExtras } from "./board-extras";
+import type { BoardExtras, BoardExtrasMap } from "./board-extras";
 import type { BoardReplica } from "./board-replica";
 import type { Outbox } from "./outbox";
+import type { Replicas } from "./replicas";
 import type { ClientStore } from "./store";
 import type { BoardState, PendingMutation } from "./types";
 import { computeView } from "./view";
@@ -10,10 +11,9 @@ export interface BoardSnapshotsDeps {
   store: ClientStore;
   outbox: Outbox;
   userId: string;
-  replica(boardId: string): BoardReplica | undefined;
-  /** Every board held. */
-  replicas(): Iterable<BoardReplica>;
-  extras(boardId: string): BoardExtras;
+  replicas: Replicas;
+  /** Per-board locks, presence and highlights; a change of them rebuilds that board. */
+  extras: BoardExtrasMap;
 }
 
 /**
@@ -21,28 +21,55 @@ export interface BoardSnapshotsDeps {
  * outbox. Only the boards named are rebuilt, so only they get a new identity.
  */
 export class BoardSnapshots {
-  constructor(private readonly deps: BoardSnapshotsDeps) {}
+  /** Inside `batch`: the boards to rebuild at its end. */
+  private held: Set<string> | null = null;
+
+  constructor(private readonly deps: BoardSnapshotsDeps) {
+    deps.extras.onChange((boardId) => this.refresh([boardId]));
+  }
 
   /** The outbox changed: new `pending` list, and the views of the boards it touches. */
   outboxChanged(boardIds: string[]): void {
-    this.deps.store.set({ pending: this.deps.outbox.pending() });
+    this.pendingChanged();
     this.refresh(boardIds);
+  }
+
+  /** Only the pending list changed (attempts, set-aside marks), not what any board shows. */
+  pendingChanged(): void {
+    this.deps.store.set({ pending: this.deps.outbox.pending() });
+  }
+
+  /**
+   * Runs `fn`, rebuilding each board it refreshes once, at its end (an incoming change touches
+   * highlights, the outbox and the confirmed state: one rebuild, not one per part).
+   */
+  batch(fn: () => void): void {
+    if (this.held) return fn();
+    this.held = new Set();
+    try {
+      fn();
+    } finally {
+      const ids = this.held;
+      this.held = null;
+      this.refresh(ids);
+    }
   }
 
   /** Rebuilds the snapshots of these boards (only these get a new identity). */
   refresh(boardIds: Iterable<string>): void {
+    if (this.held) {
+      for (const id of boardIds) this.held.add(id);
+      return;
+    }
     const boards = rebuildBoards(this.deps.store.get().boards, boardIds, (id) => this.build(id));
     if (boards) this.deps.store.set({ boards });
   }
 
   private build(boardId: string): BoardState | undefined {
-    const { replica, replicas, extras, outbox, userId } = this.deps;
-    const r = replica(boardId);
+    const { replicas, extras, outbox, userId } = this.deps;
+    const r = replicas.get(boardId);
     if (!r) return undefined;
-    return boardState(boardId, r, extras(boardId), outbox.overlay(), userId, (cardId) => {
-      for (const other of replicas()) if (other.confirmed[cardId]) return other.confirmed[cardId];
-      return undefined;
-    });
+    return boardState(boardId, r, extras.get(boardId), outbox.overlay(), userId, (cardId) => replicas.confirmedCard(cardId));
   }
 }
 

@@ -3,21 +3,23 @@ import type { Board, Card, Change, Fields, Lock, Patch, Policy, User, Visibility
 import { HybridClock } from "../sync/hlc";
 import { BoardExtrasMap } from "./board-extras";
 import { BoardFeed } from "./board-feed";
-import { receiveCard, receiveHlc } from "./clock";
+import { receiveHlc } from "./clock";
+import { Confirmations } from "./confirmations";
 import { Connection } from "./connection";
 import { inspectorLog, type Log } from "./inspector";
+import { LeaseKeeper } from "./lease-keeper";
 import { LocalWrites } from "./local-writes";
-import type { IoFactory } from "./network";
+import { SimulatedNetwork, type IoFactory } from "./network";
 import { Notices } from "./notices";
 import { Outbox } from "./outbox";
-import { OutboxSender, type Acked } from "./outbox-sender";
+import { OutboxSender } from "./outbox-sender";
 import { Persistence } from "./persistence";
+import { Replicas } from "./replicas";
 import { RequestError, Requests } from "./requests";
-import { touchedBoards } from "./pending";
-import { BoardSnapshots, boardsMovingFrom, findCard } from "./snapshot";
+import { BoardSnapshots, findCard } from "./snapshot";
 import { MemoryStorage, type ReplicaStorage } from "./storage";
 import { ClientStore, initialState } from "./store";
-import type { ClientState, ConnectionState, InviteCode, PendingMutation, SyncClientApi } from "./types";
+import type { ClientState, ConnectionState, InviteCode, SyncClientApi } from "./types";
 
 export { RequestError };
 
@@ -42,55 +44,68 @@ export interface SyncClientOptions {
 }
 
 /**
- * The framework-free sync client: one replica (one browser tab) of the boards it joined.
+ * The framework-free sync client: one replica (one browser tab) of the boards it joined. This
+ * class is the composition root: it builds the parts below, each from the parts built before it,
+ * connects the socket's events to them, and answers the UI (SyncClientApi).
  *
- * - Confirmed state per board follows the server's change log strictly in `seq` order
- *   (BoardFeed, BoardReplica); gaps are filled by a catch-up `board:join { since }`.
- * - Every local write goes through a durable outbox (LocalWrites; stored before it is sent), is
- *   shown at once on top of the confirmed state, is sent strictly in order one at a time
- *   (OutboxSender), and is removed only on a definitive answer. Replays keep the original
- *   mutationId, so the server applies it once.
- * - After any reconnect: catch up every joined board, then replay the outbox.
+ * - `SimulatedNetwork` around `Connection`: the socket, as a Transport with the network simulator.
+ * - `Replicas` (with `BoardFeed`): each board's confirmed state, following the server's change log
+ *   strictly in `seq` order; gaps are filled by a catch-up `board:join { since }` (SPEC FEED-4).
+ * - `Outbox`, `LocalWrites`, `OutboxSender`: every local write is stored before it is sent
+ *   (SPEC OUTBOX-1), shown at once on top of the confirmed state (`BoardSnapshots`, OUTBOX-2),
+ *   sent in order with its original mutationId on every replay, and removed only on a
+ *   definitive answer (`Confirmations` settles it once the confirmed state shows it).
+ * - `BoardExtrasMap` (locks, leases, presence, highlights), `Notices` (what the person is told,
+ *   as data), `Persistence` (IndexedDB, SPEC REPLICA-2), `Requests` (plain request/reply calls).
+ * - After any reconnect: catch up every joined board, then replay the outbox (SPEC OUTBOX-3).
  * - The state is an immutable snapshot for `useSyncExternalStore` (ClientStore); listeners are
  *   notified once per microtask.
- *
- * This class wires those parts together and reacts to the connection's lifecycle; each part
- * gets only what it uses.
  */
 export class SyncClient implements SyncClientApi {
-  private readonly opts: Required<Pick<SyncClientOptions, "url" | "token" | "user" | "replicaId">> & SyncClientOptions;
   private readonly storage: ReplicaStorage;
-  private readonly now: () => number;
   private readonly clock: HybridClock;
-  private readonly outbox = new Outbox();
   private readonly store: ClientStore;
   private readonly log: Log;
-  private readonly conn: Connection;
-  private readonly notices: Notices;
+  private readonly net: SimulatedNetwork;
+  private readonly replicas = new Replicas();
+  private readonly outbox = new Outbox();
   private readonly extras: BoardExtrasMap;
+  private readonly notices: Notices;
   private readonly snapshots: BoardSnapshots;
-  private readonly requests: Requests;
   private readonly persistence: Persistence;
+  private readonly requests: Requests;
   private readonly feed: BoardFeed;
   private readonly sender: OutboxSender;
   private readonly writes: LocalWrites;
+  private readonly leases: LeaseKeeper;
 
   constructor(options: SyncClientOptions) {
-    this.opts = options;
-    this.storage = options.storage ?? new MemoryStorage();
-    this.now = options.now ?? Date.now;
-    this.clock = new HybridClock(options.replicaId, this.now);
-    const store = (this.store = new ClientStore(initialState(options.user, options.replicaId)));
-    const log = (this.log = inspectorLog(store, this.now));
-    const { outbox, now } = this;
-    const { replicaId } = options;
+    const { user, replicaId } = options;
+    const now = options.now ?? Date.now;
     const ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
-    const replica = (boardId: string) => this.feed.replica(boardId);
-    const receive = (card: Card) => receiveCard(this.clock, card);
-    const outboxChanged = (boardIds: string[]) => this.snapshots.outboxChanged(boardIds);
-    const notices = { add: (...a: Parameters<Notices["add"]>) => this.notices.add(...a) };
-
-    const conn = (this.conn = new Connection(options.io ?? defaultIo, options, log, {
+    const { replicas, outbox } = this;
+    const storage = (this.storage = options.storage ?? new MemoryStorage());
+    const clock = (this.clock = new HybridClock(replicaId, now));
+    const store = (this.store = new ClientStore(initialState(user, replicaId)));
+    const log = (this.log = inspectorLog(store, now));
+    const link = new Connection(options.io ?? defaultIo, options, log);
+    const transport = (this.net = new SimulatedNetwork(link, { log, changed: (network) => store.set({ network }) }));
+    const extras = (this.extras = new BoardExtrasMap(user.id));
+    const notices = (this.notices = new Notices({ store, now, replicaId, names: extras }));
+    const snapshots = (this.snapshots = new BoardSnapshots({ store, outbox, userId: user.id, replicas, extras }));
+    const persistence = (this.persistence = new Persistence({ storage, log, replicas, clock, transport }));
+    const requests = (this.requests = new Requests({ transport, log, timeoutMs: ackTimeoutMs }));
+    const confirmations = new Confirmations({ store, now, userId: user.id, replicas, outbox, extras, notices, persistence, snapshots });
+    this.feed = new BoardFeed({
+      transport, log, replicas, clock, extras, listener: confirmations, ackTimeoutMs, gapWaitMs: options.gapWaitMs ?? 250,
+    });
+    const sender = (this.sender = new OutboxSender({
+      outbox, persistence, transport, store, replicaId, clock, ackTimeoutMs, log, notices, snapshots, extras, confirmations,
+    }));
+    this.writes = new LocalWrites({ outbox, persistence, store, replicas, log, now, clock, notices, snapshots, sender });
+    this.leases = new LeaseKeeper({ requests, extras, log, now });
+    // Every part exists: the socket's events may reach them now.
+    transport.listen({
       connect: () => this.onConnect(),
       disconnect: (reason) => this.onDisconnect(reason),
       connectError: (err) => this.onConnectError(err),
@@ -101,51 +116,16 @@ export class SyncClient implements SyncClientApi {
       changes: (changes) => this.feed.onChanges(changes),
       lock: (p) => {
         log("in", "lock", `${p.cardId} ${p.lock ? `held by ${p.lock.holder.name} (token ${p.lock.token})` : "released"}`);
-        this.setLock(p.boardId, p.cardId, p.lock);
+        extras.setLock(p.boardId, p.cardId, p.lock);
       },
       presence: (p) => {
         log("in", "presence", `${p.users.length} on board`);
-        for (const u of p.users) this.notices.rememberUser(u.id, u.name);
-        this.extras.setPresence(p.boardId, p.users);
+        extras.setPresence(p.boardId, p.users);
       },
       tx: (p) => {
         log("in", "tx", `${p.txId.slice(0, 8)} ${p.phase} (${p.shards.join(", ")})`);
         store.set({ lastTx: { txId: p.txId, phase: p.phase, shards: p.shards } });
       },
-    }));
-    this.extras = new BoardExtrasMap((boardId) => this.snapshots.refresh([boardId]));
-    this.notices = new Notices({ store, now, replicaId, presence: (boardId) => this.extras.presence(boardId) });
-    this.snapshots = new BoardSnapshots({
-      store, outbox, userId: options.user.id, replica, replicas: () => this.feed.all(), extras: (boardId) => this.extras.get(boardId),
-    });
-    this.requests = new Requests({ conn, log, timeoutMs: ackTimeoutMs });
-    this.persistence = new Persistence({ storage: this.storage, log, replica, hlc: () => this.clock.peek(), isClosed: () => conn.closed });
-    this.feed = new BoardFeed({
-      conn, log, ackTimeoutMs, gapWaitMs: options.gapWaitMs ?? 250, receiveCard: receive,
-      applied: (boardId, applied, catchUpCount) => this.afterApply(boardId, applied, catchUpCount),
-      dropped: (boardId) => this.forgetBoard(boardId),
-      lockMark: () => this.extras.lockMark(),
-      leases: (boardId, leases, mark) => {
-        for (const l of leases) this.notices.rememberUser(l.holder.id, l.holder.name);
-        this.extras.setLeases(boardId, leases, mark, options.user.id);
-      },
-    });
-    this.sender = new OutboxSender({
-      outbox, persistence: this.persistence, conn, replicaId, ackTimeoutMs, log, notices, outboxChanged, receiveCard: receive,
-      canSend: () => store.get().connection === "online" && conn.isConnected(),
-      lockToken: (cardId) => this.extras.lockToken(cardId),
-      pendingChanged: () => store.set({ pending: outbox.pending() }),
-      acked: (m, out) => this.afterAck(m, out),
-      conflict: (c) => store.set({ conflicts: [...store.get().conflicts, c] }),
-      ackDropped: () => {
-        store.set({ network: { ...store.get().network, dropNextAck: false } });
-        conn.reconnect();
-      },
-    });
-    this.writes = new LocalWrites({
-      outbox, persistence: this.persistence, store, log, now, replica, notices, outboxChanged,
-      stamp: () => this.clock.now(),
-      send: () => this.sender.pump(),
     });
   }
 
@@ -174,27 +154,25 @@ export class SyncClient implements SyncClientApi {
   async load(): Promise<void> {
     const snap = await this.storage.loadAll();
     if (snap.clock) receiveHlc(this.clock, snap.clock);
-    for (const stored of snap.boards) {
-      this.feed.restore(stored);
-      for (const card of Object.values(stored.confirmed)) receiveCard(this.clock, card);
-    }
+    for (const stored of snap.boards) this.feed.restore(stored);
     this.outbox.restore(snap.outbox);
     for (const m of snap.outbox) {
       this.persistence.restored(m);
       if ((m.kind === "create" || m.kind === "update") && m.hlc) receiveHlc(this.clock, m.hlc);
     }
-    this.snapshots.outboxChanged(this.feed.boardIds());
+    this.snapshots.outboxChanged(this.replicas.ids());
     this.log("local", "load", `${snap.boards.length} boards, ${snap.outbox.length} pending`);
   }
 
   /** Opens the socket (socket.io reconnects by itself after a drop). */
   connect(): void {
-    if (this.conn.open()) this.setConnection(this.conn.net.offline ? "offline" : "connecting");
+    if (this.net.open()) this.setConnection(this.net.offline ? "offline" : "connecting");
   }
 
   /** Closes the socket and stops every timer; stored state stays for the next session. */
   close(): void {
-    this.conn.close();
+    this.net.close();
+    this.leases.clear();
     this.notices.clear();
     this.requests.clear();
     this.feed.cancelGapChecks();
@@ -209,19 +187,19 @@ export class SyncClient implements SyncClientApi {
   }
 
   private onConnect(): void {
-    const epoch = this.conn.epoch;
+    const epoch = this.net.epoch;
     this.sender.forgetInflight(); // whatever was in flight belongs to the old connection; it is replayed below
     this.requests.connected();
     this.log("local", "connect", `connected (epoch ${epoch})`);
     this.store.set({ authError: false });
-    this.setConnection(this.feed.hasJoined() ? "catching-up" : "online");
+    this.setConnection(this.replicas.joined().length > 0 ? "catching-up" : "online");
     void this.resync(epoch);
   }
 
   /** SPEC FEED-4 then OUTBOX-3: after any (re)connect, catch up every joined board, then replay the outbox. */
   private async resync(epoch: number): Promise<void> {
     await this.feed.catchUpAll();
-    if (epoch !== this.conn.epoch || !this.conn.isConnected()) return;
+    if (epoch !== this.net.epoch || !this.net.isConnected()) return;
     this.setConnection("online");
     this.sender.pump();
   }
@@ -231,7 +209,7 @@ export class SyncClient implements SyncClientApi {
     this.sender.cancelRetry();
     this.feed.cancelGapChecks();
     this.log("local", "disconnect", reason);
-    this.setConnection(this.conn.net.offline || this.conn.closed ? "offline" : "reconnecting");
+    this.setConnection(this.net.offline || this.net.closed ? "offline" : "reconnecting");
   }
 
   private onConnectError(err: Error): void {
@@ -244,7 +222,7 @@ export class SyncClient implements SyncClientApi {
       return;
     }
     this.log("in", "connect_error", err.message);
-    if (!this.conn.net.offline) this.setConnection("reconnecting");
+    if (!this.net.offline) this.setConnection("reconnecting");
   }
 
   // ---------------------------------------------------------------- plain requests
@@ -286,18 +264,21 @@ export class SyncClient implements SyncClientApi {
     return (await this.requests.call("card:history", { cardId }, cardId)).entries;
   }
 
-  /** Takes the lease on a card; its fencing token goes with this client's writes to it. */
+  /**
+   * Takes the lease on a card; its fencing token goes with this client's writes to it, and it is
+   * renewed before it expires for as long as the person keeps it (until `unlock`).
+   */
   async lock(cardId: string): Promise<Lock> {
     const { lock } = await this.requests.call("lock:acquire", { cardId }, cardId);
-    this.extras.holdLock(cardId, lock);
+    this.leases.hold(lock);
     const boardId = findCard(this.store.get().boards, cardId)?.boardId;
-    if (boardId) this.setLock(boardId, cardId, lock);
+    if (boardId) this.extras.setLock(boardId, cardId, lock);
     return lock;
   }
 
   /** Releases this client's lease on a card (no-op when it holds none). */
   async unlock(cardId: string): Promise<void> {
-    const lock = this.extras.releaseMyLock(cardId);
+    const lock = this.leases.release(cardId);
     if (!lock) return;
     await this.requests.call("lock:release", { cardId, token: lock.token }, cardId);
   }
@@ -305,12 +286,7 @@ export class SyncClient implements SyncClientApi {
   /** Tells the board which card this person looks at (presence). */
   focusCard(boardId: string, cardId: string | null): void {
     this.log("out", "presence:set", cardId ?? "none");
-    this.conn.emit("presence:set", { boardId, cardId });
-  }
-
-  private setLock(boardId: string, cardId: string, lock: Lock | null): void {
-    if (lock) this.notices.rememberUser(lock.holder.id, lock.holder.name);
-    this.extras.setLock(boardId, cardId, lock, this.opts.user.id);
+    this.net.emit("presence:set", { boardId, cardId });
   }
 
   // ---------------------------------------------------------------- boards (BoardFeed)
@@ -330,54 +306,6 @@ export class SyncClient implements SyncClientApi {
    */
   leaveBoard(boardId: string): void {
     this.feed.leave(boardId);
-  }
-
-  /** The board is gone or no longer ours (the feed forgot it already): forget the rest. */
-  private forgetBoard(boardId: string): void {
-    this.extras.delete(boardId);
-    this.persistence.deleteBoard(boardId);
-    const boards = { ...this.store.get().boards };
-    delete boards[boardId];
-    this.store.set({ boards });
-  }
-
-  /** Side effects of applied changes: highlights, lww notices, settling acked writes, storage, view. */
-  private afterApply(boardId: string, applied: Change[], catchUpCount: number): void {
-    const state = this.store.get();
-    if (state.connection === "catching-up" && catchUpCount > 0) this.store.set({ catchingUp: state.catchingUp + catchUpCount });
-    const now = this.now();
-    const highlights: Record<string, number> = {};
-    for (const c of applied) {
-      const cardId = c.card?.id ?? c.cardId;
-      if (cardId && c.by !== this.opts.user.id) highlights[cardId] = now;
-      if (c.card) this.notices.lwwChanged(boardId, c);
-    }
-    if (Object.keys(highlights).length > 0) this.extras.highlight(boardId, highlights, now);
-    const settled = this.settle(boardId);
-    this.persistence.markDirty(boardId);
-    if (settled) this.snapshots.outboxChanged([boardId]);
-    else this.snapshots.refresh([boardId, ...boardsMovingFrom(this.outbox.overlay(), boardId)]);
-  }
-
-  /** An ack was recorded (OutboxSender): lww notices, then settle what the confirmed state already shows. */
-  private afterAck(m: PendingMutation, out: Acked): void {
-    this.notices.lwwAcked(m, this.feed.replica(m.boardId)?.board.policy, out);
-    this.notices.mvrAcked(m, out);
-    this.settle(m.boardId);
-    this.snapshots.outboxChanged(touchedBoards(m));
-  }
-
-  /**
-   * Removes acknowledged writes whose effect the confirmed state now shows (SPEC OUTBOX-2): its
-   * seq was reached, or (moves answer no seq) the card has left the source board.
-   */
-  private settle(boardId: string): boolean {
-    const replica = this.feed.replica(boardId);
-    return this.outbox.settle((e) => {
-      if (e.mutation.boardId !== boardId) return false;
-      if (!replica || !this.feed.isJoined(boardId)) return true;
-      return e.acked?.seq !== undefined ? replica.seq >= e.acked.seq : !(e.mutation.cardId in replica.confirmed);
-    });
   }
 
   // ---------------------------------------------------------------- local writes (LocalWrites)
@@ -426,37 +354,29 @@ export class SyncClient implements SyncClientApi {
 
   /** Simulated outage: disconnects the real socket and keeps it down until `setOffline(false)`. */
   setOffline(offline: boolean): void {
-    this.conn.net.offline = offline;
-    this.store.set({ network: { ...this.store.get().network, offline } });
-    this.log("local", "network", offline ? "offline" : "online");
-    if (offline) {
-      this.conn.disconnect();
-      this.setConnection("offline");
-    } else if (this.conn.isDown()) {
-      this.setConnection("connecting");
-      this.conn.connect();
-    }
+    const wasDown = this.net.isDown();
+    this.net.setOffline(offline);
+    if (offline) this.setConnection("offline");
+    else if (wasDown) this.setConnection("connecting");
   }
 
   /** Delays every outgoing emit and every incoming event or ack by `ms`. */
   setLatency(ms: number): void {
-    this.conn.net.latencyMs = Math.max(0, ms);
-    this.store.set({ network: { ...this.store.get().network, latencyMs: this.conn.net.latencyMs } });
+    this.net.setLatency(ms);
   }
 
   /** Discards the next write ack (the server applied it); the client reconnects and replays. */
   dropNextAck(): void {
-    this.conn.net.dropAck = true;
-    this.store.set({ network: { ...this.store.get().network, dropNextAck: true } });
+    this.net.dropNextAck();
   }
 
   /** Discards the next `change` broadcast, so the gap detection must catch up. */
   dropNextChange(): void {
-    this.conn.net.dropChange = true;
+    this.net.dropNextChange();
   }
 
   /** Closes the transport abruptly; socket.io notices and reconnects by itself. */
   killSocket(): void {
-    this.conn.kill();
+    this.net.kill();
   }
 }
