@@ -12,7 +12,7 @@ export default tseslint.config(
     },
   },
   {
-    // lib/ is pure and isomorphic (STYLE 1): no database drivers, no server Socket.IO, no Next, no React.
+    // lib/ is pure and isomorphic (lib/README.md): no database drivers, no server Socket.IO, no Next, no React.
     files: ["lib/**/*.ts"],
     ignores: ["lib/**/*.test.ts"],
     rules: {
@@ -28,7 +28,7 @@ export default tseslint.config(
     },
   },
   {
-    // The UI talks to the server only through lib/client (STYLE 3): server code is never bundled.
+    // The UI talks to the server only through lib/client (server/README.md, lib/README.md): server code is never bundled.
     files: ["app/**/*.ts", "app/**/*.tsx"],
     rules: {
       "no-restricted-imports": [

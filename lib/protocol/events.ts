@@ -6,21 +6,21 @@ import type { Board, Card, Change, FieldName, Lock, PresenceUser, Sibling, TxPha
 export interface ResultMap {
   "board:create": { board: Board };
   "board:list": { boards: Board[] };
-  /** `leases` (project addition, SPEC LOCK-8): the live leases of the board's cards at the join. */
-  /** `more` + `cursor` (project additions, SPEC FEED-5): the answer is one page; ask again with `{ boardId, cursor }`. */
+  /** `leases` (SPEC LOCK-8): the live leases of the board's cards at the join. */
+  /** `more` + `cursor` (SPEC FEED-5): the answer is one page; ask again with `{ boardId, cursor }`. */
   "board:join":
     | { board: Board; seq: number; cards: Card[]; reset?: true; leases?: Lock[]; more?: true; cursor?: string }
     | { board: Board; seq: number; changes: Change[]; leases?: Lock[]; more?: true; cursor?: string };
   "board:leave": Record<string, never>;
-  /** `expiresAt` / `maxUses` (project additions, SPEC ACCESS-3): when the code stops working, and how many people it may admit (null: any number). */
+  /** `expiresAt` / `maxUses` (SPEC ACCESS-3): when the code stops working, and how many people it may admit (null: any number). */
   "board:invite": { code: string; expiresAt: string; maxUses: number | null };
   "board:revokeInvite": Record<string, never>;
   "board:accept": { board: Board };
   "card:create": { card: Card; seq: number };
-  /** `dropped` (project addition, mvr, SPEC MVR-5): values the write displaced under the sibling bound without having seen them. */
+  /** `dropped` (mvr, SPEC MVR-5): values the write displaced under the sibling bound without having seen them. */
   "card:update": { card: Card; seq: number; ignored?: string[]; dropped?: Partial<Record<FieldName, Sibling[]>> };
   "card:delete": { seq: number };
-  /** `seq` / `fromSeq` (project additions): the change's seq on the target / source board. */
+  /** `seq` / `fromSeq`: the change's seq on the target / source board (docs/PROTOCOL.md). */
   "card:move": { card: Card; txId?: string; seq?: number; fromSeq?: number };
   "card:history": { entries: Change[] };
   "lock:acquire": { lock: Lock };

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { PROTOCOL_VERSION, REQUEST_EVENTS, requestSchemas } from "./index";
 
 /**
- * Pins the wire schemas (STYLE 2): changing any request schema changes this hash, and the test
+ * Pins the wire schemas (PROTO-1): changing any request schema changes this hash, and the test
  * fails until PROTOCOL_VERSION is bumped and the pinned hash updated together.
  */
 const PINNED = { version: 3, hash: "da11dac7b2b24b6a" };
@@ -21,7 +21,7 @@ describe("PROTO-1 the wire contract", () => {
         "board:create", "board:list", "board:join", "board:leave", "board:invite", "board:accept",
         "card:create", "card:update", "card:delete", "card:move", "card:history",
         "lock:acquire", "lock:renew", "lock:release",
-        // Project additions (docs/PROTOCOL.md).
+        // Events beyond the contract's request table (docs/PROTOCOL.md).
         "board:revokeInvite",
       ].sort(),
     );

@@ -35,13 +35,13 @@ export const requestSchemas = {
     .object({
       boardId: idSchema,
       since: z.number().int().nonnegative().optional(),
-      /** Project addition (SPEC FEED-5): continue a paged answer where its `cursor` says. */
+      /** SPEC FEED-5: continue a paged answer where its `cursor` says. */
       cursor: z.string().min(1).max(LIMITS.cursor).optional(),
     })
     .strict()
     .refine((p) => p.since === undefined || p.cursor === undefined, { message: "send since or cursor, not both" }),
   "board:leave": z.object({ boardId: idSchema }).strict(),
-  /** `ttlMs` / `maxUses`: project additions (SPEC ACCESS-3); the code expires after 7 days by default. */
+  /** `ttlMs` / `maxUses` (SPEC ACCESS-3): the code expires after 7 days by default. */
   "board:invite": z
     .object({
       boardId: idSchema,
@@ -49,7 +49,7 @@ export const requestSchemas = {
       maxUses: z.number().int().min(1).max(INVITE_LIMITS.maxUses).optional(),
     })
     .strict(),
-  /** Project addition (SPEC ACCESS-3): the owner withdraws an invite code; nobody can accept it after. */
+  /** SPEC ACCESS-3: the owner withdraws an invite code; nobody can accept it after. */
   "board:revokeInvite": z.object({ code: textSchema().min(1).max(64) }).strict(),
   "board:accept": z.object({ code: textSchema().min(1).max(64) }).strict(),
   "card:create": z
@@ -57,7 +57,7 @@ export const requestSchemas = {
       mutationId: mutationIdSchema,
       boardId: idSchema,
       fields: fieldsSchema.partial().strict(),
-      /** Project addition: a client-made card id (a UUID), so offline replicas can edit a card before its create is acknowledged. */
+      /** A client-made card id (a UUID), so offline replicas can edit a card before its create is acknowledged (SPEC ID-1). */
       cardId: z.string().regex(/^c_[A-Za-z0-9-]{8,60}$/).optional(),
       hlc: hlcSchema.optional(),
     })
@@ -107,7 +107,7 @@ export const REQUEST_EVENTS = Object.keys(requestSchemas) as RequestEvent[];
 
 export const sessionRequestSchema = z.object({ name: textSchema().trim().min(1).max(LIMITS.userName) }).strict();
 
-/** Project additions beyond PROTOCOL.md (allowed: "The project may add events and fields"). */
+/** Events beyond the request table of docs/PROTOCOL.md, validated the same way (PROTO-1). */
 export const extraRequestSchemas = {
   /** Tells the board which card the person is looking at, for presence. */
   "presence:set": z.object({ boardId: idSchema, cardId: idSchema.nullable() }).strict(),

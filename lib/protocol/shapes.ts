@@ -79,11 +79,11 @@ export const hlcSchema = z.string().regex(/^\d{15}:\d{5}:[A-Za-z0-9_-]{1,64}$/);
 export interface Sibling {
   value: unknown;
   by: string;
-  /** Project addition: the writer's display name. */
+  /** The writer's display name. */
   byName?: string;
   /** The write's clock: the context it was based on plus its own fresh dot. */
   clock: WireVectorClock;
-  /** Project addition: the context the value was written from (what its writer had seen). */
+  /** The context the value was written from (what its writer had seen, SPEC MVR-1). */
   seen?: WireVectorClock;
 }
 
@@ -122,7 +122,7 @@ export interface Change {
   cardId?: string;
   mutationId: string;
   by: string;
-  /** Project addition, in card:history entries: the author's display name. */
+  /** In card:history entries: the author's display name. */
   byName?: string;
   at: string;
 }

@@ -6,7 +6,7 @@ import { PostgresLeaseStore } from "./postgres";
 import { RedisLeaseStore } from "./redis";
 import type { LeaseStore } from "./types";
 
-/** One contract, two backends (STYLE 10): every LeaseStore must pass the same suite. */
+/** One contract, two backends (SPEC LOCK-5): every LeaseStore must pass the same suite. */
 let dbs: Databases;
 let drop: () => Promise<void>;
 const stores: Record<string, LeaseStore> = {};
