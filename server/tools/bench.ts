@@ -7,17 +7,10 @@
  * Usage: npm run bench -- [--writers 20] [--subscribers 50] [--seconds 10] [--batch]
  */
 import { randomBytes } from "node:crypto";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
 import { parseArgs } from "node:util";
-import pino from "pino";
-import { io as ioClient, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 import type { Board, Card } from "../../lib/protocol";
-import { ensureDatabase, openDatabases } from "../db/databases";
-import { startEmbeddedPostgres } from "../db/embedded";
-import { createNode } from "../node";
-import { Sessions } from "../services/sessions";
+import { startToolNode } from "./tool-node";
 
 const { values: args } = parseArgs({
   options: {
@@ -42,31 +35,8 @@ function pct(sorted: number[], p: number): number {
 }
 
 async function main() {
-  let tmp: string | null = null;
-  let stopPg: (() => Promise<void>) | null = null;
-  let adminUrl = process.env.BENCH_DATABASE_URL;
-  if (!adminUrl) {
-    tmp = await mkdtemp(path.join(os.tmpdir(), "concord-bench-"));
-    await chmod(tmp, 0o755);
-    const pg = await startEmbeddedPostgres(path.join(tmp, "pg"), () => {});
-    stopPg = pg.stop;
-    adminUrl = pg.url("postgres");
-  }
-  const name = `concord_bench_${randomBytes(4).toString("hex")}`;
-  const url = (db: string) => Object.assign(new URL(adminUrl!), { pathname: `/${db}` }).toString();
-  for (const db of [name, `${name}_a`, `${name}_b`]) await ensureDatabase(adminUrl, db);
-  const dbs = await openDatabases(url(name), { a: url(`${name}_a`), b: url(`${name}_b`) });
-  const sessions = new Sessions(randomBytes(16).toString("hex"));
-  const node = await createNode({ nodeId: "bench", dbs, sessions, log: pino({ level: "silent" }), adapter: "memory" });
-  const port = await node.listen(0, "127.0.0.1");
-  const base = `http://127.0.0.1:${port}`;
-  const { token } = await node.sessions.create("bench");
-  const connect = () =>
-    new Promise<Socket>((resolve, reject) => {
-      const s = ioClient(base, { auth: { token, batch: args.batch }, transports: ["websocket"], forceNew: true });
-      s.once("connect", () => resolve(s));
-      s.once("connect_error", reject);
-    });
+  const tool = await startToolNode("bench");
+  const connect = () => tool.connect({ batch: args.batch });
 
   const owner = await connect();
   const { board } = await emit<{ board: Board }>(owner, "board:create", { name: "bench", policy: "occ", shard: "a" });
@@ -107,13 +77,7 @@ async function main() {
   console.log(`process RSS MiB     ${rss.toFixed(0)} (server and clients in one process)`);
 
   for (const s of [owner, ...subs, ...writers]) s.disconnect();
-  await node.close();
-  await dbs.close();
-  const admin = (await import("postgres")).default(adminUrl, { max: 1, onnotice: () => {} });
-  for (const db of [name, `${name}_a`, `${name}_b`]) await admin.unsafe(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`);
-  await admin.end();
-  await stopPg?.();
-  if (tmp) await rm(tmp, { recursive: true, force: true });
+  await tool.close();
   process.exit(0);
 }
 

@@ -10,19 +10,11 @@
  * The test that holds the bound is server/realtime/bounded-growth.int.test.ts; this shows it at scale.
  * Usage: npx tsx server/tools/catch-up-memory.ts [--cards 1500] [--readers 10]
  */
-import { randomBytes, randomUUID } from "node:crypto";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
+import { randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
-import pino from "pino";
-import postgres from "postgres";
-import { io as ioClient, type Socket } from "socket.io-client";
+import type { Socket } from "socket.io-client";
 import type { Board, Card } from "../../lib/protocol";
-import { ensureDatabase, openDatabases } from "../db/databases";
-import { startEmbeddedPostgres } from "../db/embedded";
-import { createNode } from "../node";
-import { Sessions } from "../services/sessions";
+import { startToolNode } from "./tool-node";
 
 const { values: args } = parseArgs({
   options: {
@@ -61,31 +53,9 @@ async function readAll(s: Socket, boardId: string, since?: number) {
 }
 
 async function main() {
-  let tmp: string | null = null;
-  let stopPg: (() => Promise<void>) | null = null;
-  let adminUrl = process.env.BENCH_DATABASE_URL;
-  if (!adminUrl) {
-    tmp = await mkdtemp(path.join(os.tmpdir(), "concord-catchup-"));
-    await chmod(tmp, 0o755);
-    const pg = await startEmbeddedPostgres(path.join(tmp, "pg"), () => {});
-    stopPg = pg.stop;
-    adminUrl = pg.url("postgres");
-  }
-  const name = `concord_catchup_${randomBytes(4).toString("hex")}`;
-  const url = (db: string) => Object.assign(new URL(adminUrl!), { pathname: `/${db}` }).toString();
-  for (const db of [name, `${name}_a`, `${name}_b`]) await ensureDatabase(adminUrl, db);
-  const dbs = await openDatabases(url(name), { a: url(`${name}_a`), b: url(`${name}_b`) });
-  const sessions = new Sessions(randomBytes(16).toString("hex"));
-  const node = await createNode({ nodeId: "catch-up", dbs, sessions, log: pino({ level: "silent" }), adapter: "memory" });
-  const port = await node.listen(0, "127.0.0.1");
-  const base = `http://127.0.0.1:${port}`;
-  const { token } = await node.sessions.create("catch-up");
-  const connect = () =>
-    new Promise<Socket>((resolve, reject) => {
-      const s = ioClient(base, { auth: { token }, transports: ["websocket"], forceNew: true });
-      s.once("connect", () => resolve(s));
-      s.once("connect_error", reject);
-    });
+  const tool = await startToolNode("catchup");
+  const { dbs } = tool;
+  const connect = () => tool.connect();
   const body = (tag: string) => `${tag} `.padEnd(20_000, "x");
 
   try {
@@ -146,17 +116,7 @@ async function main() {
     );
     for (const s of [owner, ...readers]) s.disconnect();
   } finally {
-    await node.close();
-    await new Promise<void>((r) => node.server.close(() => r()));
-    await dbs.close();
-    if (!stopPg) {
-      // On a server of someone else's (BENCH_DATABASE_URL), leave nothing behind.
-      const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      for (const db of [name, `${name}_a`, `${name}_b`]) await admin.unsafe(`DROP DATABASE IF EXISTS "${db}" WITH (FORCE)`).catch(() => {});
-      await admin.end();
-    }
-    await stopPg?.();
-    if (tmp) await rm(tmp, { recursive: true, force: true });
+    await tool.close();
   }
 }
 
