@@ -48,7 +48,7 @@ export interface AppliedRow<R = unknown> {
 }
 
 /** The one row → card mapping. */
-export function rowToState(r: CardRow): CardState {
+function rowToState(r: CardRow): CardState {
   return {
     id: r.id, boardId: r.board_id, title: r.title, body: r.body, status: r.status, position: r.position, tags: r.tags,
     estimate: r.estimate, version: r.version, fieldVersions: r.field_versions, hlc: r.hlc, registers: r.registers,

@@ -16,13 +16,9 @@ export const DEFAULT_TTL_MS = 30_000;
  */
 export class LockService implements LeaseReader {
   constructor(
-    readonly store: LeaseStore,
+    private readonly store: LeaseStore,
     private readonly shardOf: (shard: string) => ShardStore,
   ) {}
-
-  get backend() {
-    return this.store.backend;
-  }
 
   live(cardId: string): Promise<Lock | null> {
     return this.store.live(cardId);
