@@ -66,6 +66,8 @@ describe("OUTBOX-7 a poison write is set aside and does not wedge the tab", () =
     // The independent write reaches the server although the oldest pending write keeps failing.
     await waitFor(() => a.getSnapshot().boards[board.id]?.confirmed[y]?.title === "independent", "the write to the other card is applied");
     expect((await serverCard(board.id, y))?.title).toBe("independent");
+    // Sends are pipelined (OUTBOX-8): the other card's write did not even wait for the set-aside.
+    await waitFor(() => pendingOf(a, x)[0]?.setAside !== undefined, "the failing write is set aside");
 
     const [poison, behind] = pendingOf(a, x);
     expect(poison?.setAside).toMatchObject({ code: "INTERNAL" });

@@ -10,7 +10,7 @@ import { uuid } from "./ids";
 import { describeMutation, type Log } from "./inspector";
 import { sendMutation, type MutationOutcome } from "./mutation-request";
 import { summarize, type Notices } from "./notices";
-import { backoffMs, failureAction, isPoison, rebaseAfterAck, type Outbox } from "./outbox";
+import { backoffMs, failureAction, isPoison, PIPELINE_WINDOW, rebaseAfterAck, type Outbox } from "./outbox";
 import type { Persistence } from "./persistence";
 import { touchedBoards, writtenFields } from "./pending";
 import type { Conflict, PendingMutation } from "./types";
@@ -38,26 +38,31 @@ export interface OutboxSenderDeps {
 }
 
 /**
- * Sends the outbox strictly in order, one mutation at a time, each only after it was stored
- * (SPEC OUTBOX-1), and handles the answers (SPEC OUTBOX-5): acks, conflicts, refusals,
- * retries with backoff. A replay after a reconnect sends the same mutationId again. A write
+ * Sends the outbox, pipelined and in order (SPEC OUTBOX-8): up to PIPELINE_WINDOW writes in
+ * flight, one per card, each emitted only after it was stored (SPEC OUTBOX-1), in outbox order.
+ * A card's next write leaves once the previous one is answered (and rebased on its ack, OUTBOX-4),
+ * so a conflict or refusal of a write is known before the card's later writes are sent. Answers
+ * are handled as they come (SPEC OUTBOX-5): acks, conflicts, refusals; a retryable answer pauses
+ * new sends for a backoff. A replay after a reconnect sends the same mutationIds again. A write
  * the server keeps failing on is set aside, so it cannot wedge the writes behind it (SPEC OUTBOX-7).
  */
 export class OutboxSender {
-  private inflight: { mutationId: string; token: number } | null = null;
+  /** The writes in flight on the current connection: mutationId → the token of its send. */
+  private readonly inflight = new Map<string, number>();
   private sendToken = 0;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(private readonly deps: OutboxSenderDeps) {}
 
-  /** Sends the oldest sendable mutation (SPEC OUTBOX-7) if nothing is in flight and the client is online. */
+  /** Sends every write that may go now (SPEC OUTBOX-8, OUTBOX-7), while online and not backing off. */
   pump(): void {
-    if (this.inflight || this.retryTimer || !this.canSend()) return;
-    const m = this.deps.outbox.sendable();
-    if (!m) return;
-    const token = ++this.sendToken;
-    this.inflight = { mutationId: m.mutationId, token };
-    void this.send(m.mutationId, token);
+    if (this.retryTimer || !this.canSend()) return;
+    for (const m of this.deps.outbox.heads(new Set(this.inflight.keys()))) {
+      if (this.inflight.size >= PIPELINE_WINDOW) return;
+      const token = ++this.sendToken;
+      this.inflight.set(m.mutationId, token);
+      void this.send(m.mutationId, token);
+    }
   }
 
   /** Online (connected, and caught up: SPEC OUTBOX-3) and not closed. */
@@ -66,9 +71,9 @@ export class OutboxSender {
     return !transport.closed && store.get().connection === "online" && transport.isConnected();
   }
 
-  /** Whatever was in flight belongs to an old connection: its answer no longer drives the loop. */
+  /** Whatever was in flight belongs to an old connection: its answers no longer drive the loop. */
   forgetInflight(): void {
-    this.inflight = null;
+    this.inflight.clear();
   }
 
   cancelRetry(): void {
@@ -77,22 +82,24 @@ export class OutboxSender {
   }
 
   private async send(mutationId: string, token: number): Promise<void> {
-    const { outbox, persistence, log } = this.deps;
-    await persistence.whenSaved(mutationId); // SPEC OUTBOX-1: durable before it leaves
+    const { outbox, log } = this.deps;
+    // SPEC OUTBOX-1: durable before it leaves. Sends started together wait in order, so they
+    // are emitted in outbox order.
+    await this.deps.persistence.whenSaved(mutationId);
     const current = outbox.get(mutationId);
-    if (this.inflight?.token !== token || !current) {
-      if (this.inflight?.token === token) this.inflight = null;
+    if (this.inflight.get(mutationId) !== token || !current) {
+      if (this.inflight.get(mutationId) === token) this.inflight.delete(mutationId);
       return this.pump();
     }
     const m: PendingMutation = { ...current, attempts: current.attempts + 1 };
     outbox.replace(m);
-    persistence.putMutation(m);
     this.deps.snapshots.pendingChanged();
     log("out", `card:${m.kind}`, `${describeMutation(m)}${m.attempts > 1 ? ` (replay #${m.attempts - 1})` : ""}`);
     const outcome = await sendMutation(this.deps.transport, m, this.deps.ackTimeoutMs, this.deps.extras.lockToken(m.cardId));
-    const current2 = this.inflight?.token === token;
-    if (current2) this.inflight = null;
-    this.onOutcome(m, outcome, current2);
+    const isCurrentSend = this.inflight.get(mutationId) === token;
+    // A definitive answer (even one of an older connection) ends the write's flight: its card may go on.
+    if (isCurrentSend || outcome.kind === "ok" || outcome.kind === "error") this.inflight.delete(mutationId);
+    this.onOutcome(m, outcome, isCurrentSend);
     this.pump();
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Card } from "../protocol";
-import { Outbox, POISON_AFTER, backoffMs, failureAction, isPoison, rebaseAfterAck } from "./outbox";
+import { Outbox, PIPELINE_WINDOW, POISON_AFTER, backoffMs, failureAction, isPoison, rebaseAfterAck } from "./outbox";
 import type { PendingMutation } from "./types";
 
 function card(version: number, fieldVersions: Partial<Card["fieldVersions"]>, clock?: Record<string, number>): Card {
@@ -155,5 +155,26 @@ describe("OUTBOX-7 poison writes are set aside", () => {
     const restored = new Outbox();
     restored.restore(o.pending());
     expect(restored.sendable()?.mutationId).toBe("y1");
+  });
+});
+
+describe("OUTBOX-8 pipelined sends: several cards at once, one write in flight per card, in outbox order", () => {
+  it("offers each card's oldest pending write, in outbox order; a card's next write only once the one in flight is answered", () => {
+    const o = new Outbox();
+    o.add(m("a1", "update", { cardId: "a" }));
+    o.add(m("b1", "update", { cardId: "b" }));
+    o.add(m("a2", "update", { cardId: "a" }));
+    o.add(m("c1", "create", { cardId: "c" }));
+    o.add(m("b2", "delete", { cardId: "b" }));
+    expect(o.heads().map((x) => x.mutationId)).toEqual(["a1", "b1", "c1"]);
+    const inFlight = new Set(["a1", "b1", "c1"]);
+    expect(o.heads(inFlight)).toEqual([]); // a2 and b2 wait behind their card's write in flight
+    o.ack("b1", 3);
+    inFlight.delete("b1");
+    expect(o.heads(inFlight).map((x) => x.mutationId)).toEqual(["b2"]);
+    o.remove("a1"); // refused: the card's next write goes, rebased or not, after the answer
+    inFlight.delete("a1");
+    expect(o.heads(inFlight).map((x) => x.mutationId)).toEqual(["a2", "b2"]);
+    expect(PIPELINE_WINDOW).toBeGreaterThan(1);
   });
 });

@@ -96,9 +96,13 @@ export interface OutboxEntry {
   acked?: { seq?: number };
 }
 
+/** SPEC OUTBOX-8: at most this many writes are in flight at once (each of another card). */
+export const PIPELINE_WINDOW = 16;
+
 /**
  * The ordered outbox of one replica (in memory; the caller mirrors it to ReplicaStorage).
- * Pending entries are sent strictly in order; acknowledged ones stay as overlays until settled.
+ * Pending entries are sent in order (per card strictly, SPEC OUTBOX-8); acknowledged ones stay
+ * as overlays until settled.
  */
 export class Outbox {
   private entries: OutboxEntry[] = [];
@@ -123,19 +127,27 @@ export class Outbox {
   }
 
   /**
-   * The next write to send (SPEC OUTBOX-7): the oldest pending one that is not set aside and has
-   * no set-aside write of the same card before it. A card's writes are thus never reordered
-   * (OUTBOX-4 rebases them in order), while other cards' writes pass a set-aside one.
+   * The writes that may be sent now, oldest first (SPEC OUTBOX-8, OUTBOX-7): for each card, its
+   * oldest pending write, unless that one is set aside or already in flight (`inFlight`: their
+   * mutationIds). A card's later writes thus wait behind its earlier one (OUTBOX-4 rebases them
+   * on its answer), while other cards' writes go ahead, in outbox order.
    */
-  sendable(): PendingMutation | undefined {
-    const blocked = new Set<string>();
+  heads(inFlight: ReadonlySet<string> = new Set()): PendingMutation[] {
+    const seen = new Set<string>();
+    const out: PendingMutation[] = [];
     for (const e of this.entries) {
       if (e.acked) continue;
       const m = e.mutation;
-      if (m.setAside) blocked.add(m.cardId);
-      else if (!blocked.has(m.cardId)) return m;
+      if (seen.has(m.cardId)) continue;
+      seen.add(m.cardId);
+      if (!m.setAside && !inFlight.has(m.mutationId)) out.push(m);
     }
-    return undefined;
+    return out;
+  }
+
+  /** The oldest write that may be sent now (the first of `heads`). */
+  sendable(inFlight?: ReadonlySet<string>): PendingMutation | undefined {
+    return this.heads(inFlight)[0];
   }
 
   /** The pending writes of the same card after `mutationId`, held behind it while it is set aside. */

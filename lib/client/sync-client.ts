@@ -113,7 +113,8 @@ export class SyncClient implements SyncClientApi {
         log("in", "hello", `node ${p.nodeId}, protocol ${p.protocol}`);
         store.set({ nodeId: p.nodeId });
       },
-      changes: (changes) => this.feed.onChanges(changes),
+      // A `changes` batch rebuilds each board it touches once.
+      changes: (changes) => snapshots.batch(() => this.feed.onChanges(changes)),
       lock: (p) => {
         log("in", "lock", `${p.cardId} ${p.lock ? `held by ${p.lock.holder.name} (token ${p.lock.token})` : "released"}`);
         extras.setLock(p.boardId, p.cardId, p.lock);
