@@ -25,7 +25,7 @@ beforeAll(async () => {
   observer = await cluster.connect((await cluster.signIn("Observer")).token);
   // An injected fault in the real shard database: a card titled "poison" makes every write of
   // it fail inside Postgres (check_violation), which the server answers INTERNAL, every time.
-  await cluster.dbs.shards.get("a")!.raw.unsafe(`ALTER TABLE cards ADD CONSTRAINT poison_title CHECK (title <> 'poison')`);
+  await cluster.dbs.shards.get("a")!.sql.unsafe(`ALTER TABLE cards ADD CONSTRAINT poison_title CHECK (title <> 'poison')`);
 });
 afterAll(async () => {
   for (const c of clients) c.close();
@@ -84,7 +84,7 @@ describe("OUTBOX-7 a poison write is set aside and does not wedge the tab", () =
     expect([server?.title, server?.body, server?.version]).toEqual(["x", "", 1]);
 
     // Once the fault is gone, retrying sends the set-aside write and then the one behind it, in order, without a conflict.
-    await cluster.dbs.shards.get("a")!.raw.unsafe(`ALTER TABLE cards DROP CONSTRAINT poison_title`);
+    await cluster.dbs.shards.get("a")!.sql.unsafe(`ALTER TABLE cards DROP CONSTRAINT poison_title`);
     try {
       a.retryWrite(poison!.mutationId);
       await waitFor(() => idle(a.getSnapshot()), "both writes are acknowledged");
@@ -93,7 +93,7 @@ describe("OUTBOX-7 a poison write is set aside and does not wedge the tab", () =
       expect(a.getSnapshot().conflicts).toEqual([]);
     } finally {
       // Back for the next test (NOT VALID: the row just saved as "poison" stays; new writes are checked).
-      await cluster.dbs.shards.get("a")!.raw.unsafe(`ALTER TABLE cards ADD CONSTRAINT poison_title CHECK (title <> 'poison') NOT VALID`);
+      await cluster.dbs.shards.get("a")!.sql.unsafe(`ALTER TABLE cards ADD CONSTRAINT poison_title CHECK (title <> 'poison') NOT VALID`);
     }
   });
 
