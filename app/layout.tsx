@@ -1,4 +1,5 @@
 import type { Metadata, Viewport } from "next";
+import { connection } from "next/server";
 import type { ReactNode } from "react";
 import "./globals.css";
 import { SyncProvider } from "./sync-provider";
@@ -10,7 +11,13 @@ export const metadata: Metadata = {
 
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };
 
-export default function RootLayout({ children }: { children: ReactNode }) {
+/**
+ * Rendered per request: the server's Content-Security-Policy carries a fresh script nonce on
+ * every response, and Next.js puts it on its scripts only when it renders the page then (a page
+ * prerendered at build time would carry no nonce and its scripts would be blocked).
+ */
+export default async function RootLayout({ children }: { children: ReactNode }) {
+  await connection();
   return (
     <html lang="en">
       <body>

@@ -12,6 +12,14 @@ const envSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   SHARD_URLS: z.string().optional(),
   REDIS_URL: z.string().url().optional(),
+  /** Key prefix in Redis, so deployments sharing one Redis stay apart (broadcasts, leases, tokens, leader). */
+  REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.:-]{1,64}$/, "1 to 64 of A-Z a-z 0-9 _ . : -").default("concord:"),
+  /** Browser origins allowed besides the node's own, comma-separated (SPEC SEC-3). */
+  ALLOWED_ORIGINS: z.string().optional(),
+  /** Sign-ins per minute per client address (SPEC SEC-4); 0 turns the limit off. */
+  SESSION_RATE_LIMIT: z.coerce.number().int().min(0).default(30),
+  /** Proxies in front of the node whose X-Forwarded-For / X-Forwarded-Proto to believe. */
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   SESSION_SECRET: z.string().min(16).optional(),
   CONCORD_DATA_DIR: z.string().optional(),
   CONCORD_DEV: z.string().optional(),
@@ -29,6 +37,10 @@ export interface Config {
   databaseUrl?: string;
   shardUrls?: Record<string, string>;
   redisUrl?: string;
+  redisPrefix: string;
+  allowedOrigins: string[];
+  sessionRateLimit: number;
+  trustProxy: number;
   sessionSecret?: string;
   dataDir: string;
   dev: boolean;
@@ -53,6 +65,24 @@ export function parseShardUrls(raw: string): Record<string, string> {
   return out;
 }
 
+/** Parses ALLOWED_ORIGINS: `https://a.example,https://b.example` (origins only: no path). */
+export function parseAllowedOrigins(raw: string | undefined): string[] {
+  const out: string[] = [];
+  for (const part of (raw ?? "").split(",").map((s) => s.trim()).filter(Boolean)) {
+    let url: URL;
+    try {
+      url = new URL(part);
+    } catch {
+      throw new Error(`ALLOWED_ORIGINS entry "${part}" is not an origin like https://concord.example`);
+    }
+    if ((url.protocol !== "http:" && url.protocol !== "https:") || url.origin !== part.replace(/\/+$/, "").toLowerCase()) {
+      throw new Error(`ALLOWED_ORIGINS entry "${part}" is not an origin like https://concord.example`);
+    }
+    out.push(url.origin);
+  }
+  return out;
+}
+
 /** Reads and validates the environment. Throws an Error whose message is the one line to print. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = envSchema.safeParse(env);
@@ -65,10 +95,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     host: e.HOST,
-    nodeId: e.NODE_ID ?? `node-${randomBytes(3).toString("hex")}`,
+    nodeId: e.NODE_ID ?? `node-${randomBytes(4).toString("hex")}`,
     databaseUrl: e.DATABASE_URL,
     shardUrls: e.SHARD_URLS ? parseShardUrls(e.SHARD_URLS) : undefined,
     redisUrl: e.REDIS_URL,
+    redisPrefix: e.REDIS_PREFIX,
+    allowedOrigins: parseAllowedOrigins(e.ALLOWED_ORIGINS),
+    sessionRateLimit: e.SESSION_RATE_LIMIT,
+    trustProxy: e.TRUST_PROXY,
     sessionSecret: e.SESSION_SECRET,
     dataDir: path.resolve(e.CONCORD_DATA_DIR ?? ".concord"),
     dev: Boolean(e.CONCORD_DEV),

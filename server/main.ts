@@ -2,9 +2,11 @@ import path from "node:path";
 import { loadConfig } from "./config";
 import { ensureDatabase, openDatabases, type Databases } from "./db/databases";
 import { startEmbeddedPostgres, type EmbeddedServer } from "./db/embedded";
+import { installFaultSwitch } from "./fault-switch";
 import { createLogger } from "./log";
 import { createNode, type ConcordNode } from "./node";
 import { Sessions, loadSecret } from "./services/sessions";
+import { checkPostgres, checkRedis, redisOutageWatch } from "./startup-checks";
 import { createUi, ensureBuilt } from "./ui";
 
 /** Prints one clear line for a start-up failure and exits non-zero. */
@@ -52,6 +54,9 @@ async function main(): Promise<void> {
       catalogUrl = config.databaseUrl;
       shardUrls = config.shardUrls ?? { a: config.databaseUrl };
       say(`using Postgres at ${new URL(catalogUrl).host} (${Object.keys(shardUrls).length} shard(s))`);
+      // Each server named by its setting when it cannot be reached (SPEC SEC-5).
+      await checkPostgres("DATABASE_URL", catalogUrl);
+      for (const [name, url] of Object.entries(config.shardUrls ?? {})) await checkPostgres(`SHARD_URLS shard "${name}"`, url);
     } else {
       say("starting embedded Postgres…");
       embedded = await startEmbeddedPostgres(path.join(config.dataDir, "pg"), say);
@@ -60,6 +65,7 @@ async function main(): Promise<void> {
       shardUrls = { a: embedded.url("concord_shard_a"), b: embedded.url("concord_shard_b") };
       say(`embedded Postgres on 127.0.0.1:${embedded.port}, data in ${path.join(config.dataDir, "pg")}`);
     }
+    if (config.redisUrl) await checkRedis(config.redisUrl);
     dbs = await openDatabases(catalogUrl, shardUrls).catch((err: Error) => {
       throw new Error(`database unreachable or migrations failed: ${err.message}`);
     });
@@ -75,8 +81,16 @@ async function main(): Promise<void> {
       say("CONCORD_UI=off: serving the API and Socket.IO only");
     }
     node = await createNode({
-      nodeId: config.nodeId, dbs, sessions, log, catalogUrl, redisUrl: config.redisUrl, changeLogKeep: config.changeLogKeep, ui: ui?.handle,
+      nodeId: config.nodeId, dbs, sessions, log, catalogUrl, changeLogKeep: config.changeLogKeep, ui: ui?.handle,
+      redisUrl: config.redisUrl,
+      redisPrefix: config.redisPrefix,
+      watchRedis: config.redisUrl ? redisOutageWatch(log, config.redisUrl) : undefined,
+      allowedOrigins: config.allowedOrigins,
+      signInsPerMinute: config.sessionRateLimit,
+      trustProxy: config.trustProxy,
+      dev: config.dev,
     });
+    installFaultSwitch(process.env.CONCORD_FAULTS, node.services.moves, say); // test-only: npm run verify
     if (ui?.upgrade) {
       const upgrade = ui.upgrade;
       node.server.on("upgrade", (req, socket, head) => {

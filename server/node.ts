@@ -75,7 +75,10 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     origins,
     signInLimiter: opts.signInsPerMinute ? new RateLimiter(opts.signInsPerMinute) : null,
     trustProxy: opts.trustProxy ?? 0,
-    onRevoked: (sessionId) => io.in(sessionRoom(sessionId)).disconnectSockets(true),
+    onRevoked: (sessionId) => {
+      endSession(sessionId);
+      if (adapter !== "memory") cluster.serverSideEmit("session:revoked", sessionId);
+    },
     dev: opts.dev ?? false,
     log,
   };
@@ -129,7 +132,7 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     io.adapter(createPgAdapter(pool, { errorHandler: (err) => log.warn({ err }, "adapter error") }));
   }
 
-  let leaseStore: LeaseStore = new PostgresLeaseStore(dbs.catalog);
+  let leaseStore: LeaseStore = new PostgresLeaseStore(dbs.catalogSql);
   if (opts.redisUrl) {
     const redisStore = new RedisLeaseStore(opts.redisUrl, opts.redisPrefix, (client) => opts.watchRedis?.(client, "leases"));
     // Tokens must keep growing across a switch of backend: start Redis's counter above Postgres's.
@@ -164,6 +167,14 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
   // Every handshake (a reconnect is one too) needs a live session (SPEC SEC-2): the token from
   // `auth` (socket.io-client, tests), else the session cookie a browser sends with the upgrade.
   const sessionOf = new WeakMap<object, string>();
+  // A revoked session's sockets lose their connection (not a clean server disconnect, after which
+  // socket.io-client would stay down): the client reconnects, its handshake is refused with
+  // UNAUTHORIZED, and the UI asks the person to sign in. Other nodes hear it through the adapter.
+  const cluster = io as unknown as Server<Record<string, never>, Record<string, never>, { "session:revoked": (sessionId: string) => void }>;
+  const endSession = (sessionId: string) => {
+    for (const s of io.of("/").sockets.values()) if (sessionOf.get(s) === sessionId) s.conn.close();
+  };
+  cluster.on("session:revoked", endSession);
   io.use((socket, next) => {
     const auth = socket.handshake.auth as { token?: unknown; batch?: unknown; replicaId?: unknown } | undefined;
     const token =
@@ -188,8 +199,6 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     );
   });
   io.on("connection", (socket) => {
-    const sessionId = sessionOf.get(socket);
-    if (sessionId) void socket.join(sessionRoom(sessionId));
     socket.emit("hello", { nodeId, protocol: PROTOCOL_VERSION });
     registerHandlers(socket, services, broadcaster, opts.now);
   });
@@ -214,7 +223,7 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
       return sid ? [{ s, sid }] : [];
     });
     const live = await sessionStore.liveAmong([...new Set(local.map((l) => l.sid))]);
-    for (const { s, sid } of local) if (!live.has(sid)) s.disconnect(true);
+    for (const { s, sid } of local) if (!live.has(sid)) s.conn.close();
   };
   const timers = [
     setInterval(() => void jobs().catch((err) => log.warn({ err }, "jobs failed")), 15_000),
@@ -250,6 +259,3 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     },
   };
 }
-
-/** The room of one session's sockets, on every node (revocation disconnects it). */
-const sessionRoom = (sessionId: string) => `session:${sessionId}`;

@@ -129,17 +129,29 @@ describe("SEC-2 revocable sessions, SEC-3 origins (two nodes)", () => {
   beforeAll(async () => {
     c = await startCluster({ nodes: 2, node: { allowedOrigins: ["https://concord.example"] } });
   });
-  afterAll(async () => c?.close());
+  const sockets: TestSocket[] = [];
+  afterAll(async () => {
+    for (const s of sockets) s.close();
+    await c?.close();
+  });
 
-  const connectWith = (url: string, o: { token?: string; headers?: Record<string, string>; transports?: string[] }) =>
+  /** Resolves with the disconnect reason, then the message of the next connect_error. */
+  const revokedFlow = (s: TestSocket) =>
+    new Promise<[string, string]>((resolve) => {
+      s.once("disconnect", (reason) => s.once("connect_error", (err) => resolve([reason, err.message])));
+    });
+
+  const connectWith = (url: string, o: { token?: string; headers?: Record<string, string>; transports?: string[]; reconnect?: boolean }) =>
     new Promise<TestSocket>((resolve, reject) => {
       const s: TestSocket = ioClient(url, {
         auth: o.token ? { token: o.token } : {},
         extraHeaders: o.headers,
         transports: o.transports ?? ["websocket"],
         forceNew: true,
-        reconnection: false,
+        reconnection: o.reconnect ?? false,
+        reconnectionDelay: 50,
       });
+      sockets.push(s);
       s.once("connect", () => resolve(s));
       s.once("connect_error", (err) => {
         s.close();
@@ -150,14 +162,15 @@ describe("SEC-2 revocable sessions, SEC-3 origins (two nodes)", () => {
   it("SEC-2: signing out disconnects the session's sockets on every node and its token is refused after", async () => {
     const alice = await c.signIn("Alice");
     const bob = await c.signIn("Bob");
-    const onNode1 = await c.connect(alice.token);
-    const onNode2 = await c.connect(alice.token, { node: 1 });
+    // Sockets that reconnect by themselves, as the browser's do.
+    const onNode1 = await connectWith(c.urls[0]!, { token: alice.token, reconnect: true });
+    const onNode2 = await connectWith(c.urls[1]!, { token: alice.token, reconnect: true });
     const bobs = await c.connect(bob.token, { node: 1 });
-    const gone = (s: TestSocket) => new Promise<string>((r) => s.once("disconnect", r));
-    const ended = Promise.all([gone(onNode1), gone(onNode2)]);
+    const ended = Promise.all([revokedFlow(onNode1), revokedFlow(onNode2)]);
     const out = await fetch(`${c.url}/api/session`, { method: "DELETE", headers: { authorization: `Bearer ${alice.token}` } });
     expect(out.status).toBe(200);
-    expect(await ended).toEqual(["io server disconnect", "io server disconnect"]);
+    // Each loses its connection, tries again, and the handshake refuses the revoked session.
+    expect(await ended).toEqual([["transport close", "UNAUTHORIZED"], ["transport close", "UNAUTHORIZED"]]);
     expect(bobs.connected).toBe(true);
     await expect(c.connect(alice.token)).rejects.toThrow("UNAUTHORIZED");
     await expect(c.connect(alice.token, { node: 1 })).rejects.toThrow("UNAUTHORIZED");
@@ -173,12 +186,12 @@ describe("SEC-2 revocable sessions, SEC-3 origins (two nodes)", () => {
     const cookie = setCookie.split(";")[0]!;
     const port = new URL(c.url).port;
     expect(cookie.startsWith(`concord_session_${port}=`)).toBe(true);
-    const s = await connectWith(c.url, { headers: { cookie } });
-    const gone = new Promise<string>((r) => s.once("disconnect", r));
+    const s = await connectWith(c.url, { headers: { cookie }, reconnect: true });
+    const gone = revokedFlow(s);
     const out = await fetch(`${c.url}/api/session`, { method: "DELETE", headers: { cookie, origin: c.url } });
     expect(out.status).toBe(200);
     expect(out.headers.get("set-cookie")).toMatch(/Max-Age=0/);
-    expect(await gone).toBe("io server disconnect");
+    expect(await gone).toEqual(["transport close", "UNAUTHORIZED"]);
     await expect(connectWith(c.url, { headers: { cookie } })).rejects.toThrow("UNAUTHORIZED");
     await expect(connectWith(c.url, {})).rejects.toThrow("UNAUTHORIZED");
   });
