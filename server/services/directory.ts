@@ -1,6 +1,5 @@
-import { eq } from "drizzle-orm";
+import type { Sql, TransactionSql } from "postgres";
 import type { User } from "../../lib/protocol";
-import { cardIds } from "../db/catalog-schema";
 import type { Databases } from "../db/databases";
 import type { WriteResult } from "./records";
 
@@ -22,13 +21,13 @@ export class CardDirectory {
    * (a retried create); false when it belongs to another board, on whatever shard.
    */
   async claim(cardId: string, boardId: string): Promise<boolean> {
-    const inserted = await this.dbs.catalog.insert(cardIds).values({ cardId, boardId }).onConflictDoNothing().returning();
+    const sql = this.dbs.catalogSql;
+    const inserted = await sql`INSERT INTO card_ids (card_id, board_id) VALUES (${cardId}, ${boardId}) ON CONFLICT DO NOTHING RETURNING card_id`;
     if (inserted.length > 0) {
       this.remember(cardId, boardId);
       return true;
     }
-    const [row] = await this.dbs.catalog.select().from(cardIds).where(eq(cardIds.cardId, cardId));
-    return row?.boardId === boardId;
+    return (await this.lookup(cardId)) === boardId;
   }
 
   async boardOf(cardId: string, fresh = false): Promise<string | null> {
@@ -36,8 +35,8 @@ export class CardDirectory {
       const hit = this.cache.get(cardId);
       if (hit) return hit;
     }
-    const [row] = await this.dbs.catalog.select().from(cardIds).where(eq(cardIds.cardId, cardId));
-    const boardId = !row || fresh ? await this.verify(cardId, row?.boardId ?? null) : row.boardId;
+    const listed = await this.lookup(cardId);
+    const boardId = !listed || fresh ? await this.verify(cardId, listed) : listed;
     if (boardId) this.remember(cardId, boardId);
     else this.cache.delete(cardId);
     return boardId;
@@ -52,13 +51,22 @@ export class CardDirectory {
     const found = await Promise.all([...this.dbs.shards.values()].map((s) => s.boardOfCard(cardId)));
     const actual = found.find((b) => b !== null);
     if (!actual) return claimed; // deleted (or never created): the id stays reserved
-    if (actual !== claimed) {
-      await this.dbs.catalog
-        .insert(cardIds)
-        .values({ cardId, boardId: actual })
-        .onConflictDoUpdate({ target: cardIds.cardId, set: { boardId: actual } });
-    }
+    if (actual !== claimed) await this.point(this.dbs.catalogSql, cardId, actual);
     return actual;
+  }
+
+  /** The catalog's row for the card: its board, or null. */
+  private async lookup(cardId: string): Promise<string | null> {
+    const [row] = await this.dbs.catalogSql<{ board_id: string }[]>`SELECT board_id FROM card_ids WHERE card_id = ${cardId}`;
+    return row?.board_id ?? null;
+  }
+
+  /**
+   * Points the card's row at `boardId` (ID-1), on `q`: the catalog, or the transaction of a
+   * cross-shard move's commit decision (TX-6). The cache follows once the caller has committed.
+   */
+  async point(q: Sql | TransactionSql, cardId: string, boardId: string): Promise<void> {
+    await q`INSERT INTO card_ids (card_id, board_id) VALUES (${cardId}, ${boardId}) ON CONFLICT (card_id) DO UPDATE SET board_id = excluded.board_id`;
   }
 
   /** Registers every card of every shard that the catalog does not know yet (cards older than ID-1). */
@@ -66,9 +74,10 @@ export class CardDirectory {
     let added = 0;
     for (const shard of this.dbs.shards.values()) {
       const rows = await shard.allCardIds();
+      const sql = this.dbs.catalogSql;
       for (let i = 0; i < rows.length; i += 1000) {
-        const chunk = rows.slice(i, i + 1000);
-        const inserted = await this.dbs.catalog.insert(cardIds).values(chunk).onConflictDoNothing().returning({ id: cardIds.cardId });
+        const chunk = rows.slice(i, i + 1000).map((r) => ({ card_id: r.cardId, board_id: r.boardId }));
+        const inserted = await sql`INSERT INTO card_ids ${sql(chunk, "card_id", "board_id")} ON CONFLICT DO NOTHING RETURNING card_id`;
         added += inserted.length;
       }
     }

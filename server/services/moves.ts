@@ -1,8 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { and, eq, inArray, notInArray, sql as dsql } from "drizzle-orm";
 import { ConcordError, type Card, type Change, type RequestPayload, type TxPhase } from "../../lib/protocol";
 import { changeRecord, decideWrite, decisionError, needsLease, toWireCard, type CardState, type ChangeEntry } from "../../lib/sync/write";
-import { cardIds, txLog } from "../db/catalog-schema";
 import type { Databases } from "../db/databases";
 import type { AppliedRow, ShardStore, ShardTx } from "../db/shard-store";
 import type { BoardMeta } from "./boards";
@@ -165,7 +163,7 @@ export class MoveService {
 
   /** Points the card's directory row at its new board (after a local move commits). */
   private async point(cardId: string, boardId: string): Promise<void> {
-    await this.dbs.catalog.insert(cardIds).values({ cardId, boardId }).onConflictDoUpdate({ target: cardIds.cardId, set: { boardId } });
+    await this.directory.point(this.dbs.catalogSql, cardId, boardId);
     this.directory.remember(cardId, boardId);
   }
 
@@ -180,7 +178,10 @@ export class MoveService {
     const moved = await this.decide(seen, writer, from, req);
     const history = await source.appliedOfCard(source.sql, req.cardId);
 
-    await this.dbs.catalog.insert(txLog).values({ txId, state: "preparing", shards, payload: { user: { id: writer.id, name: writer.name }, from: from.id, to: to.id, req } });
+    const catalog = this.dbs.catalogSql;
+    const payload = { user: { id: writer.id, name: writer.name }, from: from.id, to: to.id, req };
+    // JSON goes as text: the catalog client is shared with drizzle, whose jsonb serializer passes values through.
+    await catalog`INSERT INTO tx_log (tx_id, state, shards, payload) VALUES (${txId}, 'preparing', ${JSON.stringify(shards)}::jsonb, ${JSON.stringify(payload)}::jsonb)`;
     this.onTx(txId, "preparing", shards, boards);
     await this.faults?.("logged");
 
@@ -264,19 +265,14 @@ export class MoveService {
    */
   private async decideTx(txId: string, state: "prepared" | "committed" | "aborted", card?: { cardId: string; boardId: string }): Promise<TxPhase | null> {
     const from: TxPhase[] = state === "committed" ? ["prepared"] : state === "prepared" ? ["preparing"] : ["preparing", "prepared"];
-    return this.dbs.catalog.transaction(async (tx) => {
-      const [won] = await tx
-        .update(txLog)
-        .set({ state, updatedAt: new Date() })
-        .where(and(eq(txLog.txId, txId), inArray(txLog.state, from)))
-        .returning({ state: txLog.state });
-      if (won && card) {
-        await tx.insert(cardIds).values(card).onConflictDoUpdate({ target: cardIds.cardId, set: { boardId: card.boardId } });
-      }
+    return (await this.dbs.catalogSql.begin(async (tx) => {
+      const [won] = await tx<{ state: TxPhase }[]>`
+        UPDATE tx_log SET state = ${state}, updated_at = now() WHERE tx_id = ${txId} AND state IN ${tx(from)} RETURNING state`;
+      if (won && card) await this.directory.point(tx, card.cardId, card.boardId);
       if (won) return won.state;
-      const [now] = await tx.select({ state: txLog.state }).from(txLog).where(eq(txLog.txId, txId));
+      const [now] = await tx<{ state: TxPhase }[]>`SELECT state FROM tx_log WHERE tx_id = ${txId}`;
       return now?.state ?? null;
-    });
+    })) as TxPhase | null;
   }
 
   /**
@@ -306,13 +302,13 @@ export class MoveService {
       for (const r of await shard.preparedParts(graceMs)) parts.push({ shard: shard.name, gid: r.gid, txId: parseGid(r.gid)?.txId ?? null, old: r.old });
     }
     const ids = [...new Set(parts.flatMap((p) => (p.txId ? [p.txId] : [])))];
-    const entries = ids.length === 0 ? [] : await this.dbs.catalog
-      .select({ txId: txLog.txId, state: txLog.state, old: dsql<boolean>`${txLog.updatedAt} <= now() - make_interval(secs => ${graceMs / 1000})` })
-      .from(txLog)
-      .where(inArray(txLog.txId, ids));
-    const states = new Map<string, TxPhase | null>(entries.map((e) => [e.txId, e.state]));
+    const catalog = this.dbs.catalogSql;
+    const grace = graceMs / 1000;
+    const entries = ids.length === 0 ? [] : await catalog<{ tx_id: string; state: TxPhase; old: boolean }[]>`
+      SELECT tx_id, state, updated_at <= now() - make_interval(secs => ${grace}) AS old FROM tx_log WHERE tx_id IN ${catalog(ids)}`;
+    const states = new Map<string, TxPhase | null>(entries.map((e) => [e.tx_id, e.state]));
     for (const e of entries) {
-      if ((e.state === "preparing" || e.state === "prepared") && e.old) states.set(e.txId, await this.decideTx(e.txId, "aborted"));
+      if ((e.state === "preparing" || e.state === "prepared") && e.old) states.set(e.tx_id, await this.decideTx(e.tx_id, "aborted"));
     }
     for (const p of parts) {
       const state = p.txId ? states.get(p.txId) : undefined;
@@ -325,20 +321,14 @@ export class MoveService {
       }
     }
     // Undecided entries that never prepared anything (the coordinator died early).
-    await this.dbs.catalog
-      .update(txLog)
-      .set({ state: "aborted", updatedAt: new Date() })
-      .where(and(inArray(txLog.state, ["preparing", "prepared"]), dsql`${txLog.updatedAt} <= now() - make_interval(secs => ${graceMs / 1000})`));
-    const forgotten = await this.dbs.catalog
-      .delete(txLog)
-      .where(
-        and(
-          inArray(txLog.state, ["committed", "aborted"]),
-          dsql`${txLog.updatedAt} <= now() - make_interval(secs => ${keepMs / 1000})`,
-          ids.length > 0 ? notInArray(txLog.txId, ids) : undefined,
-        ),
-      )
-      .returning({ txId: txLog.txId });
+    await catalog`
+      UPDATE tx_log SET state = 'aborted', updated_at = now()
+      WHERE state IN ('preparing', 'prepared') AND updated_at <= now() - make_interval(secs => ${grace})`;
+    const forgotten = await catalog`
+      DELETE FROM tx_log
+      WHERE state IN ('committed', 'aborted') AND updated_at <= now() - make_interval(secs => ${keepMs / 1000})
+        AND NOT (tx_id = ANY(${ids}::text[]))
+      RETURNING tx_id`;
     return { committed, aborted, forgotten: forgotten.length };
   }
 }

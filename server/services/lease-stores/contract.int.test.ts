@@ -15,7 +15,7 @@ beforeAll(async () => {
   const fresh = await freshDatabases("locks");
   drop = fresh.drop;
   dbs = await openDatabases(fresh.catalogUrl, fresh.shardUrls);
-  stores.postgres = new PostgresLeaseStore(dbs.catalog);
+  stores.postgres = new PostgresLeaseStore(dbs.catalogSql);
   stores.redis = new RedisLeaseStore(testRedisUrl(), `concord-test-${randomBytes(4).toString("hex")}:`);
 });
 afterAll(async () => {
