@@ -1,11 +1,29 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { and, eq, gt, inArray, isNull, lt, or, sql } from "drizzle-orm";
 import { ConcordError, INVITE_LIMITS, type Board, type Change, type Policy, type User, type Visibility } from "../../lib/protocol";
-import { boardMembers, boards, invites, users } from "../db/catalog-schema";
 import type { Databases } from "../db/databases";
 import type { ShardStore } from "../db/shard-store";
 
 export type BoardMeta = Omit<Board, "seq">;
+
+/** A `boards` row as the catalog returns it. */
+interface BoardRow {
+  id: string;
+  name: string;
+  policy: Policy;
+  shard: string;
+  visibility: Visibility;
+  owner_id: string;
+}
+
+const toMeta = (r: BoardRow): BoardMeta => ({ id: r.id, name: r.name, policy: r.policy, shard: r.shard, visibility: r.visibility, ownerId: r.owner_id });
+
+/** An `invites` row, as far as the rules read it. */
+interface InviteRow {
+  board_id: string;
+  max_uses: number | null;
+  uses: number;
+  revoked_at: unknown;
+}
 
 /**
  * The board directory (catalog) and access rules (SPEC ACCESS-1): open boards admit every
@@ -45,7 +63,9 @@ export class BoardService {
     };
     // The shard's head row first: a board listed in the catalog always has somewhere to write.
     await this.shard(shardName).createHead(meta.id);
-    await this.dbs.catalog.insert(boards).values(meta);
+    const sql = this.dbs.catalogSql;
+    await sql`INSERT INTO boards (id, name, policy, shard, visibility, owner_id)
+              VALUES (${meta.id}, ${meta.name}, ${meta.policy}, ${meta.shard}, ${meta.visibility}, ${meta.ownerId})`;
     this.metaCache.set(meta.id, meta);
     this.allowed.add(`${user.id}:${meta.id}`);
     return { ...meta, seq: 0 };
@@ -54,11 +74,9 @@ export class BoardService {
   async meta(boardId: string): Promise<BoardMeta | null> {
     const hit = this.metaCache.get(boardId);
     if (hit) return hit;
-    const [row] = await this.dbs.catalog.select().from(boards).where(eq(boards.id, boardId));
+    const [row] = await this.dbs.catalogSql<BoardRow[]>`SELECT id, name, policy, shard, visibility, owner_id FROM boards WHERE id = ${boardId}`;
     if (!row) return null;
-    const meta: BoardMeta = {
-      id: row.id, name: row.name, policy: row.policy, shard: row.shard, visibility: row.visibility, ownerId: row.ownerId,
-    };
+    const meta = toMeta(row);
     this.metaCache.set(boardId, meta);
     return meta;
   }
@@ -71,10 +89,7 @@ export class BoardService {
     const meta = await this.meta(boardId);
     if (!meta) throw new ConcordError("NOT_FOUND", "no such board");
     if (meta.visibility === "open" || meta.ownerId === user.id || this.allowed.has(`${user.id}:${boardId}`)) return meta;
-    const [member] = await this.dbs.catalog
-      .select({ userId: boardMembers.userId })
-      .from(boardMembers)
-      .where(and(eq(boardMembers.boardId, boardId), eq(boardMembers.userId, user.id)));
+    const [member] = await this.dbs.catalogSql`SELECT user_id FROM board_members WHERE board_id = ${boardId} AND user_id = ${user.id}`;
     if (!member) throw new ConcordError("NOT_FOUND", "no such board");
     this.allowed.add(`${user.id}:${boardId}`);
     return meta;
@@ -91,32 +106,25 @@ export class BoardService {
 
   /** Boards the user may see: open ones, their own, and private ones they joined. */
   async list(user: User): Promise<Board[]> {
-    const memberOf = this.dbs.catalog
-      .select({ id: boardMembers.boardId })
-      .from(boardMembers)
-      .where(eq(boardMembers.userId, user.id));
-    const rows = await this.dbs.catalog
-      .select()
-      .from(boards)
-      .where(or(eq(boards.visibility, "open"), eq(boards.ownerId, user.id), inArray(boards.id, memberOf)))
-      .orderBy(boards.createdAt);
+    const rows = await this.dbs.catalogSql<BoardRow[]>`
+      SELECT id, name, policy, shard, visibility, owner_id FROM boards
+      WHERE visibility = 'open' OR owner_id = ${user.id} OR id IN (SELECT board_id FROM board_members WHERE user_id = ${user.id})
+      ORDER BY created_at`;
     const heads = new Map<string, number>();
     for (const shard of this.dbs.shards.values()) {
       const ids = rows.filter((r) => r.shard === shard.name).map((r) => r.id);
       if (ids.length === 0) continue;
       for (const [id, seq] of await shard.heads(ids)) heads.set(id, seq);
     }
-    return rows.map((r) => ({
-      id: r.id, name: r.name, policy: r.policy, shard: r.shard, visibility: r.visibility, ownerId: r.ownerId,
-      seq: heads.get(r.id) ?? 0,
-    }));
+    return rows.map((r) => ({ ...toMeta(r), seq: heads.get(r.id) ?? 0 }));
   }
 
   /** Adds each author's display name (`byName`) to changes, from the catalog's users. */
   async withNames(list: Change[]): Promise<Change[]> {
     const ids = [...new Set(list.map((c) => c.by))];
     if (ids.length === 0) return list;
-    const rows = await this.dbs.catalog.select({ id: users.id, name: users.name }).from(users).where(inArray(users.id, ids));
+    const sql = this.dbs.catalogSql;
+    const rows = await sql<{ id: string; name: string }[]>`SELECT id, name FROM users WHERE id IN ${sql(ids)}`;
     const names = new Map(rows.map((r) => [r.id, r.name]));
     return list.map((c) => (names.has(c.by) ? { ...c, byName: names.get(c.by) } : c));
   }
@@ -135,11 +143,11 @@ export class BoardService {
     const code = randomBytes(9).toString("base64url");
     const ttlMs = opts.ttlMs ?? INVITE_LIMITS.ttlMsDefault;
     const maxUses = opts.maxUses ?? null;
-    const [row] = await this.dbs.catalog
-      .insert(invites)
-      .values({ code, boardId, createdBy: user.id, maxUses, expiresAt: sql`now() + make_interval(secs => ${ttlMs / 1000})` })
-      .returning({ expiresAt: invites.expiresAt });
-    return { code, expiresAt: row!.expiresAt.toISOString(), maxUses };
+    const [row] = await this.dbs.catalogSql<{ expires_at: Date | string }[]>`
+      INSERT INTO invites (code, board_id, created_by, max_uses, expires_at)
+      VALUES (${code}, ${boardId}, ${user.id}, ${maxUses}, now() + make_interval(secs => ${ttlMs / 1000}))
+      RETURNING expires_at`;
+    return { code, expiresAt: new Date(row!.expires_at).toISOString(), maxUses };
   }
 
   /**
@@ -149,37 +157,26 @@ export class BoardService {
    * expired code admits nobody.
    */
   async accept(user: User, code: string): Promise<Board> {
-    const boardId = await this.dbs.catalog.transaction(async (tx) => {
-      const [inv] = await tx.select().from(invites).where(eq(invites.code, code));
+    const boardId = (await this.dbs.catalogSql.begin(async (tx) => {
+      const [inv] = await tx<InviteRow[]>`SELECT board_id, max_uses, uses, revoked_at FROM invites WHERE code = ${code}`;
       if (!inv) throw new ConcordError("NOT_FOUND", "no such invite code");
-      const meta = await this.meta(inv.boardId);
+      const meta = await this.meta(inv.board_id);
       if (!meta) throw new ConcordError("NOT_FOUND", "the board of this invite is gone");
-      if (meta.ownerId === user.id) return inv.boardId;
-      const joined = await tx
-        .insert(boardMembers)
-        .values({ boardId: inv.boardId, userId: user.id })
-        .onConflictDoNothing()
-        .returning({ userId: boardMembers.userId });
-      if (joined.length === 0) return inv.boardId; // already a member: nothing spent
-      const used = await tx
-        .update(invites)
-        .set({ uses: sql`${invites.uses} + 1` })
-        .where(
-          and(
-            eq(invites.code, code),
-            isNull(invites.revokedAt),
-            gt(invites.expiresAt, sql`now()`),
-            or(isNull(invites.maxUses), lt(invites.uses, invites.maxUses)),
-          ),
-        )
-        .returning({ code: invites.code });
+      if (meta.ownerId === user.id) return inv.board_id;
+      const joined = await tx`
+        INSERT INTO board_members (board_id, user_id) VALUES (${inv.board_id}, ${user.id}) ON CONFLICT DO NOTHING RETURNING user_id`;
+      if (joined.length === 0) return inv.board_id; // already a member: nothing spent
+      const used = await tx`
+        UPDATE invites SET uses = uses + 1
+        WHERE code = ${code} AND revoked_at IS NULL AND expires_at > now() AND (max_uses IS NULL OR uses < max_uses)
+        RETURNING code`;
       if (used.length === 0) {
-        const [now] = await tx.select().from(invites).where(eq(invites.code, code));
-        const why = now?.revokedAt ? "was revoked" : now?.maxUses != null && now.uses >= now.maxUses ? "has been used up" : "has expired";
+        const [now] = await tx<InviteRow[]>`SELECT board_id, max_uses, uses, revoked_at FROM invites WHERE code = ${code}`;
+        const why = now?.revoked_at ? "was revoked" : now?.max_uses != null && now.uses >= now.max_uses ? "has been used up" : "has expired";
         throw new ConcordError("NOT_FOUND", `this invite code ${why}`); // rolls the membership back
       }
-      return inv.boardId;
-    });
+      return inv.board_id;
+    })) as string;
     this.allowed.add(`${user.id}:${boardId}`);
     const meta = await this.meta(boardId);
     if (!meta) throw new ConcordError("NOT_FOUND", "the board of this invite is gone");
@@ -191,18 +188,16 @@ export class BoardService {
    * Someone who may not see the board learns nothing: the same answer as for a code that never existed.
    */
   async revokeInvite(user: User, code: string): Promise<void> {
-    const [inv] = await this.dbs.catalog.select().from(invites).where(eq(invites.code, code));
+    const sql = this.dbs.catalogSql;
+    const [inv] = await sql<InviteRow[]>`SELECT board_id, max_uses, uses, revoked_at FROM invites WHERE code = ${code}`;
     if (!inv) throw new ConcordError("NOT_FOUND", "no such invite code");
-    const meta = await this.meta(inv.boardId);
+    const meta = await this.meta(inv.board_id);
     if (meta?.ownerId !== user.id) {
-      await this.authorize(user, inv.boardId).catch(() => {
+      await this.authorize(user, inv.board_id).catch(() => {
         throw new ConcordError("NOT_FOUND", "no such invite code");
       });
       throw new ConcordError("FORBIDDEN", "only the owner can revoke an invite");
     }
-    await this.dbs.catalog
-      .update(invites)
-      .set({ revokedAt: sql`coalesce(${invites.revokedAt}, now())` })
-      .where(eq(invites.code, code));
+    await sql`UPDATE invites SET revoked_at = coalesce(revoked_at, now()) WHERE code = ${code}`;
   }
 }
