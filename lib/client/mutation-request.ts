@@ -1,5 +1,6 @@
 import type { Card, FieldName, Sibling, WireError } from "../protocol";
 import type { Transport } from "./network";
+import { toCardMutation } from "./pending";
 import type { PendingMutation } from "./types";
 
 /** The result of sending one outbox mutation. */
@@ -8,10 +9,10 @@ export type MutationOutcome =
   | { kind: "error"; error: WireError }
   | { kind: "timeout" | "offline" };
 
-
 /**
- * The wire request for a mutation (the original mutationId, hlc and context on every replay,
- * SPEC OUTBOX-3).
+ * Sends a pending write as its wire request (the original mutationId, hlc and context on every
+ * replay, SPEC OUTBOX-3) and reads the answer. A move's `seq` is its `fromSeq`: the outbox entry
+ * settles on the source board (SPEC OUTBOX-2).
  */
 export async function sendMutation(
   conn: Pick<Transport, "request">,
@@ -19,38 +20,33 @@ export async function sendMutation(
   timeoutMs: number,
   lockToken: number | undefined,
 ): Promise<MutationOutcome> {
-  const lock = lockToken === undefined ? {} : { lockToken };
-  switch (m.kind) {
+  const w = toCardMutation(m, lockToken);
+  switch (w.kind) {
     case "create": {
-      const out = await conn.request("card:create", {
-        mutationId: m.mutationId, boardId: m.boardId, cardId: m.cardId, fields: m.fields, ...(m.hlc ? { hlc: m.hlc } : {}),
-      }, timeoutMs);
+      const { kind: _, ...payload } = w;
+      const out = await conn.request("card:create", payload, timeoutMs);
       return out.kind !== "reply" ? out : out.reply.ok ? { kind: "ok", card: out.reply.card, seq: out.reply.seq } : { kind: "error", error: out.reply.error };
     }
     case "update": {
-      const out = await conn.request("card:update", {
-        mutationId: m.mutationId, cardId: m.cardId, baseVersion: m.baseVersion, patch: m.patch,
-        ...(m.hlc ? { hlc: m.hlc } : {}), ...(m.context ? { context: m.context } : {}), ...lock,
-      }, timeoutMs);
-      return out.kind !== "reply" ? out : out.reply.ok
-        ? {
-          kind: "ok", card: out.reply.card, seq: out.reply.seq,
-          ...(out.reply.ignored ? { ignored: out.reply.ignored } : {}), ...(out.reply.dropped ? { dropped: out.reply.dropped } : {}),
-        }
-        : { kind: "error", error: out.reply.error };
+      const { kind: _, ...payload } = w;
+      const out = await conn.request("card:update", payload, timeoutMs);
+      if (out.kind !== "reply") return out;
+      if (!out.reply.ok) return { kind: "error", error: out.reply.error };
+      const { card, seq, ignored, dropped } = out.reply;
+      return { kind: "ok", card, seq, ...(ignored ? { ignored } : {}), ...(dropped ? { dropped } : {}) };
     }
     case "delete": {
-      const out = await conn.request("card:delete", { mutationId: m.mutationId, cardId: m.cardId, baseVersion: m.baseVersion, ...lock }, timeoutMs);
+      const { kind: _, ...payload } = w;
+      const out = await conn.request("card:delete", payload, timeoutMs);
       return out.kind !== "reply" ? out : out.reply.ok ? { kind: "ok", seq: out.reply.seq } : { kind: "error", error: out.reply.error };
     }
     case "move": {
-      const out = await conn.request("card:move", {
-        mutationId: m.mutationId, cardId: m.cardId, toBoardId: m.toBoardId, baseVersion: m.baseVersion, ...lock,
-      }, timeoutMs);
-      return out.kind !== "reply" ? out : out.reply.ok
-        // The write's effect shows on the source board (where the entry settles) at `fromSeq`.
-        ? { kind: "ok", card: out.reply.card, ...(out.reply.fromSeq !== undefined ? { seq: out.reply.fromSeq } : {}), ...(out.reply.txId ? { txId: out.reply.txId } : {}) }
-        : { kind: "error", error: out.reply.error };
+      const { kind: _, ...payload } = w;
+      const out = await conn.request("card:move", payload, timeoutMs);
+      if (out.kind !== "reply") return out;
+      if (!out.reply.ok) return { kind: "error", error: out.reply.error };
+      const { card, fromSeq, txId } = out.reply;
+      return { kind: "ok", card, ...(fromSeq !== undefined ? { seq: fromSeq } : {}), ...(txId ? { txId } : {}) };
     }
   }
 }

@@ -1,4 +1,4 @@
-import type { FieldName } from "../protocol";
+import type { CardMutation, FieldName } from "../protocol";
 import type { PendingMutation } from "./types";
 
 /** The boards whose views a write touches (a move: both). */
@@ -66,5 +66,28 @@ export function migratePending(raw: unknown): PendingMutation | undefined {
     }
     default:
       return undefined;
+  }
+}
+
+/**
+ * The write as the server receives it (`CardMutation`: its wire request, tagged with its kind),
+ * with the lease's fencing token when this client holds one (SPEC LOCK-3). What is sent and what
+ * the optimistic view decides with `decideWrite` are the same value.
+ */
+export function toCardMutation(m: PendingMutation, lockToken?: number): CardMutation {
+  const lock = lockToken === undefined ? {} : { lockToken };
+  const { mutationId, cardId } = m;
+  switch (m.kind) {
+    case "create":
+      return { kind: "create", mutationId, boardId: m.boardId, cardId, fields: m.fields, ...(m.hlc ? { hlc: m.hlc } : {}) };
+    case "update":
+      return {
+        kind: "update", mutationId, cardId, baseVersion: m.baseVersion, patch: m.patch,
+        ...(m.hlc ? { hlc: m.hlc } : {}), ...(m.context ? { context: m.context } : {}), ...lock,
+      };
+    case "delete":
+      return { kind: "delete", mutationId, cardId, baseVersion: m.baseVersion, ...lock };
+    case "move":
+      return { kind: "move", mutationId, cardId, toBoardId: m.toBoardId, baseVersion: m.baseVersion, ...lock };
   }
 }

@@ -1,4 +1,4 @@
-import type { Card } from "../protocol";
+import type { Card, Policy } from "../protocol";
 import type { BoardReplica } from "./board-replica";
 
 /**
@@ -26,9 +26,12 @@ export class Replicas {
     return [...this.boards.keys()];
   }
 
-  /** The confirmed card with this id, on whichever board holds it. */
-  confirmedCard(cardId: string): Card | undefined {
-    for (const r of this.boards.values()) if (r.confirmed[cardId]) return r.confirmed[cardId];
+  /** The confirmed card with this id, on whichever board holds it, and that board's policy. */
+  confirmedCard(cardId: string): { card: Card; policy: Policy } | undefined {
+    for (const r of this.boards.values()) {
+      const card = r.confirmed[cardId];
+      if (card) return { card, policy: r.board.policy };
+    }
     return undefined;
   }
 

@@ -1,16 +1,19 @@
-import type { Card } from "../protocol";
+import type { Card, User } from "../protocol";
 import type { BoardExtras, BoardExtrasMap } from "./board-extras";
 import type { BoardReplica } from "./board-replica";
 import type { Outbox } from "./outbox";
 import type { Replicas } from "./replicas";
 import type { ClientStore } from "./store";
 import type { BoardState, PendingMutation } from "./types";
-import { computeView } from "./view";
+import { computeView, type Lookup, type ViewWriter } from "./view";
 
 export interface BoardSnapshotsDeps {
   store: ClientStore;
   outbox: Outbox;
-  userId: string;
+  /** Who writes in this tab: the view decides its pending writes as theirs. */
+  user: User;
+  replicaId: string;
+  now: () => number;
   replicas: Replicas;
   /** Per-board locks, presence and highlights; a change of them rebuilds that board. */
   extras: BoardExtrasMap;
@@ -66,10 +69,11 @@ export class BoardSnapshots {
   }
 
   private build(boardId: string): BoardState | undefined {
-    const { replicas, extras, outbox, userId } = this.deps;
+    const { replicas, extras, outbox, user, replicaId, now } = this.deps;
     const r = replicas.get(boardId);
     if (!r) return undefined;
-    return boardState(boardId, r, extras.get(boardId), outbox.overlay(), userId, (cardId) => replicas.confirmedCard(cardId));
+    const writer = { id: user.id, name: user.name, replicaId, now: now() };
+    return boardState(boardId, r, extras.get(boardId), outbox.overlay(), writer, (cardId) => replicas.confirmedCard(cardId));
   }
 }
 
@@ -83,10 +87,10 @@ function boardState(
   replica: BoardReplica,
   extras: BoardExtras,
   overlay: PendingMutation[],
-  userId: string,
-  confirmedAnywhere: (cardId: string) => Card | undefined,
+  writer: ViewWriter,
+  confirmedAnywhere: Lookup,
 ): BoardState {
-  const cards = computeView(boardId, replica.board.policy, replica.confirmed, overlay, userId, confirmedAnywhere);
+  const cards = computeView(boardId, replica.board.policy, replica.confirmed, overlay, writer, confirmedAnywhere);
   return {
     board: replica.board,
     seq: replica.seq,

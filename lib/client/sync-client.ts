@@ -92,7 +92,7 @@ export class SyncClient implements SyncClientApi {
     const transport = (this.net = new SimulatedNetwork(link, { log, changed: (network) => store.set({ network }) }));
     const extras = (this.extras = new BoardExtrasMap(user.id));
     const notices = (this.notices = new Notices({ store, now, replicaId, names: extras }));
-    const snapshots = (this.snapshots = new BoardSnapshots({ store, outbox, userId: user.id, replicas, extras }));
+    const snapshots = (this.snapshots = new BoardSnapshots({ store, outbox, user, replicaId, now, replicas, extras }));
     const persistence = (this.persistence = new Persistence({ storage, log, replicas, clock, transport }));
     const requests = (this.requests = new Requests({ transport, log, timeoutMs: ackTimeoutMs }));
     const confirmations = new Confirmations({ store, now, userId: user.id, replicas, outbox, extras, notices, persistence, snapshots });

@@ -1,42 +1,29 @@
-import { DEFAULT_FIELDS, FIELD_NAMES, type Card, type FieldName, type Patch, type Policy } from "../protocol";
-import { touchedBoards } from "./pending";
-import type { PendingCreate, PendingMutation, PendingUpdate } from "./types";
+import { FIELD_NAMES, type Card, type CardMutation, type FieldName, type Policy } from "../protocol";
+import { entry, normalize } from "../sync/vector-clock";
+import { decideWrite, stateFromCard, toWireCard, type WriteDecision, type WriteEnv } from "../sync/write";
+import { toCardMutation, touchedBoards } from "./pending";
+import type { PendingMutation } from "./types";
 
 /**
  * The optimistic view (SPEC OUTBOX-2): what a person sees is the confirmed state with their own
- * not-yet-confirmed writes applied on top, in outbox order. Pure: the same inputs always give
- * the same view, so it is simply recomputed whenever confirmed state or the outbox changes.
+ * not-yet-confirmed writes applied on top, in outbox order. Each write is decided by the same
+ * function the server runs (`decideWrite`, lib/sync/write.ts, SPEC WRITE-1), so the view
+ * follows every policy's rule: an lww edit older than the field's stamp is not shown (it will
+ * lose), an mvr edit replaces only the values its context has seen and stays a sibling of the
+ * others. Pure: the same inputs always give the same view, so it is simply recomputed whenever
+ * confirmed state or the outbox changes.
  */
 
-/** A card made from a pending create, before the server has confirmed it (version 0). */
-export function optimisticCard(m: PendingCreate, userId: string): Card {
-  return {
-    ...DEFAULT_FIELDS,
-    ...m.fields,
-    id: m.cardId,
-    boardId: m.boardId,
-    version: 0,
-    fieldVersions: Object.fromEntries(FIELD_NAMES.map((f) => [f, 0])) as Record<FieldName, number>,
-    updatedAt: m.createdAt,
-    updatedBy: userId,
-  };
+/** Who writes (this tab), and its wall clock (ms) for the writes' times. */
+export interface ViewWriter {
+  id: string;
+  name: string;
+  replicaId: string;
+  now: number;
 }
 
-/**
- * `card` with a pending patch on top. Under lww a field whose confirmed timestamp is already
- * newer than the edit's is left alone: the edit will lose on the server too, so showing it
- * would only flicker.
- */
-export function applyPatch(card: Card, m: PendingUpdate, policy: Policy): Card {
-  const patch: Patch = m.patch;
-  let fields = Object.keys(patch) as FieldName[];
-  if (policy === "lww" && m.hlc) {
-    const stamps = card.hlc ?? {};
-    fields = fields.filter((f) => stamps[f] === undefined || m.hlc! > stamps[f]!);
-  }
-  if (fields.length === 0) return card;
-  return { ...card, ...Object.fromEntries(fields.map((f) => [f, patch[f]])) };
-}
+/** A card on another board and that board's policy (a pending move's view borrows it). */
+export type Lookup = (cardId: string) => { card: Card; policy: Policy } | undefined;
 
 /**
  * The view of one board: `confirmed` with `overlay` (outbox entries, oldest first) applied.
@@ -48,33 +35,83 @@ export function computeView(
   policy: Policy,
   confirmed: Record<string, Card>,
   overlay: readonly PendingMutation[],
-  userId: string,
-  lookup: (cardId: string) => Card | undefined,
+  writer: ViewWriter,
+  lookup: Lookup,
 ): Record<string, Card> {
   const relevant = overlay.filter((m) => touchedBoards(m).includes(boardId));
   if (relevant.length === 0) return confirmed;
   const view: Record<string, Card> = { ...confirmed };
+  /** Cards an earlier pending write of this tab changed in this view (their later writes chain on it). */
+  const chained = new Set<string>();
   for (const m of relevant) {
+    const shown = view[m.cardId];
     switch (m.kind) {
-      case "create":
-        if (m.boardId === boardId && !confirmed[m.cardId]) view[m.cardId] = optimisticCard(m, userId);
+      case "create": {
+        if (m.boardId !== boardId || confirmed[m.cardId]) break;
+        const d = decide(null, toCardMutation(m), boardId, policy, writer, m);
+        // Not confirmed yet: version 0 (an editor opened on it bases its edits on the confirmed card).
+        if (d.kind === "applied" && d.next) view[m.cardId] = { ...toWireCard(d.next, policy), version: 0, fieldVersions: zeroVersions() };
         break;
+      }
       case "update": {
-        const card = view[m.cardId];
-        if (card) view[m.cardId] = applyPatch(card, m, policy);
+        if (!shown) break;
+        // An earlier pending write of ours changed this card here: OUTBOX-4 rebases this one on
+        // its ack before it is sent, so the view decides it rebased the same way.
+        const w = chained.has(m.cardId) ? chainOn(shown, m, writer.replicaId) : toCardMutation(m);
+        const d = decide(shown, w, boardId, policy, writer, m);
+        // Only the fields and the policy's clocks change: version, field versions and author
+        // stay the server's (the card's version badge says what the server has).
+        if (d.kind === "applied" && d.next && d.changed.length > 0) {
+          const { version, fieldVersions, updatedAt, updatedBy } = shown;
+          view[m.cardId] = { ...toWireCard(d.next, policy), version, fieldVersions, updatedAt, updatedBy };
+          chained.add(m.cardId);
+        }
         break;
       }
       case "delete":
-        delete view[m.cardId];
+        if (shown && decide(shown, toCardMutation(m), boardId, policy, writer, m).kind === "applied") delete view[m.cardId];
         break;
       case "move":
-        if (m.boardId === boardId) delete view[m.cardId];
-        else if (!view[m.cardId]) {
-          const card = lookup(m.cardId);
-          if (card) view[m.cardId] = { ...card, boardId };
+        if (m.boardId === boardId) {
+          if (shown && decide(shown, toCardMutation(m), boardId, policy, writer, m).kind === "applied") delete view[m.cardId];
+        } else if (!view[m.cardId]) {
+          const from = lookup(m.cardId);
+          if (from && decide(from.card, toCardMutation(m), from.card.boardId, from.policy, writer, m).kind === "applied") {
+            view[m.cardId] = { ...from.card, boardId };
+          }
         }
         break;
     }
   }
   return view;
+}
+
+/**
+ * `decideWrite` for the view. A pending write that will conflict (occ) is still what the person
+ * did: it shows as if based on the card shown, until the server's answer turns it into a
+ * conflict dialog (OCC-3). A refused one (it will be dropped with a notice) shows nothing.
+ */
+function decide(card: Card | null, w: CardMutation, boardId: string, policy: Policy, writer: ViewWriter, m: PendingMutation): WriteDecision {
+  const state = card ? stateFromCard(card) : null;
+  const env: WriteEnv = {
+    board: { id: boardId, policy },
+    writer: { id: writer.id, name: writer.name, replicaId: writer.replicaId },
+    // The write's own time: the lww drift check (LWW-2) is the server's to make.
+    now: Math.max(writer.now, Date.parse(m.createdAt) || 0),
+  };
+  const d = decideWrite(state, w, env);
+  if (d.kind !== "conflict" || !state || w.kind === "create") return d;
+  return decideWrite(state, { ...w, baseVersion: state.version }, env);
+}
+
+/** The write rebased on the card as the earlier pending writes left it (SPEC OUTBOX-4: mvr gets our own dot). */
+function chainOn(shown: Card, m: Extract<PendingMutation, { kind: "update" }>, replicaId: string): CardMutation {
+  const w = toCardMutation(m);
+  if (w.kind !== "update" || w.context === undefined || !shown.clock) return w;
+  const mine = entry(shown.clock, replicaId);
+  return mine > entry(w.context, replicaId) ? { ...w, context: normalize({ ...w.context, [replicaId]: mine }) } : w;
+}
+
+function zeroVersions(): Record<FieldName, number> {
+  return Object.fromEntries(FIELD_NAMES.map((f) => [f, 0])) as Record<FieldName, number>;
 }
