@@ -60,17 +60,21 @@ describe("the cluster tool", () => {
     const exited = new Promise<number | null>((r) => cluster!.once("exit", (code) => r(code)));
     const pidOf = (name: string) => [...lines].reverse().map((l) => new RegExp(`${name} on .*\\(pid (\\d+)\\)`).exec(l)).find(Boolean)?.[1];
 
-    await expect.poll(() => healthy(port), { timeout: 90_000, interval: 250 }).toBe("node-1");
-    await expect.poll(() => healthy(port + 1), { timeout: 30_000, interval: 250 }).toBe("node-2");
+    // Node ids are unique per run: node-<run>-1, node-<run>-2.
+    await expect.poll(() => healthy(port), { timeout: 90_000, interval: 250 }).toMatch(/^node-[0-9a-f]{4}-1$/);
+    await expect.poll(() => healthy(port + 1), { timeout: 30_000, interval: 250 }).toMatch(/^node-[0-9a-f]{4}-2$/);
+    const node1 = (await healthy(port))!;
+    const node2 = (await healthy(port + 1))!;
+    expect(node2).toBe(`${node1.slice(0, -2)}-2`);
     const pgPort = Number(lines.map((l) => /embedded Postgres on 127\.0\.0\.1:(\d+)/.exec(l)?.[1]).find(Boolean));
     expect(await portIsOpen(pgPort)).toBe(true);
 
     // A node that dies is started again; the other keeps serving meanwhile.
-    const first = pidOf("node-1");
+    const first = pidOf(node1);
     process.kill(Number(first), "SIGKILL");
-    await expect.poll(() => lines.some((l) => l.includes("node-1 exited")), { timeout: 10_000 }).toBe(true);
-    expect(await healthy(port + 1)).toBe("node-2");
-    await expect.poll(() => pidOf("node-1") !== first && healthy(port), { timeout: 30_000, interval: 250 }).toBe("node-1");
+    await expect.poll(() => lines.some((l) => l.includes(`${node1} exited`)), { timeout: 10_000 }).toBe(true);
+    expect(await healthy(port + 1)).toBe(node2);
+    await expect.poll(() => pidOf(node1) !== first && healthy(port), { timeout: 30_000, interval: 250 }).toBe(node1);
 
     // SIGTERM stops the nodes, then Postgres, and exits 0.
     cluster.kill("SIGTERM");

@@ -10,6 +10,7 @@
  * then the embedded Postgres, and exit.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -105,8 +106,11 @@ async function main() {
       }, delay);
     });
   };
+  // Node ids are unique per run (node-3fa2-1, node-3fa2-2), so two clusters on one database or
+  // one Redis never mistake each other's nodes (leader election, the inspector, logs).
+  const run = randomBytes(2).toString("hex");
   for (let i = 0; i < count; i++) {
-    const m: Member = { name: `node-${i + 1}`, port: firstPort + i, child: null, deaths: [] };
+    const m: Member = { name: `node-${run}-${i + 1}`, port: firstPort + i, child: null, deaths: [] };
     members.push(m);
     launch(m);
   }
