@@ -1,4 +1,5 @@
 import "fake-indexeddb/auto";
+import { openDB } from "idb";
 import { describe, expect, it } from "vitest";
 import type { Board, Card } from "../protocol";
 import { IndexedDbStorage, replicaDbName } from "./indexeddb-storage";
@@ -29,27 +30,32 @@ describe.each(backends)("%s (ReplicaStorage contract)", (_name, make) => {
 
   it("stores boards, the outbox in order, and the clock", async () => {
     const s = make();
-    await s.saveBoard({ board, seq: 7, confirmed: { c1: card } });
-    await s.putMutation(mut("m_second", 2));
-    await s.putMutation(mut("m_first", 1));
-    await s.putMutation({ ...mut("m_second", 2), attempts: 3 }); // replace by id
-    await s.saveMeta({ hlc: "000000000000009:00001:r1" });
+    await s.write({ boards: [{ board, seq: 7 }], putCards: [{ boardId: "b1", card }] });
+    await s.write({ putMutations: [mut("m_second", 2), mut("m_first", 1)] });
+    await s.write({ putMutations: [{ ...mut("m_second", 2), attempts: 3 }], meta: { hlc: "000000000000009:00001:r1" } }); // replace by id
     const all = await s.loadAll();
     expect(all.boards).toEqual([{ board, seq: 7, confirmed: { c1: card } }]);
     expect(all.outbox.map((m) => [m.mutationId, m.attempts])).toEqual([["m_first", 0], ["m_second", 3]]);
     expect(all.clock).toBe("000000000000009:00001:r1");
-    await s.deleteMutation("m_first");
-    await s.deleteBoard("b1");
+    await s.write({ deleteMutations: ["m_first"], deleteBoards: ["b1"] });
     const after = await s.loadAll();
     expect(after.boards).toEqual([]);
     expect(after.outbox.map((m) => m.mutationId)).toEqual(["m_second"]);
+  });
+
+  it("changes a board card by card: a batch rewrites the cards it names, not the board", async () => {
+    const s = make();
+    const c2 = { ...card, id: "c2", title: "two" };
+    await s.write({ boards: [{ board, seq: 7 }], putCards: [{ boardId: "b1", card }, { boardId: "b1", card: c2 }] });
+    await s.write({ boards: [{ board: { ...board, seq: 9 }, seq: 9 }], putCards: [{ boardId: "b1", card: { ...c2, title: "2" } }], deleteCards: [{ boardId: "b1", cardId: "c1" }] });
+    expect((await s.loadAll()).boards).toEqual([{ board: { ...board, seq: 9 }, seq: 9, confirmed: { c2: { ...c2, title: "2" } } }]);
   });
 });
 
 describe("IndexedDbStorage", () => {
   it("keeps each replica (tab) in its own database, and survives reopening", async () => {
     const a = new IndexedDbStorage("tab-a");
-    await a.putMutation(mut("m_a", 1));
+    await a.write({ putMutations: [mut("m_a", 1)] });
     a.close();
     expect((await new IndexedDbStorage("tab-b").loadAll()).outbox).toEqual([]);
     expect((await new IndexedDbStorage("tab-a").loadAll()).outbox.map((m) => m.mutationId)).toEqual(["m_a"]);
@@ -66,7 +72,7 @@ describe("IndexedDbStorage", () => {
       { mutationId: "m_3", kind: "move", boardId: "b1", cardId: "c1", toBoardId: "b2", baseVersion: 0, hlc: "000000000000002:00000:r1", createdAt: "2026-01-01T00:00:03.000Z", attempts: 0 },
       { mutationId: "m_4", kind: "delete", boardId: "b2", cardId: "c1", context: {}, createdAt: "2026-01-01T00:00:04.000Z", attempts: 0, setAside: { at: "", code: "INTERNAL", message: "x" } },
     ];
-    for (const o of old) await s.putMutation(o as unknown as PendingMutation);
+    await s.write({ putMutations: old as unknown as PendingMutation[] });
     const { outbox } = await s.loadAll();
     expect(outbox).toEqual([
       { mutationId: "m_1", kind: "create", boardId: "b1", cardId: "c1", fields: { title: "new" }, hlc: "000000000000001:00000:r1", createdAt: "2026-01-01T00:00:01.000Z", attempts: 1, order: 0 },
@@ -74,5 +80,25 @@ describe("IndexedDbStorage", () => {
       { mutationId: "m_3", kind: "move", boardId: "b1", cardId: "c1", toBoardId: "b2", baseVersion: 0, createdAt: "2026-01-01T00:00:03.000Z", attempts: 0, order: 0 },
       { mutationId: "m_4", kind: "delete", boardId: "b2", cardId: "c1", baseVersion: 0, createdAt: "2026-01-01T00:00:04.000Z", attempts: 0, order: 0, setAside: { at: "", code: "INTERNAL", message: "x" } },
     ]);
+  });
+
+  it("REPLICA-2 a database of version 1 (each board with all its cards in one record) opens with its boards and cards", async () => {
+    const name = replicaDbName("tab-v1");
+    const v1 = await openDB(name, 1, {
+      upgrade(db) {
+        db.createObjectStore("boards", { keyPath: "id" });
+        db.createObjectStore("outbox", { keyPath: "mutationId" });
+        db.createObjectStore("meta");
+      },
+    });
+    await v1.put("boards", { id: "b1", board, seq: 7, confirmed: { c1: card } });
+    await v1.put("outbox", mut("m_1", 1));
+    v1.close();
+    const s = new IndexedDbStorage("tab-v1");
+    const all = await s.loadAll();
+    expect(all.boards).toEqual([{ board, seq: 7, confirmed: { c1: card } }]);
+    expect(all.outbox.map((m) => m.mutationId)).toEqual(["m_1"]);
+    await s.write({ putCards: [{ boardId: "b1", card: { ...card, title: "changed" } }] });
+    expect((await s.loadAll()).boards[0]?.confirmed.c1?.title).toBe("changed");
   });
 });

@@ -155,7 +155,10 @@ export class SyncClient implements SyncClientApi {
   async load(): Promise<void> {
     const snap = await this.storage.loadAll();
     if (snap.clock) receiveHlc(this.clock, snap.clock);
-    for (const stored of snap.boards) this.feed.restore(stored);
+    for (const stored of snap.boards) {
+      this.feed.restore(stored);
+      this.persistence.restoredBoard(stored);
+    }
     this.outbox.restore(snap.outbox);
     for (const m of snap.outbox) {
       this.persistence.restored(m);
