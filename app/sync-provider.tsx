@@ -3,7 +3,7 @@
 import { usePathname } from "next/navigation";
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from "react";
 import type { ClientState, SyncClientApi } from "../lib/client/types";
-import { createSyncClient, requestSession } from "./_lib/create-client";
+import { createSyncClient, endSession, requestSession } from "./_lib/create-client";
 import { SESSION_INVALID_TEXT } from "./_lib/notice-text";
 import { installOfflineShell, rememberPage } from "./_lib/offline-shell";
 import { claimReplicaId } from "./_lib/replica-id";
@@ -65,7 +65,8 @@ export function SyncProvider({ children }: { children: ReactNode }) {
     let unsubscribe = noop;
     void claimReplicaId().then(async (replicaId) => {
       if (!live) return;
-      const created = createSyncClient({ url: window.location.origin, token: session.token, user: session.user, replicaId });
+      // No token in the handshake: the browser sends the HttpOnly session cookie with it (SEC-2).
+      const created = createSyncClient({ url: window.location.origin, token: "", user: session.user, replicaId });
       c = created;
       // The simulator's "offline" survives a reload of this tab (sessionStorage), so a person can
       // reload while offline and still see their pending edits before going back online.
@@ -97,13 +98,17 @@ export function SyncProvider({ children }: { children: ReactNode }) {
 
   const signIn = useCallback(async (name: string) => {
     const reply = await requestSession(window.location.origin, name);
-    const next = { token: reply.token, user: reply.user };
+    // The token in the reply is also in the HttpOnly cookie the reply set; scripts keep only the user.
+    const next = { user: reply.user };
     saveSession(next);
     setSignedOutNote(null);
     setSession(next);
   }, []);
 
+  // Signing out revokes the session on the server (its sockets in every tab and on every node
+  // end, the cookie is cleared), then forgets the person here even when the request fails.
   const signOut = useCallback(() => {
+    void endSession(window.location.origin);
     clearSession();
     setSession(null);
   }, []);

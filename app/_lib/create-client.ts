@@ -20,3 +20,16 @@ export function createSyncClient(opts: { url: string; token: string; user: User;
 export function requestSession(baseUrl: string, name: string): Promise<{ token: string; user: User }> {
   return signIn(baseUrl, name);
 }
+
+/**
+ * DELETE /api/session: revokes this browser's session (the HttpOnly cookie names it) and clears
+ * the cookie. `keepalive` lets it finish while the page moves on; a failure (offline) is only
+ * logged: the local sign-out goes ahead, and the next sign-in replaces the cookie.
+ */
+export async function endSession(baseUrl: string): Promise<void> {
+  try {
+    await fetch(new URL("/api/session", baseUrl), { method: "DELETE", credentials: "same-origin", keepalive: true });
+  } catch (err) {
+    console.warn("sign-out could not reach the server", err);
+  }
+}

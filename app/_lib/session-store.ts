@@ -1,8 +1,11 @@
 import type { User } from "../../lib/protocol";
 
-/** The signed-in person, kept per browser (all tabs share it) in localStorage. */
+/**
+ * Who is signed in, kept per browser (all tabs share it) in localStorage. The credential itself
+ * is not here: it is the HttpOnly session cookie the server set at sign-in, which page scripts
+ * cannot read and the browser sends with the socket handshake (SPEC SEC-2, SECURITY.md).
+ */
 export interface StoredSession {
-  token: string;
   user: User;
 }
 
@@ -10,8 +13,8 @@ const KEY = "concord.session";
 
 function isSession(value: unknown): value is StoredSession {
   if (typeof value !== "object" || value === null) return false;
-  const v = value as { token?: unknown; user?: { id?: unknown; name?: unknown } };
-  return typeof v.token === "string" && typeof v.user?.id === "string" && typeof v.user?.name === "string";
+  const v = value as { user?: { id?: unknown; name?: unknown } };
+  return typeof v.user?.id === "string" && typeof v.user?.name === "string";
 }
 
 /** Reads the stored session; anything malformed counts as signed out. */
@@ -20,14 +23,20 @@ export function loadSession(): StoredSession | null {
     const raw = window.localStorage.getItem(KEY);
     if (!raw) return null;
     const parsed: unknown = JSON.parse(raw);
-    return isSession(parsed) ? parsed : null;
+    if (typeof parsed === "object" && parsed !== null && "token" in parsed) {
+      // Stored before sessions moved to a cookie: that token names no session record and is
+      // refused anyway, so it is removed from script-readable storage and the person signs in.
+      window.localStorage.removeItem(KEY);
+      return null;
+    }
+    return isSession(parsed) ? { user: parsed.user } : null;
   } catch {
     return null;
   }
 }
 
 export function saveSession(session: StoredSession): void {
-  window.localStorage.setItem(KEY, JSON.stringify(session));
+  window.localStorage.setItem(KEY, JSON.stringify({ user: session.user }));
 }
 
 export function clearSession(): void {
