@@ -24,8 +24,9 @@ export function BoardColumn({ status, cards, board, pendingCardIds, meId, select
       <header className="column-head">
         <span className="column-dot" aria-hidden="true" />
         <h2 id={headingId}>{STATUS_LABEL[status]}</h2>
-        <span className="column-count" aria-label={`${cards.length} cards`}>
-          {cards.length}
+        <span className="column-count">
+          <span aria-hidden="true">{cards.length}</span>
+          <span className="visually-hidden">{cards.length === 1 ? "1 card" : `${cards.length} cards`}</span>
         </span>
       </header>
       {cards.length === 0 ? (

@@ -61,7 +61,7 @@ export function CardTile({ card, pending, lock, meId, highlightAt, viewers, sele
               </span>
             ) : null}
             {viewers.length ? (
-              <span className="card-viewers" aria-label={`Viewing: ${viewers.map((v) => v.name).join(", ")}`}>
+              <span className="card-viewers" role="group" aria-label={`Viewing: ${viewers.map((v) => v.name).join(", ")}`}>
                 {viewers.map((v) => (
                   <Avatar key={v.id} id={v.id} name={v.name} small />
                 ))}

@@ -111,7 +111,7 @@ export function Inspector({ client, state, policy, selected, nameOf, onClose }: 
           <ul className="insp-list" data-testid="inspector-events">
             {events.map((e, i) => (
               <li key={`${e.at}-${i}`}>
-                <span className={`dir dir-${e.direction}`} aria-label={e.direction}>
+                <span className={`dir dir-${e.direction}`} role="img" aria-label={e.direction}>
                   {ARROW[e.direction]}
                 </span>
                 <span className="grow">

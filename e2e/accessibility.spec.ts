@@ -1,0 +1,44 @@
+import AxeBuilder from "@axe-core/playwright";
+import type { Page } from "@playwright/test";
+import { expect, test } from "./fixtures";
+import { SignInPage } from "./pages/sign-in-page";
+
+/**
+ * axe-core on each main page (sign-in, board list, board, board with the inspector open and a
+ * card selected, the card editor): no serious or critical violation of WCAG 2.1 A/AA rules.
+ */
+async function expectNoSeriousViolations(page: Page, what: string): Promise<void> {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const report = serious.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length}×: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")})`);
+  expect(report, `axe on ${what}`).toEqual([]);
+}
+
+test.describe("accessibility (axe-core)", () => {
+  test("the sign-in page", async ({ page }) => {
+    const signIn = new SignInPage(page);
+    await signIn.goto();
+    await expect(signIn.name).toBeVisible();
+    await expectNoSeriousViolations(page, "the sign-in page");
+  });
+
+  test("the board list, a board, the inspector and the card editor", async ({ actors, uid }) => {
+    const [ada] = await actors("Ada");
+    await expect(ada.page.getByRole("heading", { name: "Your boards" })).toBeVisible();
+    await expectNoSeriousViolations(ada.page, "the board list");
+
+    const board = await ada.boards.createBoard(`A11y ${uid}`, "mvr");
+    const card = await board.addCard(`Card ${uid}`);
+    await board.addCard(`Doing ${uid}`, "doing");
+    await expectNoSeriousViolations(ada.page, "a board");
+
+    await board.inspector.open();
+    const editor = await board.openCard(card);
+    await expectNoSeriousViolations(ada.page, "the card editor");
+    await editor.closeWithoutSaving();
+    await expectNoSeriousViolations(ada.page, "a board with the inspector open");
+
+    await ada.boards.goto();
+    await expectNoSeriousViolations(ada.page, "the board list with boards");
+  });
+});
