@@ -98,7 +98,6 @@ export function registerHandlers(socket: ConcordSocket, s: Services, broadcaster
     if (!boardId) {
       if (mutationId) {
         const prior = await s.directory.appliedAnywhere(mutationId, user);
-        if (prior === "foreign") throw new ConcordError("BAD_REQUEST", "this mutationId was used by someone else");
         if (prior) return { replay: prior };
       }
       throw new ConcordError("NOT_FOUND", "no such card");
@@ -167,7 +166,6 @@ export function registerHandlers(socket: ConcordSocket, s: Services, broadcaster
     const cardId = p.cardId ?? `c_${randomUUID()}`;
     if (!(await s.directory.claim(cardId, board.id))) {
       const prior = await s.directory.appliedAnywhere(p.mutationId, user);
-      if (prior === "foreign") throw new ConcordError("BAD_REQUEST", "this mutationId was used by someone else");
       if (prior?.card) return { card: prior.card, seq: prior.seq };
       throw new ConcordError("BAD_REQUEST", "a card with this id exists");
     }
@@ -188,7 +186,6 @@ export function registerHandlers(socket: ConcordSocket, s: Services, broadcaster
   on("card:move", async (p) => {
     // Moves are rare: look for a replay first, since the card may already sit on the target board.
     const prior = await s.directory.appliedAnywhere(p.mutationId, user);
-    if (prior === "foreign") throw new ConcordError("BAD_REQUEST", "this mutationId was used by someone else");
     if (prior?.card) return prior as unknown as ResultMap["card:move"];
     const found = await cardBoard(p.cardId, p.mutationId);
     if (found.replay) return found.replay as unknown as ResultMap["card:move"];

@@ -112,6 +112,32 @@ describe("IDEM-1 / FEED-1 idempotency and the change log", () => {
     expect((history as unknown as { changes: Change[] }).changes.map((c) => c.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
+  it("IDEM-1 a mutationId used by another user is BAD_REQUEST on every write, the card's present or gone, and changes nothing", async () => {
+    const alice = await userSocket("alice");
+    const mallory = await userSocket("mallory");
+    const board = await newBoard(alice.socket);
+    const other = await newBoard(alice.socket, "occ", "b");
+    const created = mid();
+    const { card } = await ok<{ card: Card }>(alice.socket, "card:create", { mutationId: created, boardId: board.id, fields: { title: "x" } });
+    const updated = mid();
+    await ok(alice.socket, "card:update", { mutationId: updated, cardId: card.id, baseVersion: 1, patch: { title: "y" } });
+    const moved = mid();
+    await ok(alice.socket, "card:move", { mutationId: moved, cardId: card.id, toBoardId: other.id, baseVersion: 2 });
+    const attempts = [
+      ["card:create", { mutationId: created, boardId: board.id, fields: { title: "z" } }],
+      ["card:update", { mutationId: updated, cardId: card.id, baseVersion: 3, patch: { title: "z" } }],
+      ["card:move", { mutationId: moved, cardId: card.id, toBoardId: board.id, baseVersion: 3 }],
+      ["card:delete", { mutationId: updated, cardId: card.id, baseVersion: 3 }],
+    ] as const;
+    for (const [event, payload] of attempts) {
+      const r = await request(mallory.socket, event, payload);
+      expect(r.ok ? "applied" : r.error.code, event).toBe("BAD_REQUEST");
+    }
+    const { entries } = await ok<{ entries: Change[] }>(alice.socket, "card:history", { cardId: card.id });
+    expect(entries).toHaveLength(1); // the move's arrival on `other`: nothing after it
+    expect(entries[0]!.card!.title).toBe("y");
+  });
+
   it("FEED-2 board:join with since returns exactly the missed changes", async () => {
     const { socket } = await userSocket("w");
     const board = await newBoard(socket);

@@ -1,6 +1,7 @@
 import type { Sql, TransactionSql } from "postgres";
-import type { User } from "../../lib/protocol";
+import { ConcordError, type User } from "../../lib/protocol";
 import type { Databases } from "../db/databases";
+import { replayOf } from "./idempotency";
 import type { WriteResult } from "./records";
 
 /**
@@ -93,11 +94,16 @@ export class CardDirectory {
     this.cache.delete(cardId);
   }
 
-  /** A mutation already applied somewhere (for replays of writes whose card is gone). */
-  async appliedAnywhere(mutationId: string, user: User): Promise<WriteResult | "foreign" | null> {
+  /**
+   * The stored result of a mutation applied on any shard (IDEM-2: replays of writes whose card
+   * is gone or elsewhere); throws BAD_REQUEST for someone else's mutationId (IDEM-1).
+   */
+  async appliedAnywhere(mutationId: string, user: User): Promise<WriteResult | null> {
     const found = await Promise.all([...this.dbs.shards.values()].map((s) => s.applied<WriteResult>(s.sql, [mutationId])));
     const row = found.map((m) => m.get(mutationId)).find((r) => r !== undefined);
     if (!row) return null;
-    return row.userId === user.id ? row.result : "foreign";
+    const replay = replayOf(row, user.id);
+    if (replay instanceof ConcordError) throw replay;
+    return replay;
   }
 }

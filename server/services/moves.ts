@@ -5,6 +5,7 @@ import type { Databases } from "../db/databases";
 import type { AppliedRow, ShardStore, ShardTx } from "../db/shard-store";
 import type { BoardMeta } from "./boards";
 import type { CardDirectory } from "./directory";
+import { replayOf } from "./idempotency";
 import type { LeaseReader } from "./locks";
 import type { Writer } from "./records";
 
@@ -156,9 +157,9 @@ export class MoveService {
 
   /** IDEM-1: the stored result of this mutationId, if any (BAD_REQUEST when it is someone else's). */
   private async replay(tx: ShardTx, store: ShardStore, writer: Writer, mutationId: string): Promise<MoveResult | null> {
-    const prior = (await store.applied<MoveResult>(tx, [mutationId])).get(mutationId);
-    if (prior && prior.userId !== writer.id) throw new ConcordError("BAD_REQUEST", "this mutationId was used by someone else");
-    return prior?.result ?? null;
+    const replay = replayOf((await store.applied<MoveResult>(tx, [mutationId])).get(mutationId), writer.id);
+    if (replay instanceof ConcordError) throw replay;
+    return replay;
   }
 
   /** Points the card's directory row at its new board (after a local move commits). */
@@ -282,8 +283,8 @@ export class MoveService {
   private async settledResult(writer: Writer, boards: BoardMeta[], mutationId: string): Promise<MoveResult | null> {
     const byShard = [...boards].sort((x, y) => (x.shard < y.shard ? -1 : x.shard > y.shard ? 1 : x.id < y.id ? -1 : 1));
     for (const b of byShard) await this.store(b.shard).awaitHead(b.id, LOCK_TIMEOUT).catch(() => {});
-    const stored = await this.directory.appliedAnywhere(mutationId, writer);
-    return stored !== "foreign" && stored?.card ? (stored as MoveResult) : null;
+    const stored = await this.directory.appliedAnywhere(mutationId, writer).catch(() => null);
+    return stored?.card ? (stored as MoveResult) : null;
   }
 
   /**

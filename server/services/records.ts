@@ -3,6 +3,7 @@ import type { HybridClock } from "../../lib/sync/hlc";
 import { changeRecord, decideWrite, decisionError, needsLease, toWireCard, type CardState, type ChangeEntry, type MvrRegisters } from "../../lib/sync/write";
 import type { AppliedRow, ShardStore, ShardTx } from "../db/shard-store";
 import type { BoardMeta } from "./boards";
+import { replayOf } from "./idempotency";
 import { Lanes } from "./lane";
 import type { LeaseReader } from "./locks";
 
@@ -105,11 +106,9 @@ export class RecordService {
 
   private async applyOne(tx: ShardTx, store: ShardStore, b: Batch, { board, writer, mutation: m }: Write): Promise<Outcome> {
     // IDEM-1: a mutationId seen before answers its first result and applies nothing.
-    const prior = b.results.get(m.mutationId);
-    if (prior) {
-      if (prior.userId !== writer.id) return { kind: "rejected", error: new ConcordError("BAD_REQUEST", "this mutationId was used by someone else") };
-      return { kind: "replayed", result: prior.result };
-    }
+    const replay = replayOf(b.results.get(m.mutationId), writer.id);
+    if (replay instanceof ConcordError) return { kind: "rejected", error: replay };
+    if (replay) return { kind: "replayed", result: replay };
     const state = (m.cardId !== undefined && b.cards.get(m.cardId)) || null;
     const lease = m.kind !== "create" && needsLease(state) && state!.boardId === board.id ? await this.leases.live(state!.id) : null;
     const d = decideWrite(state, m, { board, writer, now: Date.now(), stamp: () => this.clock.now(), lease });
