@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ok, startCluster, type TestCluster, type TestSocket } from "../../server/test/harness";
 import type { Board, Card, Policy } from "../protocol";
 import { SyncClient } from "./sync-client";
+import { waitFor } from "./test-clients";
 
 /**
  * SPEC FEED-4, IDEM-1, LWW-1, MVR-1: after any interleaving of edits, offline periods, lost
@@ -25,13 +26,6 @@ afterAll(async () => {
   await cluster?.close();
 });
 
-async function waitFor(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 type Op =
   | { kind: "edit"; who: number; field: "title" | "body" | "estimate"; value: number }

@@ -1,42 +1,23 @@
-import { randomBytes } from "node:crypto";
-import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ok, startCluster, type TestCluster, type TestSocket } from "../../server/test/harness";
 import type { Card } from "../protocol";
 import { SyncClient } from "./sync-client";
-import type { ClientState } from "./types";
+import { idle, TestClients, waitFor } from "./test-clients";
 
-/** Waits until `predicate` holds, polling (never a fixed sleep); the timeout error says what it waited for. */
-async function waitFor(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 let cluster: TestCluster;
 let observer: TestSocket;
-const clients: SyncClient[] = [];
+const clients = new TestClients(() => cluster);
 
 beforeAll(async () => {
   cluster = await startCluster();
   observer = await cluster.connect((await cluster.signIn("Observer")).token);
 });
 afterAll(async () => {
-  for (const c of clients) c.close();
+  clients.closeAll();
   await cluster?.close();
 });
 
-async function clientFor(name: string): Promise<SyncClient> {
-  const { token, user } = await cluster.signIn(name);
-  const c = new SyncClient({ url: cluster.url, token, user, replicaId: `tab-${randomBytes(4).toString("hex")}`, io });
-  clients.push(c);
-  c.connect();
-  return c;
-}
-
-const idle = (s: ClientState) => s.connection === "online" && s.pending.length === 0;
 const serverCards = async (boardId: string) => (await ok<{ cards: Card[] }>(observer, "board:join", { boardId })).cards;
 /** The inspector's write sends and acks, in the order they happened: "out <mutation>" / "in <mutation>". */
 const sendsAndAcks = (c: SyncClient) =>
@@ -44,7 +25,7 @@ const sendsAndAcks = (c: SyncClient) =>
 
 describe("OUTBOX-8 the outbox is sent pipelined, in order, one write in flight per card", () => {
   it("writes to different cards leave before the first ack; a card's second write leaves only after its first is answered", async () => {
-    const a = await clientFor("Piper");
+    const a = await clients.signIn("Piper");
     const board = await a.createBoard({ name: "pipeline", policy: "occ" });
     await a.joinBoard(board.id);
     const ids = [0, 1, 2].map((i) => a.createCard(board.id, { title: `card ${i}` }));
@@ -66,8 +47,8 @@ describe("OUTBOX-8 the outbox is sent pipelined, in order, one write in flight p
   });
 
   it("a conflict of a card's earlier write reaches its later writes exactly as if each waited alone: a later edit of the same field conflicts too, one of another field applies", async () => {
-    const alice = await clientFor("Alice");
-    const bob = await clientFor("Bob");
+    const alice = await clients.signIn("Alice");
+    const bob = await clients.signIn("Bob");
     const board = await alice.createBoard({ name: "pipeline-conflict", policy: "occ" });
     await alice.joinBoard(board.id);
     await bob.joinBoard(board.id);

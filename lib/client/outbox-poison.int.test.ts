@@ -1,24 +1,16 @@
-import { randomBytes } from "node:crypto";
 import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ok, startCluster, type TestCluster, type TestSocket } from "../../server/test/harness";
 import type { Board, Card } from "../protocol";
 import { MemoryStorage } from "./storage";
-import { SyncClient, type SyncClientOptions } from "./sync-client";
-import type { ClientState, PendingMutation } from "./types";
+import { SyncClient } from "./sync-client";
+import { idle, TestClients, waitFor } from "./test-clients";
+import type { PendingMutation } from "./types";
 
-/** Waits until `predicate` holds, polling (never a fixed sleep); the timeout error says what it waited for. */
-async function waitFor(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 let cluster: TestCluster;
 let observer: TestSocket;
-const clients: SyncClient[] = [];
+const clients = new TestClients(() => cluster);
 
 beforeAll(async () => {
   cluster = await startCluster();
@@ -28,26 +20,17 @@ beforeAll(async () => {
   await cluster.dbs.shards.get("a")!.sql.unsafe(`ALTER TABLE cards ADD CONSTRAINT poison_title CHECK (title <> 'poison')`);
 });
 afterAll(async () => {
-  for (const c of clients) c.close();
+  clients.closeAll();
   await cluster?.close();
 });
 
-async function clientFor(name: string, extra: Partial<SyncClientOptions> = {}): Promise<SyncClient> {
-  const { token, user } = await cluster.signIn(name);
-  const c = new SyncClient({ url: cluster.url, token, user, replicaId: `tab-${randomBytes(4).toString("hex")}`, io, ...extra });
-  clients.push(c);
-  return c;
-}
-
-const idle = (s: ClientState) => s.connection === "online" && s.pending.length === 0;
 const serverCard = async (boardId: string, cardId: string) =>
   (await ok<{ cards: Card[] }>(observer, "board:join", { boardId })).cards.find((c) => c.id === cardId);
 const pendingOf = (c: SyncClient, cardId: string): PendingMutation[] => c.getSnapshot().pending.filter((m) => m.cardId === cardId);
 
 /** A client on a fresh occ board on shard a (where the fault is) with two cards, X and Y. */
 async function setup(name: string, storage = new MemoryStorage()) {
-  const a = await clientFor(name, { storage });
-  a.connect();
+  const a = await clients.signIn(name, { storage });
   const board: Board = await a.createBoard({ name: `poison-${name}`, policy: "occ", shard: "a" });
   await a.joinBoard(board.id);
   const x = a.createCard(board.id, { title: "x" });
@@ -119,7 +102,7 @@ describe("OUTBOX-7 a poison write is set aside and does not wedge the tab", () =
     // A reload of the tab: the set-aside write is still there, still set aside, and not sent again.
     const { token, user } = await cluster.signIn("Sam");
     const reloaded = new SyncClient({ url: cluster.url, token, user, replicaId: a.getSnapshot().replicaId, io, storage });
-    clients.push(reloaded);
+    clients.track(reloaded);
     await reloaded.load();
     reloaded.connect();
     await waitFor(() => reloaded.getSnapshot().connection === "online", "the reloaded tab is online");

@@ -1,10 +1,8 @@
-import { randomBytes } from "node:crypto";
-import { io } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mid, ok, startCluster, type TestCluster, type TestSocket } from "../../server/test/harness";
 import type { Board, Card } from "../protocol";
-import { SyncClient } from "./sync-client";
-import type { ClientState } from "./types";
+import type { SyncClient } from "./sync-client";
+import { idle, TestClients, waitFor } from "./test-clients";
 
 /**
  * The sync client against real nodes when answers are paged (SPEC FEED-5): it follows every page
@@ -12,36 +10,22 @@ import type { ClientState } from "./types";
  * write that displaced values under the bound is told to the person (MVR-5).
  */
 
-async function waitFor(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
-const idle = (s: ClientState) => s.connection === "online" && s.pending.length === 0;
 
 let cluster: TestCluster;
 let owner: TestSocket;
-const clients: SyncClient[] = [];
+const clients = new TestClients(() => cluster);
 
 beforeAll(async () => {
   cluster = await startCluster();
   owner = await cluster.connect((await cluster.signIn("Owner")).token);
 });
 afterAll(async () => {
-  for (const c of clients) c.close();
+  clients.closeAll();
   await cluster?.close();
 });
 
-async function client(name: string): Promise<SyncClient> {
-  const { token, user } = await cluster.signIn(name);
-  const c = new SyncClient({ url: cluster.url, token, user, replicaId: `tab-${randomBytes(4).toString("hex")}`, io });
-  clients.push(c);
-  c.connect();
-  return c;
-}
+const client = (name: string) => clients.signIn(name);
 
 /** `count` cards of ~`chars` characters each, made over the owner's socket. */
 async function fill(boardId: string, count: number, chars: number, tag: string): Promise<string[]> {

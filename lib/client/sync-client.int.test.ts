@@ -5,16 +5,9 @@ import { ok, startCluster, type TestCluster, type TestSocket } from "../../serve
 import type { Board, Card, Change, Policy } from "../protocol";
 import { MemoryStorage } from "./storage";
 import { SyncClient, type SyncClientOptions } from "./sync-client";
+import { waitFor } from "./test-clients";
 import type { ClientState } from "./types";
 
-/** Waits until `predicate` holds, polling (never a fixed sleep); the timeout error says what it waited for. */
-async function waitFor(predicate: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 /** A real SyncClient (real socket.io-client) for a newly signed-in user of `cluster`; not yet connected. */
 async function clientFor(
