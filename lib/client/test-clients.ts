@@ -1,13 +1,13 @@
+/**
+ * Support for the tests that drive real SyncClients against real server nodes (`*.int.test.ts`
+ * here); not part of the client.
+ */
+
 import { io } from "socket.io-client";
 import type { User } from "../protocol";
 import { uuid } from "./ids";
 import { SyncClient, type SyncClientOptions } from "./sync-client";
 import type { ClientState } from "./types";
-
-/**
- * Support for the tests that drive real SyncClients against real server nodes (`*.int.test.ts`
- * here); not part of the client.
- */
 
 /** Waits until `predicate` holds, polling (never a fixed sleep); the timeout error says what it waited for. */
 export async function waitFor(predicate: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {

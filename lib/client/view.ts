@@ -1,9 +1,3 @@
-import { FIELD_NAMES, type Card, type CardMutation, type FieldName, type Policy } from "../protocol";
-import { entry, normalize } from "../sync/vector-clock";
-import { decideWrite, stateFromCard, toWireCard, type WriteDecision, type WriteEnv } from "../sync/write";
-import { toCardMutation, touchedBoards } from "./pending";
-import type { PendingMutation } from "./types";
-
 /**
  * The optimistic view (SPEC OUTBOX-2): what a person sees is the confirmed state with their own
  * not-yet-confirmed writes applied on top, in outbox order. Each write is decided by the same
@@ -13,6 +7,12 @@ import type { PendingMutation } from "./types";
  * others. Pure: the same inputs always give the same view, so it is simply recomputed whenever
  * confirmed state or the outbox changes.
  */
+
+import { FIELD_NAMES, type Card, type CardMutation, type FieldName, type Policy } from "../protocol";
+import { entry, normalize } from "../sync/vector-clock";
+import { decideWrite, stateFromCard, toWireCard, type WriteDecision, type WriteEnv } from "../sync/write";
+import { toCardMutation, touchedBoards } from "./pending";
+import type { PendingMutation } from "./types";
 
 /** Who writes (this tab), and its wall clock (ms) for the writes' times. */
 export interface ViewWriter {
