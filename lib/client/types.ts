@@ -14,7 +14,7 @@ interface PendingCommon {
   boardId: string;
   cardId: string;
   createdAt: string;
-  /** How many times it was sent (more than 1 after a reconnect replay); kept in memory, not stored. */
+  /** How many times it was sent (more than 1 after a reconnect replay); counted in memory (a send is not a storage write). */
   attempts: number;
   /** Position in the outbox: a card's writes are sent strictly in this order (SPEC OUTBOX-3). */
   order: number;
