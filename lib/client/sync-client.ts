@@ -53,10 +53,12 @@ export interface SyncClientOptions {
  *   strictly in `seq` order; gaps are filled by a catch-up `board:join { since }` (SPEC FEED-4).
  * - `Outbox`, `LocalWrites`, `OutboxSender`: every local write is stored before it is sent
  *   (SPEC OUTBOX-1), shown at once on top of the confirmed state (`BoardSnapshots`, OUTBOX-2),
- *   sent in order with its original mutationId on every replay, and removed only on a
- *   definitive answer (`Confirmations` settles it once the confirmed state shows it).
- * - `BoardExtrasMap` (locks, leases, presence, highlights), `Notices` (what the person is told,
- *   as data), `Persistence` (IndexedDB, SPEC REPLICA-2), `Requests` (plain request/reply calls).
+ *   sent pipelined in order (one write in flight per card, SPEC OUTBOX-8) with its original
+ *   mutationId on every replay, and removed only on a definitive answer (`Confirmations`
+ *   settles it once the confirmed state shows it).
+ * - `BoardExtrasMap` (locks, leases, presence, highlights), `LeaseKeeper` (renews the person's
+ *   leases), `Notices` (what the person is told, as data), `Persistence` (batched storage, SPEC
+ *   REPLICA-2), `Requests` (plain request/reply calls).
  * - After any reconnect: catch up every joined board, then replay the outbox (SPEC OUTBOX-3).
  * - The state is an immutable snapshot for `useSyncExternalStore` (ClientStore); listeners are
  *   notified once per microtask.
