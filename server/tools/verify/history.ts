@@ -264,3 +264,29 @@ export function describeAttempt(a: Attempt): string {
   const tok = a.req.lockToken !== undefined ? ` lockToken=${String(a.req.lockToken)}` : "";
   return `#${a.id} ${a.client}@${a.node} ${a.kind}${a.cardId ? ` ${a.cardId}` : ""}${what}${tok} [${a.invokeAt}..${a.completeAt ?? "∞"}] → ${ans}`;
 }
+
+/**
+ * The board an acknowledged write's `seq` belongs to: the board of the card its ack returned
+ * (the client's idea of the card's board may be stale after someone moved it), else the board
+ * whose log holds that mutationId at that seq, else the board the client named.
+ */
+export function ackedBoard(w: LogicalWrite, final: FinalState): string | undefined {
+  const ans = w.answer;
+  if (!ans?.ok) return w.boardId;
+  const card = ans.card as WireCardLike | undefined;
+  if (card?.boardId && w.kind !== "move") return card.boardId;
+  for (const [boardId, log] of Object.entries(final.logs)) {
+    if (log.entries.some((e) => e.seq === ans.seq && e.mutationId === w.mutationId)) return boardId;
+  }
+  return w.boardId;
+}
+
+/** A move's source board: where its delete is logged (else the board the client named). */
+export function moveSource(w: LogicalWrite, final: FinalState): string | undefined {
+  const ans = w.answer;
+  if (!ans?.ok) return w.boardId;
+  for (const [boardId, log] of Object.entries(final.logs)) {
+    if (log.entries.some((e) => e.seq === ans.fromSeq && e.mutationId === w.mutationId && e.type === "card.delete")) return boardId;
+  }
+  return w.boardId;
+}

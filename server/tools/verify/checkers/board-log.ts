@@ -4,7 +4,7 @@
  * (a write acknowledged before another was sent has the smaller seq); every observer applied a
  * prefix of the log in order (after each snapshot, consecutive seqs naming the logged change).
  */
-import { describeAttempt, type Attempt, type ParsedHistory } from "../history";
+import { ackedBoard, describeAttempt, moveSource, type Attempt, type ObservedEntry, type ParsedHistory } from "../history";
 import type { CheckResult, Violation } from "./types";
 
 interface Acked {
@@ -52,7 +52,7 @@ export function checkBoardLog(h: ParsedHistory): CheckResult {
     const a = w.attempts.find((x) => x.answer?.ok)!;
     const add = (boardId: string | undefined, seq: unknown) => {
       if (!boardId || typeof seq !== "number") return;
-      if (w.kind === "update" && Array.isArray(w.answer!.ignored) && !(final.logs[boardId]?.entries ?? []).some((e) => e.seq === seq && e.mutationId === w.mutationId)) return;
+      if (w.kind === "update" && Array.isArray((w.answer as Record<string, unknown>).ignored) && !(final.logs[boardId]?.entries ?? []).some((e) => e.seq === seq && e.mutationId === w.mutationId)) return;
       let l = acked.get(boardId);
       if (!l) acked.set(boardId, (l = []));
       // The write's interval runs from its first invoke to the ack that answered it.
@@ -60,8 +60,8 @@ export function checkBoardLog(h: ParsedHistory): CheckResult {
     };
     if (w.kind === "move") {
       add(String(w.req.toBoardId), w.answer.seq);
-      add(w.boardId, w.answer.fromSeq);
-    } else add(w.boardId, w.answer.seq);
+      add(moveSource(w, final), w.answer.fromSeq);
+    } else add(ackedBoard(w, final), w.answer.seq);
   }
   for (const [boardId, list] of acked) {
     const byComplete = [...list].sort((x, y) => x.a.completeAt! - y.a.completeAt!);
@@ -81,7 +81,15 @@ export function checkBoardLog(h: ParsedHistory): CheckResult {
   }
 
   // Observers: after each reset, consecutive seqs that name the logged change.
-  for (const o of h.observed) {
+  // An observer's records of one board, in the order written, are one stream.
+  const streams = new Map<string, { observer: string; boardId: string; entries: ObservedEntry[] }>();
+  for (const r of h.observed) {
+    const key = `${r.observer}\u0000${r.boardId}`;
+    const s = streams.get(key);
+    if (s) s.entries.push(...r.entries);
+    else streams.set(key, { observer: r.observer, boardId: r.boardId, entries: [...r.entries] });
+  }
+  for (const o of streams.values()) {
     const log = final.logs[o.boardId];
     if (!log) continue;
     const bySeq = new Map(log.entries.map((e) => [e.seq, e]));

@@ -4,7 +4,7 @@
  * nodes; replays of one mutationId are answered with the first result; a write refused for sure
  * left nothing in the log; the shards' applied_mutations agree wherever a move carried them.
  */
-import { describeAttempt, type LogEntry, type LogicalWrite, type ParsedHistory } from "../history";
+import { ackedBoard, describeAttempt, moveSource, type LogEntry, type LogicalWrite, type ParsedHistory } from "../history";
 import type { CheckResult, Violation } from "./types";
 
 const canon = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === "object" && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => (a < b ? -1 : 1))) : x));
@@ -56,8 +56,8 @@ export function checkExactlyOnce(h: ParsedHistory): CheckResult {
       if (w.kind === "update" && Array.isArray(ans.ignored) && entries.length === 0) continue; // lww: every field older, nothing logged
       const want: { boardId: string | undefined; seq: number | undefined; type: string }[] =
         w.kind === "move"
-          ? [{ boardId: String(w.req.toBoardId), seq, type: "card.upsert" }, { boardId: w.boardId, seq: ans.fromSeq as number | undefined, type: "card.delete" }]
-          : [{ boardId: w.boardId, seq, type: w.kind === "delete" ? "card.delete" : "card.upsert" }];
+          ? [{ boardId: String(w.req.toBoardId), seq, type: "card.upsert" }, { boardId: moveSource(w, final), seq: ans.fromSeq as number | undefined, type: "card.delete" }]
+          : [{ boardId: ackedBoard(w, final), seq, type: w.kind === "delete" ? "card.delete" : "card.upsert" }];
       for (const x of want) {
         if (x.seq === undefined) continue;
         if (trimmed(x.boardId, x.seq)) continue;
