@@ -2,6 +2,7 @@ import path from "node:path";
 import { loadConfig } from "./config";
 import { ensureDatabase, openDatabases, type Databases } from "./db/databases";
 import { startEmbeddedPostgres, type EmbeddedServer } from "./db/embedded";
+import { installFaultSwitch } from "./fault-switch";
 import { createLogger } from "./log";
 import { createNode, type ConcordNode } from "./node";
 import { Sessions, loadSecret } from "./services/sessions";
@@ -89,6 +90,7 @@ async function main(): Promise<void> {
       trustProxy: config.trustProxy,
       dev: config.dev,
     });
+    installFaultSwitch(process.env.CONCORD_FAULTS, node.services.moves, say); // test-only: npm run verify
     if (ui?.upgrade) {
       const upgrade = ui.upgrade;
       node.server.on("upgrade", (req, socket, head) => {
