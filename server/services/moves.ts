@@ -191,11 +191,9 @@ export class MoveService {
     // runs second knows both seqs and stores the move's result under its mutationId.
     let out: ChangeEntry | undefined;
     let put: ChangeEntry | undefined;
-    let fromSeq: number | undefined;
-    let toSeq: number | undefined;
     const own = (): AppliedRow => ({
       mutationId: req.mutationId, userId: writer.id, cardId: moved.id,
-      result: { card: toWireCard(moved, to.policy), seq: toSeq, fromSeq, txId } satisfies MoveResult,
+      result: { card: toWireCard(moved, to.policy), seq: put?.seq, fromSeq: out?.seq, txId } satisfies MoveResult,
     });
     const sourcePart = async (store: ShardStore, tx: ShardTx) => {
       const head = (await store.lockHeads(tx, [from.id])).get(from.id)!;
@@ -203,21 +201,19 @@ export class MoveService {
       const carried = await store.appliedOfCard(tx, req.cardId);
       if (!row || row.boardId !== from.id || row.version !== seen!.version || row.fence !== seen!.fence || carried.length !== history.length) throw new RetryMove();
       await this.decide(row, writer, from, req); // the checks that count: under the card's lock
-      fromSeq = head + 1;
       await store.deleteCard(tx, row.id);
-      out = this.entry(writer, req, moved, from, fromSeq, "card.delete");
+      out = this.entry(writer, req, moved, from, head + 1, "card.delete");
       await store.appendChanges(tx, from.id, [out]);
-      if (toSeq !== undefined) await store.remember(tx, [own()]);
+      if (put) await store.remember(tx, [own()]);
     };
     const targetPart = async (store: ShardStore, tx: ShardTx) => {
       const head = (await store.lockHeads(tx, [to.id])).get(to.id)!;
-      toSeq = head + 1;
       await store.insertCard(tx, moved);
-      put = this.entry(writer, req, moved, to, toSeq, "card.upsert");
+      put = this.entry(writer, req, moved, to, head + 1, "card.upsert");
       await store.appendChanges(tx, to.id, [put]);
       // IDEM-2: a replay finds its first result wherever the card has gone since.
       await store.remember(tx, history, true);
-      if (fromSeq !== undefined) await store.remember(tx, [own()]);
+      if (out) await store.remember(tx, [own()]);
     };
     const parts = [
       { shard: from.shard, step: "source-prepared" as const, run: sourcePart },
