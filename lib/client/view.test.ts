@@ -78,4 +78,10 @@ describe("computeView (SPEC OUTBOX-2: optimistic view)", () => {
     expect(v).toMatchObject({ title: "newer", version: 0 });
     expect(v.hlc?.title).toBe("000000000000005:00000:r1");
   });
+
+  it("a pending edit rebased on an ack whose change has not arrived yet still shows (its base is ahead of the card shown)", () => {
+    const confirmed = { c1: card("c1") }; // v1: the ack of our first edit said v2; its change is on its way
+    const rebased = m("update", { patch: { body: "second" }, baseVersion: 2 });
+    expect(computeView("b1", "occ", confirmed, [rebased], me, none).c1).toMatchObject({ body: "second", version: 1 });
+  });
 });

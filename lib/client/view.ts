@@ -99,9 +99,12 @@ function decide(card: Card | null, w: CardMutation, boardId: string, policy: Pol
     // The write's own time: the lww drift check (LWW-2) is the server's to make.
     now: Math.max(writer.now, Date.parse(m.createdAt) || 0),
   };
-  const d = decideWrite(state, w, env);
-  if (d.kind !== "conflict" || !state || w.kind === "create") return d;
-  return decideWrite(state, { ...w, baseVersion: state.version }, env);
+  // A base ahead of the card shown (rebased on an ack whose change has not arrived yet, OUTBOX-4)
+  // saw everything shown: decide it as based on the card shown.
+  const based = state && w.kind !== "create" && w.baseVersion > state.version ? { ...w, baseVersion: state.version } : w;
+  const d = decideWrite(state, based, env);
+  if (d.kind !== "conflict" || !state || based.kind === "create") return d;
+  return decideWrite(state, { ...based, baseVersion: state.version }, env);
 }
 
 /** The write rebased on the card as the earlier pending writes left it (SPEC OUTBOX-4: mvr gets our own dot). */
