@@ -24,7 +24,6 @@ export interface LockExpiry {
 export interface Services {
   log: Logger;
   nodeId: string;
-  dbs: Databases;
   boards: BoardService;
   directory: CardDirectory;
   records: RecordService;
@@ -53,7 +52,6 @@ export function createServices(opts: {
   return {
     log: opts.log,
     nodeId: opts.nodeId,
-    dbs: opts.dbs,
     boards,
     directory,
     records: new RecordService(shardOf, locks, clock),
