@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import net from "node:net";
 import path from "node:path";
 import { Writable } from "node:stream";
@@ -6,6 +7,7 @@ import { Redis } from "ioredis";
 import pino from "pino";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RedisLeaseStore } from "./services/lease-stores/redis";
 import { redisOutageWatch } from "./startup-checks";
 import { freshDatabases, testRedisUrl } from "./test/harness";
 
@@ -116,6 +118,29 @@ describe("SEC-5 a lost Redis at run time", () => {
     } finally {
       for (const c of clients) c.disconnect();
       await proxy.down();
+    }
+  });
+});
+
+describe("SEC-5 REDIS_PREFIX", () => {
+  it("separates deployments sharing one Redis: each elects its own leader and counts its own fencing tokens", async () => {
+    const base = `concord-test-${randomBytes(4).toString("hex")}`;
+    const [a1, a2, b] = [`${base}-a:`, `${base}-a:`, `${base}-b:`].map((p) => new RedisLeaseStore(testRedisUrl(), p));
+    try {
+      expect(await a1!.lead("background-jobs", "a-node-1", 5_000)).toBe(true);
+      expect(await a2!.lead("background-jobs", "a-node-2", 5_000)).toBe(false); // same deployment: one leader
+      expect(await b!.lead("background-jobs", "b-node-1", 5_000)).toBe(true); // another: its own
+      await a1!.seedTokens(1_000);
+      const card = { id: "c_same-id", boardId: "b_1" };
+      const inA = await a1!.grant(card, { id: "u_1", name: "Ann" }, 5_000);
+      const inB = await b!.grant(card, { id: "u_2", name: "Ben" }, 5_000);
+      // The same card id is free in each deployment, and B's tokens do not follow A's counter.
+      const tokenA = "granted" in inA ? inA.granted?.token : undefined;
+      const tokenB = "granted" in inB ? inB.granted?.token : undefined;
+      expect(tokenA).toBeGreaterThan(1_000);
+      expect(tokenB).toBeLessThan(tokenA!);
+    } finally {
+      for (const s of [a1, a2, b]) await s!.close();
     }
   });
 });
