@@ -153,7 +153,7 @@ export function decideWrite(state: CardState | null, m: CardMutation, env: Write
   if (m.kind === "update") return update(state, m, env);
   // A delete or a move replaces the whole card: on occ it conflicts when anything changed after its base (OCC-2).
   if (env.board.policy === "occ" && state.version > m.baseVersion) {
-    return { kind: "conflict", current: state, fields: FIELD_NAMES.filter((f) => (state.fieldVersions[f] ?? 0) > m.baseVersion) };
+    return { kind: "conflict", current: state, fields: occConflicts(state.fieldVersions, m.baseVersion, FIELD_NAMES) };
   }
   if (m.kind === "delete") return { kind: "applied", effect: "delete", next: null, changed: [] };
   const next: CardState = { ...state, boardId: m.toBoardId, version: state.version + 1, updatedAt: iso(env.now), updatedBy: env.writer.id };
