@@ -62,14 +62,18 @@ export function addSecurityHeaders(headers: OutgoingHttpHeaders): void {
 
 /**
  * Which browser origins may use the API and the socket (SPEC SEC-3): the app's own (the
- * request's Host, on http or https) and those listed in ALLOWED_ORIGINS. A request without an
- * Origin header does not come from a web page's script (socket.io-client in Node, curl) and is
- * let through; its credentials are not ambient, so nothing can be forged through it.
+ * request's Host, or behind trusted proxies the X-Forwarded-Host they set, on http or https) and
+ * those listed in ALLOWED_ORIGINS. A request without an Origin header does not come from a web
+ * page's script (socket.io-client in Node, curl) and is let through; its credentials are not
+ * ambient, so nothing can be forged through it.
  */
 export class OriginPolicy {
   private readonly allowed: Set<string>;
 
-  constructor(allowed: readonly string[] = []) {
+  constructor(
+    allowed: readonly string[] = [],
+    private readonly trustProxy = 0,
+  ) {
     this.allowed = new Set(allowed.map((o) => o.replace(/\/+$/, "").toLowerCase()));
   }
 
@@ -90,7 +94,8 @@ export class OriginPolicy {
   /** The check for a Node request (HTTP or the socket handshake). */
   allowsRequest(req: IncomingMessage): boolean {
     const origin = req.headers.origin;
-    return this.allows(Array.isArray(origin) ? origin[0] : origin, req.headers.host);
+    const forwarded = this.trustProxy > 0 ? String(req.headers["x-forwarded-host"] ?? "").split(",")[0]?.trim() : "";
+    return this.allows(Array.isArray(origin) ? origin[0] : origin, forwarded || req.headers.host);
   }
 }
 

@@ -54,6 +54,13 @@ describe("SEC-3 origins", () => {
     expect(policy.allows("http://localhost:3000", "localhost:3000")).toBe(true);
     expect(policy.allows("https://APP.example.com", "internal:3000")).toBe(true);
   });
+  it("behind a trusted proxy, the app's own host is the one the proxy forwards", () => {
+    const req = (headers: Record<string, string>) => ({ headers }) as unknown as import("node:http").IncomingMessage;
+    const proxied = { origin: "https://concord.example", host: "127.0.0.1:3000", "x-forwarded-host": "concord.example" };
+    expect(new OriginPolicy([], 1).allowsRequest(req(proxied))).toBe(true);
+    expect(new OriginPolicy([], 0).allowsRequest(req(proxied))).toBe(false); // a client may not pick its own host
+    expect(new OriginPolicy([], 1).allowsRequest(req({ ...proxied, "x-forwarded-host": "evil.example" }))).toBe(false);
+  });
   it("refuses other hosts, other ports, null and non-web schemes", () => {
     expect(policy.allows("http://evil.example", "localhost:3000")).toBe(false);
     expect(policy.allows("http://localhost:3001", "localhost:3000")).toBe(false);
