@@ -66,9 +66,17 @@ export class VClient {
       if (this.socket?.connected) return;
       const url = this.urls()[this.nodeIndex]!;
       const s = io(url, { auth: { token: this.session.token, replicaId: `v-${this.name}` }, transports: ["websocket"], reconnection: false, forceNew: true, timeout: 4000 });
+      // The handshake may also hang (a node whose database is restarting never answers it).
       const ok = await new Promise<boolean>((resolve) => {
-        s.once("connect", () => resolve(true));
-        s.once("connect_error", () => resolve(false));
+        const t = setTimeout(() => resolve(false), 6000);
+        s.once("connect", () => {
+          clearTimeout(t);
+          resolve(true);
+        });
+        s.once("connect_error", () => {
+          clearTimeout(t);
+          resolve(false);
+        });
       });
       if (ok) {
         this.socket = s;

@@ -37,6 +37,18 @@ export interface FaultContext {
   stopAt: number;
 }
 
+const WEIGHTS: Record<string, number> = { kill: 3, "pg-restart": 1, "drop-socket": 3, "drop-ack": 3, "lease-pause": 2 };
+
+function pickWeighted(rng: Rng, kinds: string[]): string {
+  const total = kinds.reduce((n, k) => n + (WEIGHTS[k] ?? 1), 0);
+  let x = rng.next() * total;
+  for (const k of kinds) {
+    x -= WEIGHTS[k] ?? 1;
+    if (x < 0) return k;
+  }
+  return kinds[kinds.length - 1]!;
+}
+
 /** Runs the schedule until `until`; resolves when the last fault has finished. */
 export async function runFaults(ctx: FaultContext): Promise<void> {
   const scheduled = ctx.kinds.filter((k) => k !== "2pc-crash");
@@ -46,7 +58,8 @@ export async function runFaults(ctx: FaultContext): Promise<void> {
   while (Date.now() < ctx.until) {
     await new Promise((r) => setTimeout(r, 2000 + ctx.rng.int(4000)));
     if (Date.now() >= ctx.until) break;
-    const kind = ctx.rng.pick(scheduled);
+    // Weighted: a Postgres restart is the rarest (every node reconnects, some restart).
+    const kind = pickWeighted(ctx.rng, scheduled);
     if (kind === "kill" && ctx.deployment && !busyServer) {
       const i = ctx.rng.int(ctx.deployment.nodes.length);
       const down = 500 + ctx.rng.int(2000);

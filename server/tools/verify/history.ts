@@ -102,6 +102,8 @@ export interface FinalState {
   snapshots: Record<string, { seq: number; cards: WireCardLike[] }>;
   /** Per observer and board: the replica it built from the changes it applied, at `seq`. */
   replicas: { observer: string; boardId: string; seq: number; cards: WireCardLike[] }[];
+  /** Per outbox client: writes still in its outbox when the run ended (set aside or undelivered). */
+  outboxPending?: Record<string, number>;
   /** Null when verify does not own the databases (`--url`). */
   db: DbDump | null;
 }

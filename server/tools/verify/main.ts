@@ -20,6 +20,7 @@ import { Deployment } from "./deployment";
 import { parseFaults, runFaults } from "./faults";
 import { HistoryWriter, parseHistory, readHistory, type FinalState, type LogEntry, type Policy, type WireCardLike } from "./history";
 import { Observer } from "./observer";
+import { OutboxClient } from "./outbox-clients";
 import { boardState, readBoard, type BoardInfo } from "./reads";
 import { formatReport } from "./report";
 import { Rng } from "./rng";
@@ -54,7 +55,7 @@ async function run(opts: { seconds: number; clients: number; faults: string; see
   if (owned) {
     out(`verify: starting embedded Postgres and ${opts.nodes} nodes over shards a, b…`);
     deployment = new Deployment(opts.nodes, (i) => (kinds.includes("2pc-crash") ? `2pc-crash:${CRASH_PROBABILITY}:${opts.seed * 16 + i + 1}` : undefined), {
-      onUnexpectedExit: (node, code, signal, crashStep) => record(crashStep ? "2pc-crash" : "crash", crashStep ? `${node} died after ${crashStep}` : `${node} exited (${signal ?? code})`),
+      onUnexpectedExit: (node, code, signal, crashStep) => record(crashStep ? "2pc-crash" : "node-exit", crashStep ? `${node} died after ${crashStep}` : `${node} exited (${signal ?? code})`),
     });
     await deployment.start();
   }
@@ -90,12 +91,14 @@ async function run(opts: { seconds: number; clients: number; faults: string; see
     for (const c of [...clients, ...lockers]) c.onFault = record;
     const observers = [new Observer(mk("observer-1", observerSession, 201), boards, h), new Observer(mk("observer-2", observerSession, 202), boards, h)];
     for (const o of observers) await o.syncAll();
+    const outboxes = [0, 1].map((i) => new OutboxClient(`outbox-${i + 1}`, sessions[i % users]!, urls()[(i + 1) % urls().length]!, boards, rng.fork(401 + i), record));
+    for (const o of outboxes) await o.start();
 
     const t0 = Date.now();
     const stopAt = t0 + opts.seconds * 1000;
     world.movesUntil = stopAt - Math.min(8000, opts.seconds * 150);
     const faultsUntil = stopAt - Math.min(5000, opts.seconds * 100);
-    out(`verify: ${opts.clients} clients, 2 lock holders, 2 observers on ${boards.length} boards for ${opts.seconds} s; seed ${opts.seed}; faults: ${kinds.join(", ") || "none"}; history → ${file}`);
+    out(`verify: ${opts.clients} clients, 2 lock holders, 2 outbox clients (lib/client), 2 observers on ${boards.length} boards for ${opts.seconds} s; seed ${opts.seed}; faults: ${kinds.join(", ") || "none"}; history → ${file}`);
 
     const tty = process.stdout.isTTY;
     let lastPrint = 0;
@@ -124,9 +127,26 @@ async function run(opts: { seconds: number; clients: number; faults: string; see
           await new Promise((r) => setTimeout(r, 200 + c.rng.int(400)));
         }
       }),
+      ...outboxes.map(async (o) => {
+        for (let n = 0; Date.now() < stopAt; n++) {
+          try {
+            o.step(n, kinds.length > 0 && Date.now() < faultsUntil);
+          } catch (err) {
+            record("client-error", `${o.name}: ${(err as Error).message}`);
+          }
+          await new Promise((r) => setTimeout(r, 100 + rng.int(200)));
+        }
+      }),
       runFaults({ rng: rng.fork(7), kinds, deployment, clients, lockers, world, record, until: faultsUntil, stopAt }),
     ];
-    await Promise.all(loops);
+    // A request may still wait on a card held by a prepared transaction: at most 45 s more, then
+    // the clients are closed (their open requests are recorded as lost).
+    const all = Promise.all(loops);
+    const late = await Promise.race([all.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), Math.max(0, stopAt + 45_000 - Date.now())))]);
+    if (late) {
+      for (const c of [...clients, ...lockers]) c.close();
+      await all;
+    }
     clearInterval(progress);
     if (tty) process.stdout.write("\n");
 
@@ -137,6 +157,8 @@ async function run(opts: { seconds: number; clients: number; faults: string; see
       const deadline = Date.now() + 120_000;
       while ((await deployment.preparedLeft()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
     }
+    // The outboxes deliver what they still hold before the final state is read.
+    await Promise.all(outboxes.map((o) => o.settle(null, 30_000)));
     const reader = mk("final-reader", sessions[0]!, 301);
     const final: FinalState = { boards, logs: {}, snapshots: {}, replicas: [], db: null };
     for (const b of boards) {
@@ -163,6 +185,14 @@ async function run(opts: { seconds: number; clients: number; faults: string; see
         if (r.board.policy === "occ") continue;
         final.replicas.push({ observer: o.client.name, boardId: r.board.id, seq: r.seq, cards: [...r.cards.values()] as WireCardLike[] });
       }
+    }
+    const heads = Object.fromEntries(Object.entries(final.snapshots).map(([id, snap]) => [id, snap.seq]));
+    final.outboxPending = {};
+    for (const o of outboxes) {
+      await o.settle(heads, 15_000);
+      for (const r of o.replicas()) final.replicas.push({ observer: o.name, ...r });
+      final.outboxPending[o.name] = o.stuck();
+      o.close();
     }
     if (deployment) final.db = await deployment.dump();
     h.write({ type: "final", at: Date.now(), state: final });

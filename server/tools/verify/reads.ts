@@ -39,14 +39,14 @@ const trim = (policy: Policy) => (a: Answer): Answer => {
 };
 
 /** Joins `board` (leaving the socket in its room) and reads every page; ok false when a page was lost or refused. */
-export async function readBoard(c: VClient, board: BoardInfo, since?: number, record = true): Promise<BoardRead> {
+export async function readBoard(c: VClient, board: BoardInfo, since?: number): Promise<BoardRead> {
   const out: BoardRead = { ok: false, snapshot: since === undefined, snapshotSeq: 0, cards: new Map(), changes: [], seq: since ?? 0, floor: 0 };
   let cursor: string | undefined;
   for (let page = 0; page < 10_000; page++) {
     const payload: Record<string, unknown> = { boardId: board.id };
     if (cursor) payload.cursor = cursor;
     else if (since !== undefined) payload.since = since;
-    const a = record ? await c.request("board:join", payload, { kind: "read", policy: board.policy, boardId: board.id }, trim(board.policy)) : await c.request("board:join", payload, { kind: "read", policy: board.policy, boardId: board.id }, trim(board.policy));
+    const a = await c.request("board:join", payload, { kind: "read", policy: board.policy, boardId: board.id }, trim(board.policy));
     if (!a || !a.ok) return out;
     if (page === 0 && (a.reset || a.cards)) {
       out.snapshot = true;

@@ -2,7 +2,10 @@
 import type { CheckResult } from "./checkers";
 import type { ParsedHistory } from "./history";
 
-export function summarize(h: ParsedHistory): { attempts: Record<string, number>; answers: Record<string, number>; writes: { total: number; acknowledged: number; refused: number; open: number }; faults: Record<string, number> } {
+/** Recorded, but consequences rather than injected faults: a node that exited on its own (a Postgres restart can take nodes down), a client-side error. */
+const EVENTS = new Set(["node-exit", "client-error", "settle"]);
+
+export function summarize(h: ParsedHistory): { attempts: Record<string, number>; answers: Record<string, number>; writes: { total: number; acknowledged: number; refused: number; open: number }; faults: Record<string, number>; events: Record<string, number> } {
   const attempts: Record<string, number> = {};
   const answers: Record<string, number> = {};
   for (const a of h.attempts) {
@@ -11,14 +14,18 @@ export function summarize(h: ParsedHistory): { attempts: Record<string, number>;
     answers[k] = (answers[k] ?? 0) + 1;
   }
   const faults: Record<string, number> = {};
-  for (const f of h.faults) faults[f.kind] = (faults[f.kind] ?? 0) + 1;
+  const events: Record<string, number> = {};
+  for (const f of h.faults) {
+    const into = EVENTS.has(f.kind) ? events : faults;
+    into[f.kind] = (into[f.kind] ?? 0) + 1;
+  }
   const writes = {
     total: h.writes.length,
     acknowledged: h.writes.filter((w) => w.answer?.ok).length,
     refused: h.writes.filter((w) => w.answer && !w.answer.ok).length,
     open: h.writes.filter((w) => !w.answer).length,
   };
-  return { attempts, answers, writes, faults };
+  return { attempts, answers, writes, faults, events };
 }
 
 const list = (r: Record<string, number>) => Object.entries(r).sort(([, a], [, b]) => b - a).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
@@ -38,6 +45,7 @@ export function formatReport(h: ParsedHistory, results: CheckResult[], file: str
   lines.push(`answers: ${list(s.answers)}`);
   lines.push(`writes (one per mutationId, replays included): ${s.writes.total}: ${s.writes.acknowledged} acknowledged, ${s.writes.refused} refused, ${s.writes.open} never answered (open)`);
   lines.push(`faults injected: ${Object.values(s.faults).reduce((a, b) => a + b, 0)} (${list(s.faults)})`);
+  if (Object.keys(s.events).length > 0) lines.push(`other events: ${list(s.events)} (details in the history's fault records)`);
   let violations = 0;
   lines.push("checks:");
   for (const r of results) {

@@ -47,5 +47,6 @@ export function checkConvergence(h: ParsedHistory): CheckResult {
       });
     }
   }
+  for (const [client, n] of Object.entries(final.outboxPending ?? {})) if (n > 0) notes.push(`${client}: ${n} write(s) still in its outbox at the end (set aside after repeated INTERNAL answers, OUTBOX-7, or not delivered in time)`);
   return { checker: "convergence", checks, violations, notes };
 }

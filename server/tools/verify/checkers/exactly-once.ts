@@ -68,16 +68,26 @@ export function checkExactlyOnce(h: ParsedHistory): CheckResult {
       v(w, `answered ${ans.error.code} (nothing changed) but it is in the log`, show);
     }
   }
+  // Writes outside the request history (the outbox clients' writes): still at most once in the logs.
+  const known = new Set(h.writes.map((w) => w.mutationId));
+  for (const [mutationId, entries] of byMutation) {
+    if (known.has(mutationId)) continue;
+    checks++;
+    const ups = entries.filter((e) => e.type === "card.upsert").length;
+    const dels = entries.length - ups;
+    if (ups > 1 || dels > 1) {
+      violations.push({ checker: "exactly-once", rule: "IDEM-1", message: `mutation ${mutationId} (an outbox client's) is in the logs ${entries.length} times`, ops: [], evidence: entries.map((e) => `log ${e.boardId}#${e.seq} ${e.type} ${e.cardId}`) });
+    }
+  }
   // applied_mutations: one result per mutationId wherever it is stored.
   if (final.db) {
     const results = new Map<string, Set<string>>();
-    for (const [shard, s] of Object.entries(final.db.shards)) {
+    for (const s of Object.values(final.db.shards)) {
       for (const a of s.applied) {
         checks++;
         let set = results.get(a.mutationId);
         if (!set) results.set(a.mutationId, (set = new Set()));
         set.add(canon(a.result));
-        void shard;
       }
     }
     for (const [mutationId, set] of results) {

@@ -11,11 +11,10 @@
  * Reads are the cards a `board:join` answer (snapshot page) returned: the card was in that state
  * at some moment of the request.
  */
-import { describeAttempt, type Answer, type Attempt, type ParsedHistory, type WireCardLike } from "../history";
+import { describeAttempt, type Answer, type ParsedHistory, type WireCardLike } from "../history";
 import type { CheckResult, Violation } from "./types";
 
 const FIELDS = ["title", "body", "status", "position", "tags", "estimate"] as const;
-type Field = (typeof FIELDS)[number];
 
 export interface CardModel {
   exists: boolean;
@@ -194,12 +193,8 @@ export function occOperations(h: ParsedHistory): Map<string, LinOp[]> {
   };
   for (const w of h.writes) {
     if (w.policy !== "occ" || !w.cardId) continue;
-    const rep = w.attempts[0]!;
     const definite = w.answer !== null;
-    const answer = w.answer;
-    const okAnswer = answer?.ok === true || (answer && !answer.ok && answer.error.code === "CONFLICT") ? answer : null;
-    const stepFn = definite ? writeStep(w.kind, w.req, answer) : writeStep(w.kind, w.req, null);
-    void okAnswer;
+    const stepFn = writeStep(w.kind, w.req, w.answer);
     add(w.cardId, {
       ids: w.attempts.map((a) => a.id),
       invokeAt: w.invokeAt,
@@ -208,7 +203,6 @@ export function occOperations(h: ParsedHistory): Map<string, LinOp[]> {
       open: !definite,
       describe: w.attempts.map(describeAttempt).join(" ; "),
     });
-    void rep;
   }
   for (const a of h.attempts) {
     if (a.kind !== "read" || a.policy !== "occ" || !a.answer?.ok) continue;
@@ -244,4 +238,3 @@ export function checkLinearizability(h: ParsedHistory, budget = 200_000): CheckR
   return { checker: "linearizability", checks, violations, notes };
 }
 
-export type { Attempt };
