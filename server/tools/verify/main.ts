@@ -151,7 +151,7 @@ async function run(opts: { seconds: number; clients: number; faults: string; see
     if (tty) process.stdout.write("\n");
 
     // Settle: every node up, recovery done, then read the final state.
-    out("verify: settling (all nodes up, no prepared transaction left)…");
+    out(deployment ? "verify: settling (all nodes up, no prepared transaction left)…" : "verify: settling…");
     if (deployment) {
       if (!(await deployment.allReady(90_000))) record("settle", "not every node came back up within 90 s");
       const deadline = Date.now() + 120_000;

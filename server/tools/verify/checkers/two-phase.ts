@@ -13,7 +13,7 @@ export function checkTwoPhase(h: ParsedHistory): CheckResult {
   const notes: string[] = [];
   let checks = 0;
   const db = h.final?.db;
-  if (!db || !h.final) return { checker: "2pc", checks, violations, notes: ["no database dump (the deployment is not verify's own): 2PC checked from acks only"] };
+  if (!db || !h.final) return { checker: "2pc", checks, violations, notes: ["not checked: it reads the databases, which verify does not own here (--url)"] };
   const push = (rule: string, message: string, evidence: string[] = [], ops: number[] = []) => violations.push({ checker: "2pc", rule, message, ops, evidence });
   const shardOfBoard = new Map(h.final.boards.map((b) => [b.id, b.shard]));
   const where = new Map<string, { shard: string; boardId: string }[]>();
