@@ -1,5 +1,5 @@
 /**
- * Convergence (SPEC LWW-1, MVR-1, FEED-2; DESIGN invariants 2, 4, 5): at the end, every replica an
+ * Convergence (SPEC LWW-1, MVR-1, FEED-2): at the end, every replica an
  * observer built from the changes it applied on an `lww` or `mvr` board equals a fresh snapshot
  * of that board at the same seq, card for card (fields, clocks, siblings).
  */

@@ -1,5 +1,5 @@
 /**
- * Exactly-once (SPEC IDEM-1, IDEM-2; DESIGN invariant 1): every acknowledged write is in the
+ * Exactly-once (SPEC IDEM-1, IDEM-2): every acknowledged write is in the
  * change log once, at the seq its ack named; no mutationId is applied twice, across moves and
  * nodes; replays of one mutationId are answered with the first result; a write refused for sure
  * left nothing in the log; the shards' applied_mutations agree wherever a move carried them.

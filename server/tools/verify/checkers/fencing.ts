@@ -1,5 +1,5 @@
 /**
- * Fencing and leases (SPEC LOCK-1, LOCK-2, LOCK-3, LOCK-6; DESIGN invariants 7, 10): no write is
+ * Fencing and leases (SPEC LOCK-1, LOCK-2, LOCK-3, LOCK-6): no write is
  * accepted with a token below the card's fence at that time (a newer grant had been acknowledged
  * before the write was sent); no two leases of different holders are live on one card at once
  * (a grant acknowledged entirely inside another holder's certainly-live window); every card's

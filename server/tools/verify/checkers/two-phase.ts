@@ -1,5 +1,5 @@
 /**
- * Two-phase commit (SPEC TX-2, TX-4, TX-6, ID-1; DESIGN invariant 6), read from the databases at
+ * Two-phase commit (SPEC TX-2, TX-4, TX-6, ID-1), read from the databases at
  * the end: every card is on exactly one shard, on a board of that shard, where its directory row
  * points; no prepared transaction is left; the coordinator log agrees with the shards (a
  * committed move's result names its txId, an aborted one left nothing, nothing is undecided);
