@@ -45,6 +45,12 @@ export function formatReport(h: ParsedHistory, results: CheckResult[], file: str
   lines.push(`answers: ${list(s.answers)}`);
   lines.push(`writes (one per mutationId, replays included): ${s.writes.total}: ${s.writes.acknowledged} acknowledged, ${s.writes.refused} refused, ${s.writes.open} never answered (open)`);
   lines.push(`faults injected: ${Object.values(s.faults).reduce((a, b) => a + b, 0)} (${list(s.faults)})`);
+  const steps: Record<string, number> = {};
+  for (const f of h.faults) {
+    const m = f.kind === "2pc-crash" ? /after (\S+)/.exec(f.detail) : null;
+    if (m) steps[m[1]!] = (steps[m[1]!] ?? 0) + 1;
+  }
+  if (Object.keys(steps).length > 0) lines.push(`coordinator crashes by 2PC step: ${list(steps)}`);
   if (Object.keys(s.events).length > 0) lines.push(`other events: ${list(s.events)} (details in the history's fault records)`);
   let violations = 0;
   lines.push("checks:");
