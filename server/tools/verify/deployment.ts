@@ -209,6 +209,17 @@ export class Deployment {
     return total;
   }
 
+  /** Coordinator log entries not yet decided (recovery decides them after its grace, SPEC TX-4). */
+  async undecided(): Promise<number> {
+    const sql = postgres(this.url(DATABASES.catalog), { max: 1, onnotice: () => {} });
+    try {
+      const [r] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM tx_log WHERE state IN ('preparing', 'prepared')`;
+      return r!.n;
+    } finally {
+      await sql.end();
+    }
+  }
+
   /** Reads what the checkers need straight from the databases. */
   async dump(): Promise<DbDump> {
     const out: DbDump = { shards: {}, txLog: [], cardIds: [], leases: [] };
