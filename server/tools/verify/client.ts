@@ -23,6 +23,8 @@ export async function signIn(url: string, name: string): Promise<Session> {
 }
 
 export interface OpMeta {
+  /** Long strings (large bodies) are kept in the history as their length only. */
+  shrink?: boolean;
   kind: OpKind;
   policy?: Policy;
   boardId?: string;
@@ -34,6 +36,11 @@ export interface OpMeta {
 export type RequestFault = "drop-socket" | "drop-ack" | null;
 
 const REQUEST_TIMEOUT_MS = 20_000;
+
+/** A copy with every string longer than 256 characters replaced by a note of its length. */
+export function shrink<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "string" && v.length > 256 ? `<${v.length} characters>` : v))) as T;
+}
 
 export class VClient {
   socket: Socket | null = null;
@@ -106,7 +113,8 @@ export class VClient {
     await this.connect();
     const s = this.socket;
     const id = this.history.id();
-    this.history.write({ type: "invoke", id, client: this.name, user: this.session.user.id, node: this.node, ...meta, req: payload, at: Date.now() });
+    const { shrink: small, ...what } = meta;
+    this.history.write({ type: "invoke", id, client: this.name, user: this.session.user.id, node: this.node, ...what, req: small ? shrink(payload) : payload, at: Date.now() });
     if (!s) {
       this.history.write({ type: "lost", id, at: Date.now(), reason: "not connected" });
       return null;
@@ -128,7 +136,7 @@ export class VClient {
       if (fault === "drop-socket") setTimeout(() => s.disconnect(), this.rng.int(5));
     });
     if (fault) this.onFault(fault, `${this.name} ${event} #${id} on ${this.node}`);
-    if (answer) this.history.write({ type: "complete", id, at: Date.now(), answer: keep ? keep(answer) : answer });
+    if (answer) this.history.write({ type: "complete", id, at: Date.now(), answer: keep ? keep(answer) : small ? shrink(answer) : answer });
     else {
       this.history.write({ type: "lost", id, at: Date.now(), reason: fault ?? (s.connected ? "timeout" : "disconnected") });
       this.switchNode();

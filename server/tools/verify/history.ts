@@ -6,7 +6,8 @@
  */
 import { createWriteStream, readFileSync, type WriteStream } from "node:fs";
 
-export type OpKind = "create" | "update" | "delete" | "move" | "read" | "acquire" | "renew" | "release";
+/** `read`: a `board:join` page; `leave`: `board:leave`; `setup`: `board:create`. */
+export type OpKind = "create" | "update" | "delete" | "move" | "read" | "leave" | "setup" | "acquire" | "renew" | "release";
 export type Policy = "occ" | "lww" | "mvr";
 
 /** A request sent: `mutationId` ties replays of one write together (SPEC IDEM-1). */

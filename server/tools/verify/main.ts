@@ -80,7 +80,7 @@ async function run(opts: { seconds: number; clients: number; faults: string; see
     const plan: [Policy, string][] = [["occ", "a"], ["occ", "a"], ["occ", "b"], ["lww", "a"], ["lww", "b"], ["mvr", "a"], ["mvr", "b"]];
     const boards: BoardInfo[] = [];
     for (const [policy, shard] of plan) {
-      const a = await admin.write("board:create", { name: `verify ${policy} ${shard}`, policy, shard, visibility: "open" }, { kind: "read", policy }, Infinity);
+      const a = await admin.write("board:create", { name: `verify ${policy} ${shard}`, policy, shard, visibility: "open" }, { kind: "setup", policy }, Infinity);
       if (!a?.ok) throw new Error(`board:create failed: ${a ? a.error.code : "no answer"}`);
       const b = a.board as { id: string };
       boards.push({ id: b.id, policy, shard });
@@ -169,10 +169,10 @@ async function run(opts: { seconds: number; clients: number; faults: string; see
       for (let i = 0; i < 5 && !read.ok; i++) read = await readBoard(reader, b);
       const cards = boardState(read);
       final.snapshots[b.id] = { seq: read.seq, cards: [...cards.values()] };
-      await reader.request("board:leave", { boardId: b.id }, { kind: "read", policy: b.policy, boardId: b.id });
+      await reader.request("board:leave", { boardId: b.id }, { kind: "leave", policy: b.policy, boardId: b.id });
       let log = await readBoard(reader, b, 0);
       for (let i = 0; i < 5 && !log.ok; i++) log = await readBoard(reader, b, 0);
-      await reader.request("board:leave", { boardId: b.id }, { kind: "read", policy: b.policy, boardId: b.id });
+      await reader.request("board:leave", { boardId: b.id }, { kind: "leave", policy: b.policy, boardId: b.id });
       final.logs[b.id] = log.snapshot
         ? { floor: log.seq, head: log.seq, entries: [] } // the log no longer reaches 0: only what it keeps is checked
         : { floor: 0, head: log.seq, entries: log.changes.map((c): LogEntry => ({ seq: c.seq, type: c.type, cardId: c.cardId ?? c.card?.id ?? "", mutationId: c.mutationId })) };

@@ -43,6 +43,9 @@ export function formatReport(h: ParsedHistory, results: CheckResult[], file: str
   lines.push(`history: ${file}`);
   lines.push(`operations: ${h.attempts.length} requests (${list(s.attempts)})`);
   lines.push(`answers: ${list(s.answers)}`);
+  // Histories written before `leave` was its own kind recorded board:leave as a read: told apart by the answer.
+  const joins = h.attempts.filter((a) => a.kind === "read" && !(a.answer?.ok && a.answer.seq === undefined));
+  lines.push(`reads: ${joins.length} board:join requests: ${joins.filter((a) => a.req.cursor === undefined && a.req.since === undefined).length} snapshots, ${joins.filter((a) => a.req.since !== undefined).length} catch-ups, ${joins.filter((a) => a.req.cursor !== undefined).length} next pages followed (cursor)`);
   lines.push(`writes (one per mutationId, replays included): ${s.writes.total}: ${s.writes.acknowledged} acknowledged, ${s.writes.refused} refused, ${s.writes.open} never answered (open)`);
   lines.push(`faults injected: ${Object.values(s.faults).reduce((a, b) => a + b, 0)} (${list(s.faults)})`);
   const steps: Record<string, number> = {};

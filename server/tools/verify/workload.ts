@@ -73,10 +73,13 @@ function hlc(replica: string): string {
   return `${String(Date.now()).padStart(15, "0")}:${String(hlcCounter++ % 100000).padStart(5, "0")}:${replica}`;
 }
 
-function somePatch(rng: Rng, who: string, n: number, several: boolean): Record<string, unknown> {
+/** A large body (lww and mvr boards), so snapshots and catch-ups run over several pages (SPEC FEED-5). */
+const bigBody = (rng: Rng, who: string) => `${who} ${rng.int(1000)} `.padEnd(8_000 + rng.int(4000), "lorem ipsum ");
+
+function somePatch(rng: Rng, who: string, n: number, several: boolean, big = false): Record<string, unknown> {
   const all: Record<string, () => unknown> = {
     title: () => `${who} #${n}`,
-    body: () => `body ${rng.int(1000)} by ${who}`,
+    body: () => (big && rng.chance(0.1) ? bigBody(rng, who) : `body ${rng.int(1000)} by ${who}`),
     status: () => rng.pick(["todo", "doing", "done"]),
     position: () => `a${rng.int(50)}`,
     tags: () => (rng.chance(0.5) ? [] : [`t${rng.int(5)}`, `u${rng.int(5)}`].slice(0, 1 + rng.int(2))),
@@ -103,9 +106,9 @@ export async function createCard(c: VClient, w: World, board: BoardInfo, stopAt:
   const k: KnownCard = { id, policy: board.policy, boardId: board.id, version: 0, ops: 0, retired: false };
   w.cards.push(k);
   w.byId.set(id, k);
-  const req: Record<string, unknown> = { mutationId: randomUUID(), boardId: board.id, cardId: id, fields: { title: `new by ${c.name}`, position: `a${c.rng.int(50)}`, ...(c.rng.chance(0.5) ? { body: "first" } : {}) } };
+  const req: Record<string, unknown> = { mutationId: randomUUID(), boardId: board.id, cardId: id, fields: { title: `new by ${c.name}`, position: `a${c.rng.int(50)}`, ...(c.rng.chance(0.5) ? { body: board.policy !== "occ" && c.rng.chance(0.4) ? bigBody(c.rng, c.name) : "first" } : {}) } };
   if (board.policy === "lww" && c.rng.chance(0.5)) req.hlc = hlc(`v-${c.name}`);
-  const a = await c.write("card:create", req, { kind: "create", policy: board.policy, boardId: board.id, cardId: id, mutationId: req.mutationId as string }, stopAt);
+  const a = await c.write("card:create", req, { kind: "create", policy: board.policy, boardId: board.id, cardId: id, mutationId: req.mutationId as string, shrink: board.policy !== "occ" }, stopAt);
   w.learn(k, a);
   if (!a?.ok) k.retired = true;
 }
@@ -119,7 +122,7 @@ export async function step(c: VClient, w: World, stopAt: number, n: number): Pro
   if (pool.length < POOL || r < 0.1) return createCard(c, w, rng.pick(w.boardsOf(policy)), stopAt);
   const k = rng.pick(pool);
   k.ops++;
-  const meta = { policy, boardId: k.boardId, cardId: k.id };
+  const meta = { policy, boardId: k.boardId, cardId: k.id, shrink: policy !== "occ" };
   if (r < 0.94 && policy === "occ" && k.ops >= OCC_OPS_PER_CARD) {
     k.retired = true;
     const req = { mutationId: randomUUID(), cardId: k.id, baseVersion: k.version };
@@ -128,7 +131,7 @@ export async function step(c: VClient, w: World, stopAt: number, n: number): Pro
   }
   if (r < 0.62) {
     const base = policy === "occ" && rng.chance(0.25) ? Math.max(1, k.version - 1 - rng.int(2)) : k.version;
-    const req: Record<string, unknown> = { mutationId: randomUUID(), cardId: k.id, baseVersion: base, patch: somePatch(rng, c.name, n, r >= 0.45) };
+    const req: Record<string, unknown> = { mutationId: randomUUID(), cardId: k.id, baseVersion: base, patch: somePatch(rng, c.name, n, r >= 0.45, policy !== "occ") };
     stamp(k, c, req);
     w.learn(k, await c.write("card:update", req, { ...meta, kind: "update", mutationId: req.mutationId as string }, stopAt));
   } else if (r < 0.67) {
@@ -156,7 +159,7 @@ export async function step(c: VClient, w: World, stopAt: number, n: number): Pro
       }
     }
     if (read.ok) w.boardSeq.set(board.id, Math.max(head, read.seq));
-    await c.request("board:leave", { boardId: board.id }, { kind: "read", policy, boardId: board.id });
+    await c.request("board:leave", { boardId: board.id }, { kind: "leave", policy, boardId: board.id });
   }
 }
 
@@ -167,7 +170,7 @@ export async function lockStep(c: VClient, w: World, stopAt: number, n: number):
   const pool = w.live(policy).filter((k) => k.version > 0);
   if (pool.length === 0) return;
   const k = rng.pick(pool);
-  const meta = { policy, boardId: k.boardId, cardId: k.id };
+  const meta = { policy, boardId: k.boardId, cardId: k.id, shrink: policy !== "occ" };
   const a = await c.request("lock:acquire", { cardId: k.id, ttlMs: 1500 + rng.int(2000) }, { ...meta, kind: "acquire" });
   if (!a?.ok) return;
   const token = (a.lock as { token: number }).token;
