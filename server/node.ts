@@ -67,7 +67,7 @@ export interface ConcordNode {
  */
 export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
   const { log, dbs, sessions, nodeId } = opts;
-  const sessionStore = new SessionStore(dbs.catalog, sessions);
+  const sessionStore = new SessionStore(dbs.catalogSql, sessions);
   const origins = new OriginPolicy(opts.allowedOrigins, opts.trustProxy);
   const httpContext: HttpContext = {
     sessions: sessionStore,

@@ -1,9 +1,8 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import { drizzle } from "drizzle-orm/postgres-js";
 import { migrate } from "drizzle-orm/postgres-js/migrator";
 import postgres, { type Sql } from "postgres";
-import * as catalogSchema from "./catalog-schema";
 import { ShardStore } from "./shard-store";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -15,13 +14,11 @@ const MIGRATIONS = {
 /** What a shard may be called (SHARD_URLS): lower-case letters, digits and `_`. */
 export const SHARD_NAME = /^[a-z0-9_]{1,32}$/;
 
-export type CatalogDb = PostgresJsDatabase<typeof catalogSchema>;
 /** Connections per shard pool (one pool per shard; see ShardStore for how they are shared). */
 export const SHARD_POOL_SIZE = 12;
 
 export interface Databases {
   catalogSql: Sql;
-  catalog: CatalogDb;
   shards: Map<string, ShardStore>;
   /** True when every database allows PREPARE TRANSACTION (max_prepared_transactions > 0). */
   twoPhaseCommit: boolean;
@@ -90,7 +87,6 @@ export async function openDatabases(catalogUrl: string, shardUrls: Record<string
   for (const s of shards.values()) if (!(await s.twoPhaseCommit())) twoPhaseCommit = false;
   return {
     catalogSql,
-    catalog: drizzle(catalogSql, { schema: catalogSchema }),
     shards,
     twoPhaseCommit,
     close: async () => {

@@ -2,10 +2,8 @@ import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypt
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import type { User } from "../../lib/protocol";
-import type { CatalogDb } from "../db/databases";
-import { sessions as sessionRows, users } from "../db/catalog-schema";
+import type { Sql } from "postgres";
 
 /** What a valid token says: who, and which session record (SPEC SEC-2) it belongs to. */
 export interface SessionClaims {
@@ -86,7 +84,7 @@ export function normalizeDisplayName(name: string): string {
  */
 export class SessionStore {
   constructor(
-    private readonly db: CatalogDb,
+    private readonly catalog: Sql,
     readonly tokens: Sessions,
   ) {}
 
@@ -94,13 +92,10 @@ export class SessionStore {
   async create(name: string): Promise<{ token: string; user: User; sessionId: string }> {
     const user: User = { id: `u_${randomUUID()}`, name };
     const sessionId = `s_${randomBytes(16).toString("base64url")}`;
-    await this.db.transaction(async (tx) => {
-      await tx.insert(users).values({ id: user.id, name: user.name });
-      await tx.insert(sessionRows).values({
-        id: sessionId,
-        userId: user.id,
-        expiresAt: sql`now() + ${`${Sessions.MAX_AGE_MS} milliseconds`}::interval`,
-      });
+    await this.catalog.begin(async (tx) => {
+      await tx`INSERT INTO users (id, name) VALUES (${user.id}, ${user.name})`;
+      await tx`INSERT INTO sessions (id, user_id, expires_at)
+               VALUES (${sessionId}, ${user.id}, now() + make_interval(secs => ${Sessions.MAX_AGE_MS / 1000}))`;
     });
     return { token: this.tokens.sign(user, sessionId), user, sessionId };
   }
@@ -115,21 +110,15 @@ export class SessionStore {
 
   /** Revokes a session; true when it was live until now. */
   async revoke(sessionId: string): Promise<boolean> {
-    const rows = await this.db
-      .update(sessionRows)
-      .set({ revokedAt: sql`now()` })
-      .where(and(eq(sessionRows.id, sessionId), isNull(sessionRows.revokedAt)))
-      .returning({ id: sessionRows.id });
+    const rows = await this.catalog`UPDATE sessions SET revoked_at = now() WHERE id = ${sessionId} AND revoked_at IS NULL RETURNING id`;
     return rows.length > 0;
   }
 
   /** Which of these sessions are live (not revoked, not expired) by the catalog's clock. */
   async liveAmong(sessionIds: readonly string[]): Promise<Set<string>> {
     if (sessionIds.length === 0) return new Set();
-    const rows = await this.db
-      .select({ id: sessionRows.id })
-      .from(sessionRows)
-      .where(and(inArray(sessionRows.id, [...sessionIds]), isNull(sessionRows.revokedAt), gt(sessionRows.expiresAt, sql`now()`)));
+    const rows = await this.catalog<{ id: string }[]>`
+      SELECT id FROM sessions WHERE id IN ${this.catalog([...sessionIds])} AND revoked_at IS NULL AND expires_at > now()`;
     return new Set(rows.map((r) => r.id));
   }
 }
@@ -143,9 +132,4 @@ export async function loadSecret(configured: string | undefined, dataDir: string
   const secret = randomBytes(32).toString("hex");
   await writeFile(file, secret, { mode: 0o600, flag: "wx" }).catch(() => {});
   return readFileSync(file, "utf8").trim();
-}
-
-/** Signs a new user in (tools that drive a node without its HTTP API). */
-export async function createSession(db: CatalogDb, sessions: Sessions, name: string) {
-  return new SessionStore(db, sessions).create(name);
 }
