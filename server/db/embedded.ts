@@ -39,8 +39,8 @@ const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).h
  * an exit hook that forces exit code 0, so it must never be imported into a process whose exit
  * code matters, such as a test runner. Closing the child's stdin stops the server.
  */
-export async function startEmbeddedPostgres(dir: string, log: (line: string) => void): Promise<EmbeddedServer> {
-  const port = await freePort();
+export async function startEmbeddedPostgres(dir: string, log: (line: string) => void, port?: number): Promise<EmbeddedServer> {
+  port ??= await freePort(); // a restart passes the port it had, so clients reconnect to it
   const child = spawn(process.execPath, ["--import", tsxLoader, path.join(here, "embedded-process.ts"), dir, String(port)], {
     stdio: ["pipe", "pipe", "inherit"],
   });
