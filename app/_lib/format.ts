@@ -21,8 +21,17 @@ export const FIELD_LABEL: Record<FieldName, string> = {
   estimate: "Estimate",
 };
 
+/** What the person reads for the failures lib/client itself reports (RequestError codes it makes). */
+const CLIENT_FAILURE_TEXT: Record<string, string> = {
+  OFFLINE: "You are offline; try again once you are back online.",
+  TIMEOUT: "The server did not answer in time; try again.",
+  CLOSED: "This tab has closed its connection; reload the page.",
+};
+
 /** A readable message for anything a client call rejects with. */
 export function errorMessage(err: unknown): string {
+  const code = typeof err === "object" && err !== null ? (err as { code?: unknown }).code : undefined;
+  if (typeof code === "string" && Object.hasOwn(CLIENT_FAILURE_TEXT, code)) return CLIENT_FAILURE_TEXT[code]!;
   if (err instanceof Error) return err.message || err.name;
   if (typeof err === "object" && err !== null) {
     const e = err as { message?: unknown; code?: unknown };
