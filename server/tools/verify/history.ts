@@ -160,17 +160,7 @@ export function readHistory(file: string): HistoryRecord[] {
 }
 
 /** One request with its outcome: `answer` when one came, else lost. */
-export interface Attempt {
-  id: number;
-  client: string;
-  user: string;
-  node: string;
-  kind: OpKind;
-  policy?: Policy;
-  boardId?: string;
-  cardId?: string;
-  mutationId?: string;
-  req: Record<string, unknown>;
+export interface Attempt extends Omit<InvokeRecord, "type" | "at"> {
   invokeAt: number;
   completeAt: number | null;
   answer: Answer | null;
