@@ -6,6 +6,7 @@ import { errorMessage } from "../_lib/format";
 import { AcceptInviteForm } from "./accept-invite-form";
 import { BoardTile } from "./board-tile";
 import { CreateBoardForm } from "./create-board-form";
+import { hasOwnDemos, TryDemos } from "./try-demos";
 
 /** The signed-in home: boards the person may see, plus create and accept-invite forms. */
 export function BoardList({ client, state }: { client: SyncClientApi; state: ClientState }) {
@@ -41,6 +42,7 @@ export function BoardList({ client, state }: { client: SyncClientApi; state: Cli
             Could not load boards: {error}
           </div>
         ) : null}
+        {loaded && !hasOwnDemos(state) ? <TryDemos client={client} state={state} prominent={boards.length === 0} /> : null}
         {boards.length === 0 ? (
           <div className="empty">
             <strong>{loaded || !online ? "No boards yet" : "Loading boards…"}</strong>

@@ -2,6 +2,7 @@
 
 import { useEffect, useMemo, useState } from "react";
 import type { ClientState, SyncClientApi } from "../../lib/client/types";
+import { demoOf } from "../../lib/demo/plan";
 import type { Card, Status } from "../../lib/protocol";
 import { errorMessage, nextPosition, sortCards, STATUSES } from "../_lib/format";
 import { nameResolver } from "../_lib/names";
@@ -10,6 +11,7 @@ import { BoardColumn } from "./board-column";
 import { BoardHeader } from "./board-header";
 import { CardEditor } from "./card-editor";
 import { ConflictDialog } from "./conflict-dialog";
+import { DemoGuide } from "./demo-guide";
 import { Inspector } from "./inspector";
 import { Loading } from "./loading";
 import { PolicyExplainer } from "./policy-explainer";
@@ -36,6 +38,8 @@ export function BoardScreen({ client, state, boardId }: { client: SyncClientApi;
   const boardState = state.boards[boardId];
   const board = boardState?.board;
   const [explainerHidden, setExplainerHidden] = useDismissed(`concord.explainer.${board?.policy ?? "none"}`);
+  // A demo board ("Try the demos") opens with its guide instead of the policy explainer.
+  const demo = board ? demoOf(board) : undefined;
   const nameOf = useMemo(() => nameResolver(boardState, state.user), [boardState, state.user]);
 
   const columns = useMemo(() => {
@@ -101,7 +105,8 @@ export function BoardScreen({ client, state, boardId }: { client: SyncClientApi;
             joinError ? null : <Loading label={state.connection === "offline" ? "Offline: waiting for a connection to load this board…" : "Joining board…"} />
           ) : (
             <>
-              {!explainerHidden && board ? <PolicyExplainer policy={board.policy} onDismiss={() => setExplainerHidden(true)} /> : null}
+              {board && demo ? <DemoGuide demo={demo} policy={board.policy} /> : null}
+              {!explainerHidden && board && !demo ? <PolicyExplainer policy={board.policy} onDismiss={() => setExplainerHidden(true)} /> : null}
               <div className="columns">
                 {STATUSES.map((s) => (
                   <BoardColumn

@@ -1,0 +1,32 @@
+"use client";
+
+import type { DemoBoard } from "../../lib/demo/plan";
+import type { Policy } from "../../lib/protocol";
+
+/**
+ * The guide a demo board opens with: what the board shows, what to try, and a button that opens
+ * the same board in a new tab. `noopener` gives the new tab a fresh sessionStorage, so it is its
+ * own replica with its own replica id from the start (SPEC REPLICA-1).
+ */
+export function DemoGuide({ demo, policy }: { demo: DemoBoard; policy: Policy }) {
+  function openSecondTab() {
+    window.open(window.location.href, "_blank", "noopener");
+  }
+  return (
+    <section className="explainer demo-guide" data-policy={policy} data-testid="demo-guide" aria-label="What this demo shows">
+      <div>
+        <p>
+          <strong>{demo.name.replace(/^Demo · /, "")}.</strong> {demo.summary}
+        </p>
+        <ol className="demo-steps">
+          {demo.steps.map((s) => (
+            <li key={s}>{s}</li>
+          ))}
+        </ol>
+      </div>
+      <button type="button" className="btn btn-primary btn-sm" data-testid="open-second-tab" onClick={openSecondTab}>
+        Open the second tab
+      </button>
+    </section>
+  );
+}
