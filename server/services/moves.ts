@@ -181,8 +181,7 @@ export class MoveService {
 
     const catalog = this.dbs.catalogSql;
     const payload = { user: { id: writer.id, name: writer.name }, from: from.id, to: to.id, req };
-    // JSON goes as text: the catalog client is shared with drizzle, whose jsonb serializer passes values through.
-    await catalog`INSERT INTO tx_log (tx_id, state, shards, payload) VALUES (${txId}, 'preparing', ${JSON.stringify(shards)}::jsonb, ${JSON.stringify(payload)}::jsonb)`;
+    await catalog`INSERT INTO tx_log (tx_id, state, shards, payload) VALUES (${txId}, 'preparing', ${catalog.json(shards)}, ${catalog.json(payload as never)})`;
     this.onTx(txId, "preparing", shards, boards);
     await this.faults?.("logged");
 
