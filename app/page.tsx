@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { BoardList } from "./_components/board-list";
 import { BrandMark } from "./_components/brand-mark";
 import { ConnectionBadge } from "./_components/connection-badge";
@@ -20,6 +21,9 @@ export default function HomePage() {
         <BrandMark />
         <span className="topbar-spacer" />
         <div className="topbar-group">
+          <Link className="btn btn-ghost btn-sm" href="/about">
+            About
+          </Link>
           {state ? <ConnectionBadge state={state.connection} catchingUp={state.catchingUp} /> : null}
           <UserMenu />
         </div>

@@ -1,12 +1,22 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import type { TestInfo } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import type { BoardPage } from "./pages/board-page";
 import { cardTitled, Demos, openFromList } from "./pages/demos";
 
+/** `CONCORD_DOCS_SCREENSHOTS=1` also saves the pictures into docs/demos/ (the README shows them). */
+const docsDir = process.env.CONCORD_DOCS_SCREENSHOTS === "1" ? path.join(process.cwd(), "docs", "demos") : null;
+
 /** Attaches a screenshot of each tab to the test's report. */
 async function snap(testInfo: TestInfo, name: string, tabs: BoardPage[]): Promise<void> {
   for (const [i, tab] of tabs.entries()) {
-    await testInfo.attach(`${name}-tab-${i + 1}`, { body: await tab.page.screenshot(), contentType: "image/png" });
+    const shot = await tab.page.screenshot();
+    await testInfo.attach(`${name}-tab-${i + 1}`, { body: shot, contentType: "image/png" });
+    if (docsDir) {
+      mkdirSync(docsDir, { recursive: true });
+      writeFileSync(path.join(docsDir, `${name}-tab-${i + 1}.png`), shot);
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { loadConfig } from "./config";
 import { ensureDatabase, openDatabases, type Databases } from "./db/databases";
 import { startEmbeddedPostgres, type EmbeddedServer } from "./db/embedded";
 import { installFaultSwitch } from "./fault-switch";
+import { seedDemoDeployment } from "./demo";
 import { createLogger } from "./log";
 import { createNode, type ConcordNode } from "./node";
 import { Sessions, loadSecret } from "./services/sessions";
@@ -101,6 +102,18 @@ async function main(): Promise<void> {
       throw new Error(err.code === "EADDRINUSE" ? `port ${config.port} is taken (set PORT to another)` : err.message);
     });
     say(`node ${config.nodeId} ready on http://localhost:${port}`);
+    if (process.argv.includes("--demo") || process.env.CONCORD_DEMO === "1") {
+      const catalog = dbs.catalogSql;
+      const made = await seedDemoDeployment({
+        url: `http://${config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host}:${port}`,
+        sessions: node.sessions,
+        boardCount: async () => Number((await catalog<{ n: string }[]>`SELECT count(*) AS n FROM boards`)[0]?.n ?? 0),
+      }).catch((err: Error) => {
+        say(`could not make the demo boards: ${err.message}`);
+        return 0;
+      });
+      say(made > 0 ? `made ${made} demo boards (open to everyone; each opens with what to try)` : "--demo: boards exist already, no demo boards made");
+    }
   } catch (err) {
     await dbs?.close().catch(() => {});
     await embedded?.stop().catch(() => {});

@@ -1,5 +1,6 @@
 "use client";
 
+import Link from "next/link";
 import { useState, type FormEvent } from "react";
 import { errorMessage } from "../_lib/format";
 import { useSync } from "../sync-provider";
@@ -65,6 +66,9 @@ export function SignInForm({ note }: { note?: string }) {
           <li>Three conflict policies you can see at work</li>
           <li>Each tab is its own replica</li>
         </ul>
+        <Link className="small" href="/about">
+          What is Concord? The architecture and the five techniques
+        </Link>
       </form>
     </main>
   );

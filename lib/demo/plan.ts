@@ -79,26 +79,26 @@ export const DEMO_BOARDS: readonly DemoBoard[] = [
   },
   {
     key: "moves-a",
-    name: "Demo · Moves (shard a)",
+    name: "Demo · Moves A",
     policy: "occ",
     shard: "a",
     summary: "This board lives on shard a, its partner on shard b: a move between them is one two-phase commit (SPEC TX-2).",
     steps: [
-      "Open the Inspector, open “Move me to shard b” and move it to “Demo · Moves (shard b)”.",
+      "Open the Inspector, open “Move me to shard b” and move it to “Demo · Moves B”.",
       "The inspector shows the transaction: preparing, prepared, committed; the card is on exactly one board.",
     ],
     cards: [
-      card("Move me to shard b", "Open me, pick “Demo · Moves (shard b)” under Move, press Move.", "todo", "a0", ["2pc"]),
+      card("Move me to shard b", "Open me, pick “Demo · Moves B” under Move, press Move.", "todo", "a0", ["2pc"]),
       card("Stays on shard a", "Nothing to do here.", "done", "a1"),
     ],
   },
   {
     key: "moves-b",
-    name: "Demo · Moves (shard b)",
+    name: "Demo · Moves B",
     policy: "occ",
     shard: "b",
     summary: "The other side of the move demo, on shard b.",
-    steps: ["Move “Move me back to shard a” to “Demo · Moves (shard a)” and watch the inspector's transaction."],
+    steps: ["Move “Move me back to shard a” to “Demo · Moves A” and watch the inspector's transaction."],
     cards: [card("Move me back to shard a", "Moves go both ways, each through two-phase commit.", "todo", "a0", ["2pc"])],
   },
   {
