@@ -39,6 +39,7 @@ test.describe("landing page and demo boards (issue 16)", () => {
     for (const t of TECHNIQUES) await expect(ada.page.getByTestId(`technique-${t}`).getByRole("link")).toHaveText("Try the demos →");
     await ada.page.getByTestId("technique-occ").getByRole("link").click();
     await ada.page.waitForURL((u) => u.pathname === "/");
+    await expect(demos.section).toBeVisible();
     await picture(ada.page, "board-list-try-demos");
 
     const board = await demos.tryDemos("Demo · OCC conflicts");
@@ -67,8 +68,8 @@ test.describe("landing page and demo boards (issue 16)", () => {
     await board.openCard(lockCard);
     await ada.page.getByTestId("editor-lock").click();
     await expect(ada.page.getByTestId("editor-lock")).toHaveAttribute("aria-pressed", "true");
-    await picture(ada.page, "lock-demo");
     await board.editor.closeWithoutSaving();
     await expect(lockCard.root.getByTestId("card-lock")).toBeVisible();
+    await picture(ada.page, "lock-demo");
   });
 });

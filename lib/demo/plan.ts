@@ -40,7 +40,7 @@ export const DEMO_BOARDS: readonly DemoBoard[] = [
       "Change the title in both and save both: the second save gets the conflict dialog (base / mine / theirs).",
     ],
     cards: [
-      card("Write the launch note", "Draft:\nConcord keeps shared cards consistent.\nEvery tab is a replica.", "todo", "a0", ["docs"]),
+      card("Write the launch note", "Concord keeps shared cards consistent.\nEvery tab is a replica.", "todo", "a0", ["docs"]),
       card("Review the pricing page", "Check the numbers with finance.", "doing", "a1"),
       card("Ship 1.0", "Tag, build, announce.", "done", "a2", ["release"]),
     ],
@@ -108,7 +108,7 @@ export const DEMO_BOARDS: readonly DemoBoard[] = [
     shard: "a",
     summary: "A lease makes a card exclusive for 30 s; every grant carries a fencing token the database checks (SPEC LOCK-3).",
     steps: [
-      "Open “Lock me” and press Lock: the card shows “locked by” you in every tab.",
+      "Open “Lock me” and press Lock: every tab shows the card “locked by you”.",
       "Invite someone (Invite) and have them edit it: their write answers LOCKED until the lease runs out or you unlock.",
     ],
     cards: [
