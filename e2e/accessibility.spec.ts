@@ -4,7 +4,7 @@ import { expect, test } from "./fixtures";
 import { SignInPage } from "./pages/sign-in-page";
 
 /**
- * axe-core on each main page (sign-in, board list, board, board with the inspector open and a
+ * axe-core on each main page (sign-in, the landing page, board list, board, board with the inspector open and a
  * card selected, the card editor): no serious or critical violation of WCAG 2.1 A/AA rules.
  */
 async function expectNoSeriousViolations(page: Page, what: string): Promise<void> {
@@ -20,6 +20,12 @@ test.describe("accessibility (axe-core)", () => {
     await signIn.goto();
     await expect(signIn.name).toBeVisible();
     await expectNoSeriousViolations(page, "the sign-in page");
+  });
+
+  test("the landing page (/about) with its architecture picture", async ({ page }) => {
+    await page.goto("/about");
+    await expect(page.getByTestId("architecture-diagram")).toBeVisible();
+    await expectNoSeriousViolations(page, "the landing page");
   });
 
   test("the board list, a board, the inspector and the card editor", async ({ actors, uid }) => {
