@@ -8,6 +8,7 @@ describe("noticeText: the sentences the person sees for lib/client's notices", (
   it("lww: names the fields and who replaced them (e2e/policies.spec.ts looks for 'replaced by Alice')", () => {
     expect(noticeText(at({ code: "lww-replaced", fields: ["title"], by: "Alice" }))).toBe("Your edit to title was replaced by Alice's newer edit");
     expect(noticeText(at({ code: "lww-replaced", fields: ["title", "body"], by: null }))).toBe("Your edit to title, body was replaced by another editor's newer edit");
+    expect(noticeText(at({ code: "lww-replaced", fields: ["title"], by: "Alice", otherTab: true }))).toBe("Your edit to title was replaced by your other tab's newer edit");
   });
 
   it("MVR-5: the displaced values, their writers and the bound", () => {

@@ -24,7 +24,7 @@ export function writeText(w: WriteSummary): string {
 export function noticeText(n: Notice): string {
   switch (n.code) {
     case "lww-replaced":
-      return `Your edit to ${n.fields.join(", ")} was replaced by ${n.by ?? SOMEONE}'s newer edit`;
+      return `Your edit to ${n.fields.join(", ")} was replaced by ${n.otherTab ? "your other tab" : (n.by ?? SOMEONE)}'s newer edit`;
     case "mvr-dropped": {
       const one = n.count === 1;
       const by = [...new Set(n.by.map((b) => b ?? SOMEONE))].join(", ");

@@ -14,6 +14,8 @@ export interface NoticesDeps {
   store: ClientStore;
   now: () => number;
   replicaId: string;
+  /** The signed-in person: a newer edit by them came from another of their tabs (this tab's own writes never replace each other). */
+  userId: string;
   /** Display names of the people the client has heard of, to name an editor. */
   names: Pick<BoardExtrasMap, "nameOf">;
 }
@@ -47,6 +49,7 @@ export class Notices {
     const about = { boardId: where.boardId, ...(where.cardId !== undefined ? { cardId: where.cardId } : {}) };
     const notice: Notice = { ...message, ...about, kind: KIND[message.code], id: uuid(), at: new Date(now()).toISOString() };
     store.set({ notices: [...store.get().notices, notice] });
+    if (keepsTyping(message)) return; // the person's typing: kept until they dismiss it (dismiss)
     const t = setTimeout(() => {
       this.timers.delete(t);
       store.set({ notices: store.get().notices.filter((x) => x.id !== notice.id) });
@@ -62,8 +65,9 @@ export class Notices {
     if (policy !== "lww" || m.kind !== "update" || !m.hlc) return;
     const ignored = out.ignored ?? [];
     if (ignored.length > 0) {
-      const by = this.nameOf(m.boardId, out.card?.updatedBy);
-      this.add(m, { code: "lww-replaced", fields: ignored, by });
+      const writer = out.card?.updatedBy;
+      const by = this.nameOf(m.boardId, writer);
+      this.add(m, { code: "lww-replaced", fields: ignored, by, ...(this.otherTab(writer) ? { otherTab: true } : {}) });
     }
     for (const f of Object.keys(m.patch)) {
       if (!ignored.includes(f)) this.recentLww.set(`${m.cardId}:${f}`, { hlc: m.hlc, at: this.deps.now() });
@@ -97,8 +101,15 @@ export class Notices {
       replaced.push(field);
     }
     if (replaced.length > 0) {
-      this.add({ boardId, cardId: c.card!.id }, { code: "lww-replaced", fields: replaced, by: this.nameOf(boardId, c.by) });
+      const message: NoticeMessage = { code: "lww-replaced", fields: replaced, by: this.nameOf(boardId, c.by), ...(this.otherTab(c.by) ? { otherTab: true } : {}) };
+      this.add({ boardId, cardId: c.card!.id }, message);
     }
+  }
+
+  /** Removes a notice the person dismissed. */
+  dismiss(id: string): void {
+    const { store } = this.deps;
+    store.set({ notices: store.get().notices.filter((x) => x.id !== id) });
   }
 
   /** Stops the removal timers (on close). */
@@ -107,12 +118,23 @@ export class Notices {
     this.timers.clear();
   }
 
+  /** A newer write by the signed-in person: it came from their other tab (this tab's own never replace each other). */
+  private otherTab(writer: string | undefined): boolean {
+    return writer !== undefined && writer === this.deps.userId;
+  }
+
   private nameOf(boardId: string, userId: string | undefined): string | null {
     return this.deps.names.nameOf(boardId, userId);
   }
 }
 
-/** A write as notices name it. */
+/** A write as notices name it, with the values it set (kept so the person's typing is not lost). */
 export function summarize(m: PendingMutation): WriteSummary {
-  return { kind: m.kind, fields: writtenFields(m) };
+  const values = m.kind === "update" ? m.patch : m.kind === "create" ? m.fields : undefined;
+  return { kind: m.kind, fields: writtenFields(m), ...(values && Object.keys(values).length > 0 ? { values: { ...values } } : {}) };
+}
+
+/** A notice holding what the person typed (a refused or set-aside write's values): kept until dismissed. */
+export function keepsTyping(message: NoticeMessage): boolean {
+  return (message.code === "write-refused" || message.code === "write-set-aside") && message.write.values !== undefined;
 }

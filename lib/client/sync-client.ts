@@ -93,7 +93,7 @@ export class SyncClient implements SyncClientApi {
     const link = new Connection(options.io ?? defaultIo, options, log);
     const transport = (this.net = new SimulatedNetwork(link, { log, changed: (network) => store.set({ network }) }));
     const extras = (this.extras = new BoardExtrasMap(user.id));
-    const notices = (this.notices = new Notices({ store, now, replicaId, names: extras }));
+    const notices = (this.notices = new Notices({ store, now, replicaId, userId: user.id, names: extras }));
     const snapshots = (this.snapshots = new BoardSnapshots({ store, outbox, user, replicaId, now, replicas, extras }));
     const persistence = (this.persistence = new Persistence({ storage, log, replicas, clock, transport }));
     const requests = (this.requests = new Requests({ transport, log, timeoutMs: ackTimeoutMs }));
@@ -344,6 +344,11 @@ export class SyncClient implements SyncClientApi {
   /** Drops a conflict, keeping the server's state. */
   discardConflict(conflictId: string): void {
     this.store.set({ conflicts: this.store.get().conflicts.filter((x) => x.id !== conflictId) });
+  }
+
+  /** Removes a notice the person dismissed. */
+  dismissNotice(noticeId: string): void {
+    this.notices.dismiss(noticeId);
   }
 
   /** SPEC OUTBOX-7: sends a set-aside write again, in its place before its card's later writes. */

@@ -86,6 +86,8 @@ export interface Conflict {
 export interface WriteSummary {
   kind: PendingMutation["kind"];
   fields: FieldName[];
+  /** The values the write set (an update's patch, a create's fields), so a refused write's typing can be restored or copied. */
+  values?: Patch;
 }
 
 /**
@@ -93,8 +95,8 @@ export interface WriteSummary {
  * words it (app/_lib/notice-text.ts). Names are display names, resolved when the notice is made (null: a person this tab never heard of).
  */
 export type NoticeMessage =
-  /** lww (SPEC LWW-1): the person's edit to `fields` lost to `by`'s newer edit. */
-  | { code: "lww-replaced"; fields: string[]; by: string | null }
+  /** lww (SPEC LWW-1): the person's edit to `fields` lost to `by`'s newer edit (`otherTab`: the same person's other tab). */
+  | { code: "lww-replaced"; fields: string[]; by: string | null; otherTab?: boolean }
   /** mvr (SPEC MVR-5): the person's edit displaced `count` values of `field` by `by` under the bound `max`. */
   | { code: "mvr-dropped"; field: string; count: number; by: (string | null)[]; max: number }
   /** SPEC OUTBOX-5: the server refused the write for good (`error`); it was dropped. */
@@ -198,6 +200,8 @@ export interface SyncClientApi {
   resolveConflict(conflictId: string, resolution: Patch): void;
   /** Drops a conflict, keeping the server's state. */
   discardConflict(conflictId: string): void;
+  /** Removes a notice the person dismissed (notices holding a refused write's typing stay until then). */
+  dismissNotice(noticeId: string): void;
   /** SPEC OUTBOX-7: sends a set-aside write again (first among its card's writes). */
   retryWrite(mutationId: string): void;
   /** SPEC OUTBOX-7: drops a set-aside write; the writes of its card held behind it go ahead. */
