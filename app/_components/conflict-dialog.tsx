@@ -4,7 +4,7 @@ import { useState } from "react";
 import type { Conflict, SyncClientApi } from "../../lib/client/types";
 import type { FieldName, Patch } from "../../lib/protocol";
 import { errorMessage } from "../_lib/format";
-import { mergeText } from "../_lib/three-way-merge";
+import { markerLines, mergeText } from "../_lib/three-way-merge";
 import { ConflictField, type Choice } from "./conflict-field";
 import { Modal } from "./modal";
 
@@ -13,6 +13,8 @@ interface ConflictDialogProps {
   conflict: Conflict;
   remaining: number;
   nameOf: (id: string) => string;
+  /** The signed-in person: a conflicting save of theirs came from their other tab (this tab's own writes never conflict with each other). */
+  meId?: string;
 }
 
 function setField(patch: Patch, field: FieldName, value: unknown): void {
@@ -25,15 +27,21 @@ function setField(patch: Patch, field: FieldName, value: unknown): void {
  * or (for the body) a diff3 merge; Resolve sends that as a new write against the current version.
  * Keyed by conflict id by the parent, so choices start fresh for each conflict.
  */
-export function ConflictDialog({ client, conflict, remaining, nameOf }: ConflictDialogProps) {
+export function ConflictDialog({ client, conflict, remaining, nameOf, meId }: ConflictDialogProps) {
   const [choices, setChoices] = useState<Partial<Record<FieldName, Choice>>>({});
   const [mergedBody, setMergedBody] = useState(() =>
     conflict.fields.includes("body") ? mergeText(conflict.base.body, conflict.mine.body ?? conflict.base.body, conflict.theirs.body) : null,
   );
   const [error, setError] = useState<string | null>(null);
   const allChosen = conflict.fields.every((f) => choices[f]);
+  // "Use merge" must not save diff3 markers: the person resolves those lines first.
+  const markers = choices.body === "merge" && mergedBody ? markerLines(mergedBody.text) : [];
+  const canResolve = allChosen && markers.length === 0;
+  const otherTab = meId !== undefined && conflict.theirs.updatedBy === meId;
+  const theirsBy = otherTab ? "your other tab" : nameOf(conflict.theirs.updatedBy);
 
   function resolve() {
+    if (!canResolve) return;
     const patch: Patch = {};
     for (const f of conflict.fields) {
       const c = choices[f];
@@ -65,7 +73,7 @@ export function ConflictDialog({ client, conflict, remaining, nameOf }: Conflict
       </div>
       <div className="dialog-body">
         <p className="muted">
-          {nameOf(conflict.theirs.updatedBy)} saved {conflict.fields.length === 1 ? "this field" : "these fields"} (now v{conflict.theirs.version}) after you started from v{conflict.base.version}.
+          {otherTab ? "Your other tab" : theirsBy} saved {conflict.fields.length === 1 ? "this field" : "these fields"} (now v{conflict.theirs.version}) after you started from v{conflict.base.version}.
           Nothing was lost: choose what to keep for each field.
         </p>
         {conflict.fields.map((f) => (
@@ -75,7 +83,7 @@ export function ConflictDialog({ client, conflict, remaining, nameOf }: Conflict
             base={conflict.base[f]}
             mine={conflict.mine[f]}
             theirs={conflict.theirs[f]}
-            theirsBy={nameOf(conflict.theirs.updatedBy)}
+            theirsBy={theirsBy}
             choice={choices[f]}
             onChoose={(c) => setChoices((prev) => ({ ...prev, [f]: c }))}
             merged={
@@ -83,6 +91,7 @@ export function ConflictDialog({ client, conflict, remaining, nameOf }: Conflict
                 ? {
                     text: mergedBody.text,
                     conflict: mergedBody.conflict,
+                    markers: markerLines(mergedBody.text),
                     onChange: (text) => {
                       setMergedBody({ text, conflict: mergedBody.conflict });
                       setChoices((prev) => ({ ...prev, body: "merge" }));
@@ -104,7 +113,12 @@ export function ConflictDialog({ client, conflict, remaining, nameOf }: Conflict
         </button>
         <span className="spacer" />
         {!allChosen ? <span className="small muted">Choose a version for every field.</span> : null}
-        <button type="button" className="btn btn-primary" data-testid="conflict-resolve" disabled={!allChosen} onClick={resolve}>
+        {allChosen && markers.length > 0 ? (
+          <span className="small muted" data-testid="conflict-resolve-blocked">
+            Resolve the conflict markers in the merge first.
+          </span>
+        ) : null}
+        <button type="button" className="btn btn-primary" data-testid="conflict-resolve" disabled={!canResolve} onClick={resolve}>
           Resolve
         </button>
       </div>

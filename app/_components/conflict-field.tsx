@@ -12,7 +12,7 @@ interface ConflictFieldProps {
   choice: Choice | undefined;
   onChoose: (choice: Choice) => void;
   /** body only: the diff3 merge, editable. */
-  merged?: { text: string; conflict: boolean; onChange: (text: string) => void };
+  merged?: { text: string; conflict: boolean; markers: number[]; onChange: (text: string) => void };
 }
 
 function Value({ value, testId }: { value: unknown; testId: string }) {
@@ -59,8 +59,22 @@ export function ConflictField({ field, base, mine, theirs, theirsBy, choice, onC
             <span>
               Three-way merge {merged.conflict ? "— overlapping lines are marked <<<<<<< mine / ======= / >>>>>>> theirs; edit them away" : "— merged cleanly"}
             </span>
-            <textarea className="textarea mono" rows={Math.min(16, Math.max(6, merged.text.split("\n").length + 1))} value={merged.text} data-testid={`conflict-merge-${field}`} onChange={(e) => merged.onChange(e.target.value)} />
+            <textarea
+              className="textarea mono"
+              rows={Math.min(16, Math.max(6, merged.text.split("\n").length + 1))}
+              value={merged.text}
+              data-testid={`conflict-merge-${field}`}
+              aria-invalid={merged.markers.length > 0 && choice === "merge"}
+              aria-describedby={merged.markers.length > 0 ? `conflict-markers-${field}` : undefined}
+              onChange={(e) => merged.onChange(e.target.value)}
+            />
           </label>
+          {merged.markers.length > 0 ? (
+            <p className={choice === "merge" ? "error-text" : "small muted"} id={`conflict-markers-${field}`} data-testid={`conflict-markers-${field}`} role={choice === "merge" ? "alert" : undefined}>
+              Conflict markers remain on {merged.markers.length === 1 ? "line" : "lines"} {merged.markers.join(", ")}: edit those lines into the text you want
+              {choice === "merge" ? " before saving the merge." : " before using the merge."}
+            </p>
+          ) : null}
           <div className="choice-row">
             <button type="button" className="btn btn-sm" aria-pressed={choice === "merge"} data-testid={`conflict-use-merge-${field}`} onClick={() => onChoose("merge")}>
               Use merge

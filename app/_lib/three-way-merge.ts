@@ -18,3 +18,15 @@ export function mergeText(base: string, mine: string, theirs: string): MergeOutc
   });
   return { text: r.result.join("\n"), conflict: r.conflict };
 }
+
+/** The diff3 marker lines a merge shows (`<<<<<<<`, `=======`, `>>>>>>>` at a line's start). */
+const MARKER = /^(<{7}|={7}|>{7})(\s|$)/;
+
+/** 1-based numbers of the lines of `text` that still hold a diff3 conflict marker (none: safe to save). */
+export function markerLines(text: string): number[] {
+  const found: number[] = [];
+  text.split("\n").forEach((line, i) => {
+    if (MARKER.test(line)) found.push(i + 1);
+  });
+  return found;
+}
