@@ -33,7 +33,7 @@ export default function HomePage() {
         <p className="page-subtitle">Open a board in two tabs and edit the same card to watch its policy at work.</p>
         {client && state ? <BoardList client={client} state={state} /> : <Loading />}
       </main>
-      {state ? <Toasts notices={state.notices} boardId={null} /> : null}
+      {state ? <Toasts notices={state.notices} boardId={null} onDismiss={client ? (n) => client.dismissNotice(n.id) : undefined} /> : null}
     </>
   );
 }

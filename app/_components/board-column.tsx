@@ -9,6 +9,8 @@ interface BoardColumnProps {
   cards: Card[];
   board: BoardState;
   pendingCardIds: Set<string>;
+  /** This tab is offline (pending cards wait instead of syncing). */
+  offline?: boolean;
   meId: string | undefined;
   selectedId: string | null;
   onOpen: (cardId: string) => void;
@@ -16,7 +18,7 @@ interface BoardColumnProps {
 }
 
 /** One status column with its cards (already sorted) and an add-card composer. */
-export function BoardColumn({ status, cards, board, pendingCardIds, meId, selectedId, onOpen, onAdd }: BoardColumnProps) {
+export function BoardColumn({ status, cards, board, pendingCardIds, offline, meId, selectedId, onOpen, onAdd }: BoardColumnProps) {
   const viewersOf = (cardId: string): PresenceUser[] => board.presence.filter((p) => p.cardId === cardId && p.id !== meId);
   const headingId = `column-${status}-title`;
   return (
@@ -38,6 +40,7 @@ export function BoardColumn({ status, cards, board, pendingCardIds, meId, select
               key={c.id}
               card={c}
               pending={pendingCardIds.has(c.id)}
+              offline={offline}
               lock={board.locks[c.id]}
               meId={meId}
               highlightAt={board.highlights[c.id]}

@@ -1,9 +1,9 @@
 "use client";
 
 import { useEffect, useMemo, useState } from "react";
-import type { ClientState, SyncClientApi } from "../../lib/client/types";
+import type { ClientState, Notice, SyncClientApi } from "../../lib/client/types";
 import { demoOf } from "../../lib/demo/plan";
-import type { Card, Status } from "../../lib/protocol";
+import type { Card, Patch, Status } from "../../lib/protocol";
 import { errorMessage, nextPosition, sortCards, STATUSES } from "../_lib/format";
 import { nameResolver } from "../_lib/names";
 import { useDismissed } from "../_lib/use-dismissed";
@@ -22,6 +22,8 @@ export function BoardScreen({ client, state, boardId }: { client: SyncClientApi;
   const [joinError, setJoinError] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0);
   const [editingId, setEditingId] = useState<string | null>(null);
+  // A refused edit's typing the person asked to restore (from its notice) into that card's editor.
+  const [restore, setRestore] = useState<{ noticeId: string; cardId: string; values: Patch } | null>(null);
   const [selectedId, setSelectedId] = useState<string | null>(null);
   const [inspectorOpen, setInspectorOpen] = useState(false);
 
@@ -64,13 +66,21 @@ export function BoardScreen({ client, state, boardId }: { client: SyncClientApi;
   const selected = selectedId ? boardState?.cards[selectedId] : undefined;
 
   function open(cardId: string) {
+    setRestore(null);
     setEditingId(cardId);
     setSelectedId(cardId);
     client.focusCard(boardId, cardId);
   }
   function closeEditor() {
     setEditingId(null);
+    setRestore(null);
     client.focusCard(boardId, null);
+  }
+  function restoreTyping(n: Notice) {
+    if (n.code !== "write-refused" || !n.cardId || !n.write.values) return;
+    const cardId = n.cardId;
+    open(cardId);
+    setRestore({ noticeId: n.id, cardId, values: n.write.values });
   }
   function add(status: Status, title: string) {
     try {
@@ -115,6 +125,7 @@ export function BoardScreen({ client, state, boardId }: { client: SyncClientApi;
                     cards={columns[s]}
                     board={boardState}
                     pendingCardIds={pendingCardIds}
+                    offline={state.connection === "offline" || state.network.offline}
                     meId={state.user?.id}
                     selectedId={selectedId}
                     onOpen={open}
@@ -131,7 +142,7 @@ export function BoardScreen({ client, state, boardId }: { client: SyncClientApi;
       </div>
       {editingId && board ? (
         <CardEditor
-          key={editingId}
+          key={restore?.cardId === editingId ? `${editingId}:${restore.noticeId}` : editingId}
           client={client}
           card={editing}
           board={board}
@@ -140,10 +151,17 @@ export function BoardScreen({ client, state, boardId }: { client: SyncClientApi;
           meId={state.user?.id}
           nameOf={nameOf}
           onClose={closeEditor}
+          restore={restore?.cardId === editingId ? restore.values : undefined}
         />
       ) : null}
-      {conflicts.length > 0 ? <ConflictDialog key={conflicts[0].id} client={client} conflict={conflicts[0]} remaining={conflicts.length} nameOf={nameOf} /> : null}
-      <Toasts notices={state.notices} boardId={boardId} />
+      {conflicts.length > 0 ? <ConflictDialog key={conflicts[0].id} client={client} conflict={conflicts[0]} remaining={conflicts.length} nameOf={nameOf} meId={state.user?.id} /> : null}
+      <Toasts
+        notices={state.notices}
+        boardId={boardId}
+        onDismiss={(n) => client.dismissNotice(n.id)}
+        onRestore={restoreTyping}
+        cardExists={(cardId) => boardState?.cards[cardId] !== undefined}
+      />
     </>
   );
 }

@@ -22,20 +22,33 @@ interface CardEditorProps {
   meId: string | undefined;
   nameOf: (id: string) => string;
   onClose: () => void;
+  /** A refused write's values the person asked to restore: they start as unsaved edits over the current card. */
+  restore?: Patch;
+}
+
+const DRAFT_FIELDS: DraftField[] = ["title", "body", "tags", "estimate", "status"];
+
+/** The draft fields a restored write sets. */
+function restoredFields(restore: Patch | undefined): DraftField[] {
+  return restore ? DRAFT_FIELDS.filter((f) => restore[f] !== undefined) : [];
 }
 
 /** The card editor dialog. Save sends only the fields the person changed through updateCard. */
-export function CardEditor({ client, card, board, boards, lock, meId, nameOf, onClose }: CardEditorProps) {
+export function CardEditor({ client, card, board, boards, lock, meId, nameOf, onClose, restore }: CardEditorProps) {
   const policy = board.policy;
-  const [draft, setDraft] = useState<Draft>(() => (card ? draftOf(card) : { title: "", body: "", tags: "", estimate: "", status: "todo" }));
-  const [dirty, setDirty] = useState<Set<DraftField>>(() => new Set());
+  const [draft, setDraft] = useState<Draft>(() => {
+    const d: Draft = card ? draftOf(card) : { title: "", body: "", tags: "", estimate: "", status: "todo" };
+    for (const f of restoredFields(restore)) d[f] = textOf(f, restore?.[f]);
+    return d;
+  });
+  const [dirty, setDirty] = useState<Set<DraftField>>(() => new Set(restoredFields(restore)));
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [showHistory, setShowHistory] = useState(false);
   const [lockBusy, setLockBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const openedVersion = useRef(card?.version ?? 0);
   // The card as it was when the person started typing: their edit is based on it (OCC-2).
-  const editBase = useRef<Card | null>(null);
+  const editBase = useRef<Card | null>(restore && card ? card : null);
 
   const lockLive = lock !== undefined && Date.parse(lock.expiresAt) > Date.now();
   const lockedByOther = lockLive && lock.holder.id !== meId;

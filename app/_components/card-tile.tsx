@@ -1,4 +1,5 @@
 import type { Card, Lock, PresenceUser } from "../../lib/protocol";
+import { pendingMarkerText } from "../_lib/format";
 import { Avatar } from "./avatar";
 import { BranchIcon, LockIcon } from "./icons";
 
@@ -7,6 +8,8 @@ const FLASH_MS = 2500;
 interface CardTileProps {
   card: Card;
   pending: boolean;
+  /** This tab is offline: a pending edit is waiting, not being sent. */
+  offline?: boolean;
   lock: Lock | undefined;
   meId: string | undefined;
   highlightAt: number | undefined;
@@ -16,7 +19,7 @@ interface CardTileProps {
 }
 
 /** One card on the board: title, tags, estimate and the sync markers that explain its state. */
-export function CardTile({ card, pending, lock, meId, highlightAt, viewers, selected, onOpen }: CardTileProps) {
+export function CardTile({ card, pending, offline = false, lock, meId, highlightAt, viewers, selected, onOpen }: CardTileProps) {
   const flash = highlightAt !== undefined && Date.now() - highlightAt < FLASH_MS;
   const siblingFields = Object.entries(card.siblings ?? {}).filter(([, s]) => (s?.length ?? 0) > 1);
   const lockLive = lock && Date.parse(lock.expiresAt) > Date.now();
@@ -46,8 +49,8 @@ export function CardTile({ card, pending, lock, meId, highlightAt, viewers, sele
               </span>
             ) : null}
             {pending ? (
-              <span className="marker marker-pending" data-testid="card-pending" title="Local edit not yet acknowledged by the server">
-                Syncing
+              <span className="marker marker-pending" data-testid="card-pending" title={offline ? "Local edit kept in this tab; sent when the connection is back" : "Local edit not yet acknowledged by the server"}>
+                {pendingMarkerText(offline)}
               </span>
             ) : null}
             {lockLive ? (

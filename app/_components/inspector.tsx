@@ -1,6 +1,6 @@
 import type { ClientState, SyncClientApi } from "../../lib/client/types";
 import type { Card, Policy } from "../../lib/protocol";
-import { formatValue, timeOf } from "../_lib/format";
+import { attemptsText, formatValue, timeOf } from "../_lib/format";
 import { CardInspector } from "./card-inspector";
 import { connectionText } from "./connection-badge";
 import { NetworkSimulator } from "./network-simulator";
@@ -72,7 +72,7 @@ export function Inspector({ client, state, policy, selected, nameOf, onClose }: 
                   {m.setAside ? <span className="muted" title="SPEC OUTBOX-7: not sent until you retry it"> · set aside ({m.setAside.code})</span> : null}
                 </span>
                 <span className="mono muted" title="Times sent">
-                  ×{m.attempts}
+                  {attemptsText(m.attempts)}
                 </span>
               </li>
             ))}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RequestError } from "../../lib/client/requests";
-import { errorMessage } from "./format";
+import { attemptsText, errorMessage, pendingMarkerText } from "./format";
 
 describe("errorMessage", () => {
   it("words the failures lib/client reports itself, and shows the server's message otherwise", () => {
@@ -8,5 +8,16 @@ describe("errorMessage", () => {
     expect(errorMessage(new RequestError("TIMEOUT", "card:update: timeout"))).toMatch(/did not answer in time/);
     expect(errorMessage(new RequestError("FORBIDDEN", "only the owner can invite"))).toBe("only the owner can invite");
     expect(errorMessage({ code: "toString" })).toBe("toString");
+  });
+});
+
+describe("sync labels that say what is true", () => {
+  it("an offline card's pending edit waits; an online one is syncing", () => {
+    expect(pendingMarkerText(true)).toBe("waiting to sync — offline");
+    expect(pendingMarkerText(false)).toBe("Syncing");
+  });
+  it("an outbox write never sent says so instead of ×0", () => {
+    expect(attemptsText(0)).toBe("not sent yet");
+    expect(attemptsText(2)).toBe("×2");
   });
 });

@@ -96,3 +96,13 @@ export function nextPosition(cards: Card[]): string {
   const last = cards.reduce((max, c) => (c.position > max ? c.position : max), "");
   return stamp > last ? stamp : `${last}0`;
 }
+
+/** A card's marker while its local edit waits for the server: offline, it is not being sent at all. */
+export function pendingMarkerText(offline: boolean): string {
+  return offline ? "waiting to sync — offline" : "Syncing";
+}
+
+/** How many times an outbox write was sent, as the inspector says it. */
+export function attemptsText(attempts: number): string {
+  return attempts === 0 ? "not sent yet" : `×${attempts}`;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Notice, NoticeMessage, WriteSummary } from "../../lib/client/types";
-import { noticeText } from "./notice-text";
+import { noticeText, typedText } from "./notice-text";
 
 const at = (m: NoticeMessage): Notice => ({ ...m, id: "n1", boardId: "b1", kind: "info", at: "" });
 
@@ -31,5 +31,13 @@ describe("noticeText: the sentences the person sees for lib/client's notices", (
   it("session and missing card", () => {
     expect(noticeText(at({ code: "session-invalid" }))).toBe("Your session is no longer valid. Please sign in again.");
     expect(noticeText(at({ code: "card-gone" }))).toBe("That card is not here any more.");
+  });
+});
+
+describe("typedText: a refused write's typing, to copy", () => {
+  it("one field as it is, several labelled, none empty", () => {
+    expect(typedText({ kind: "update", fields: ["body"], values: { body: "line 1\nline 2" } })).toBe("line 1\nline 2");
+    expect(typedText({ kind: "update", fields: ["title", "tags"], values: { title: "T", tags: ["a", "b"] } })).toBe("Title: T\n\nTags: a, b");
+    expect(typedText({ kind: "delete", fields: [] })).toBe("");
   });
 });

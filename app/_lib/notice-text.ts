@@ -1,4 +1,6 @@
 import type { Notice, WriteSummary } from "../../lib/client/types";
+import type { FieldName } from "../../lib/protocol";
+import { FIELD_LABEL, formatValue } from "./format";
 
 /** What the sign-in page says when the server refused the stored session (SPEC ACCESS-1). */
 export const SESSION_INVALID_TEXT = "Your session is no longer valid. Please sign in again.";
@@ -47,4 +49,14 @@ export function noticeText(n: Notice): string {
     case "session-invalid":
       return SESSION_INVALID_TEXT;
   }
+}
+
+/**
+ * What the person typed in a refused write, as text to copy: one field's value as it is, several
+ * as "Label: value" blocks. Empty when the write held no values.
+ */
+export function typedText(w: WriteSummary): string {
+  const entries = Object.entries(w.values ?? {}).filter(([, v]) => v !== undefined) as [FieldName, unknown][];
+  if (entries.length === 1) return formatValue(entries[0][1]);
+  return entries.map(([f, v]) => `${FIELD_LABEL[f]}: ${formatValue(v)}`).join("\n\n");
 }
