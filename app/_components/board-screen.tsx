@@ -152,6 +152,10 @@ export function BoardScreen({ client, state, boardId }: { client: SyncClientApi;
           nameOf={nameOf}
           onClose={closeEditor}
           restore={restore?.cardId === editingId ? restore.values : undefined}
+          onSaved={() => {
+            // The restored typing is a new write now (refused again, it gets a new notice): its old notice is done.
+            if (restore?.cardId === editingId) client.dismissNotice(restore.noticeId);
+          }}
         />
       ) : null}
       {conflicts.length > 0 ? <ConflictDialog key={conflicts[0].id} client={client} conflict={conflicts[0]} remaining={conflicts.length} nameOf={nameOf} meId={state.user?.id} /> : null}
@@ -161,6 +165,7 @@ export function BoardScreen({ client, state, boardId }: { client: SyncClientApi;
         onDismiss={(n) => client.dismissNotice(n.id)}
         onRestore={restoreTyping}
         cardExists={(cardId) => boardState?.cards[cardId] !== undefined}
+        hiddenId={restore?.cardId === editingId ? restore?.noticeId : undefined}
       />
     </>
   );

@@ -24,6 +24,8 @@ interface CardEditorProps {
   onClose: () => void;
   /** A refused write's values the person asked to restore: they start as unsaved edits over the current card. */
   restore?: Patch;
+  /** The person saved changes (called before onClose). */
+  onSaved?: () => void;
 }
 
 const DRAFT_FIELDS: DraftField[] = ["title", "body", "tags", "estimate", "status"];
@@ -34,7 +36,7 @@ function restoredFields(restore: Patch | undefined): DraftField[] {
 }
 
 /** The card editor dialog. Save sends only the fields the person changed through updateCard. */
-export function CardEditor({ client, card, board, boards, lock, meId, nameOf, onClose, restore }: CardEditorProps) {
+export function CardEditor({ client, card, board, boards, lock, meId, nameOf, onClose, restore, onSaved }: CardEditorProps) {
   const policy = board.policy;
   const [draft, setDraft] = useState<Draft>(() => {
     const d: Draft = card ? draftOf(card) : { title: "", body: "", tags: "", estimate: "", status: "todo" };
@@ -96,7 +98,10 @@ export function CardEditor({ client, card, board, boards, lock, meId, nameOf, on
   function save() {
     if (!card || estimate === undefined) return;
     try {
-      if (hasChanges) client.updateCard(card.id, patch, editBase.current ?? card);
+      if (hasChanges) {
+        client.updateCard(card.id, patch, editBase.current ?? card);
+        onSaved?.();
+      }
       onClose();
     } catch (err) {
       setError(errorMessage(err));

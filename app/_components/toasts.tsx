@@ -16,6 +16,8 @@ interface ToastsProps {
   /** Puts a refused edit's typing back into the card's editor; offered when `cardExists` says the card is still here. */
   onRestore?: (notice: Notice) => void;
   cardExists?: (cardId: string) => boolean;
+  /** A notice whose typing is in the editor right now: hidden meanwhile (back if the editor closes unsaved). */
+  hiddenId?: string;
 }
 
 /**
@@ -23,7 +25,7 @@ interface ToastsProps {
  * refused or set-aside write's notice keeps the person's typing until they dismiss it: "Restore
  * into the editor" (a refused edit whose card is still here) and "Copy text".
  */
-export function Toasts({ notices, boardId, onDismiss, onRestore, cardExists }: ToastsProps) {
+export function Toasts({ notices, boardId, onDismiss, onRestore, cardExists, hiddenId }: ToastsProps) {
   const firstSeen = useRef(new Map<string, number>());
   const [dismissed, setDismissed] = useState<Set<string>>(() => new Set());
   const [copied, setCopied] = useState<string | null>(null);
@@ -33,7 +35,7 @@ export function Toasts({ notices, boardId, onDismiss, onRestore, cardExists }: T
   for (const n of relevant) if (!firstSeen.current.has(n.id)) firstSeen.current.set(n.id, Date.now());
   const visible = relevant
     .filter((n) => {
-      if (dismissed.has(n.id)) return false;
+      if (dismissed.has(n.id) || n.id === hiddenId) return false;
       if (keepsTyping(n)) return true;
       const at = Date.parse(n.at);
       if (!Number.isNaN(at) && at < now - MAX_AGE_MS) return false;

@@ -114,6 +114,11 @@ export class BoardPage {
     await editor.closeWithoutSaving();
   }
 
+  /** A notice that keeps a refused edit's typing until dismissed ("Restore into the editor", "Copy text"). */
+  keptNotice(): Locator {
+    return this.page.getByTestId("toasts").locator('[data-keeps-typing="true"]');
+  }
+
   /** The lww "replaced by …" notice, when this tab's edit lost. */
   lwwNotice(): Locator {
     return this.page.getByTestId("notice-lww-replaced");

@@ -13,6 +13,8 @@ export class ConflictFieldSection {
   /** body only: the editable diff3 merge and its "Use merge" button. */
   readonly merge: Locator;
   readonly useMerge: Locator;
+  /** body only: which merge lines still hold diff3 markers. */
+  readonly markers: Locator;
 
   constructor(dialog: Locator, field: ConflictFieldName) {
     this.root = dialog.getByTestId(`conflict-field-${field}`);
@@ -23,6 +25,7 @@ export class ConflictFieldSection {
     this.keepTheirs = this.root.getByTestId(`conflict-keep-theirs-${field}`);
     this.merge = this.root.getByTestId(`conflict-merge-${field}`);
     this.useMerge = this.root.getByTestId(`conflict-use-merge-${field}`);
+    this.markers = this.root.getByTestId(`conflict-markers-${field}`);
   }
 }
 
