@@ -134,3 +134,40 @@ describe("TX-5..TX-9 cross-shard move stress with coordinator crashes", () => {
     for (const r of dir) expect(r.board_id).toBe(believed.get(r.card_id));
   });
 });
+
+describe("IDEM-2 replays on the other node, racing a cross-shard move", () => {
+  it("a write replayed on node 2 while node 1 moves its card to another shard is applied once and answers its first result", async (ctx) => {
+    if (!cluster.dbs.twoPhaseCommit) ctx.skip();
+    const { token } = await cluster.signIn("replayer");
+    const here = await cluster.connect(token, { node: 0 });
+    const there = await cluster.connect(token, { node: 1 });
+    const from = (await ok<{ board: Board }>(here, "board:create", { name: "replay from", policy: "occ", shard: "a" })).board;
+    const to = (await ok<{ board: Board }>(here, "board:create", { name: "replay to", policy: "occ", shard: "b" })).board;
+    for (let round = 0; round < 5; round++) {
+      const { card } = await ok<{ card: Card }>(here, "card:create", { mutationId: mid(), boardId: from.id, fields: { title: "v0" } });
+      const m1 = { mutationId: mid(), cardId: card.id, baseVersion: 1, patch: { title: `m1 ${round}` } };
+      const first = await ok<{ card: Card; seq: number }>(here, "card:update", m1);
+      // Node 2 learns where the card is (its cache then goes stale), then replays during the move.
+      expect(await ok(there, "card:update", m1)).toEqual(first);
+      const [moved, ...replays] = await Promise.all([
+        ok<{ card: Card }>(here, "card:move", { mutationId: mid(), cardId: card.id, toBoardId: to.id, baseVersion: 2 }),
+        ...Array.from({ length: 4 }, () => request(there, "card:update", m1)),
+      ]);
+      for (const r of replays) expect(r).toEqual(first);
+      // Node 2 writes next, so it finds the card on its new shard; the replay after that is
+      // answered there, from the mutations the move carried along.
+      const m2 = await ok<{ card: Card }>(there, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: moved.card.version, patch: { title: "m2" } });
+      expect(await request(there, "card:update", m1)).toEqual(first);
+      expect(await request(here, "card:update", m1)).toEqual(first);
+      // Applied once: one change on any shard carries m1, and the card still shows m2.
+      let applied = 0;
+      for (const shard of cluster.dbs.shards.values()) {
+        const [r] = await shard.sql<{ n: number }[]>`SELECT count(*)::int AS n FROM changes WHERE mutation_id = ${m1.mutationId}`;
+        applied += r!.n;
+      }
+      expect(applied).toBe(1);
+      const view = await ok<{ cards: Card[] }>(there, "board:join", { boardId: to.id });
+      expect(view.cards.find((c) => c.id === card.id)).toEqual(m2.card);
+    }
+  });
+});
