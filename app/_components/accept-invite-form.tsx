@@ -4,6 +4,7 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import type { SyncClientApi } from "../../lib/client/types";
 import { errorMessage } from "../_lib/format";
+import { ErrorText } from "./error-text";
 
 /** Joins a private board with the code its owner shared. */
 export function AcceptInviteForm({ client }: { client: SyncClientApi }) {
@@ -42,11 +43,7 @@ export function AcceptInviteForm({ client }: { client: SyncClientApi }) {
           Join
         </button>
       </div>
-      {error ? (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorText error={error} />
     </form>
   );
 }

@@ -11,6 +11,7 @@ import { LockIcon } from "./icons";
 import { MoveCard } from "./move-card";
 import { Modal } from "./modal";
 import { SiblingPicker } from "./sibling-picker";
+import { ErrorText } from "./error-text";
 
 interface CardEditorProps {
   client: SyncClientApi;
@@ -234,11 +235,7 @@ export function CardEditor({ client, card, board, boards, lock, meId, nameOf, on
             <MoveCard boards={boards} current={board} disabled={lockedByOther} onMove={move} />
           </div>
           {showHistory ? <CardHistory client={client} cardId={card.id} nameOf={nameOf} /> : null}
-          {error ? (
-            <p className="error-text" role="alert">
-              {error}
-            </p>
-          ) : null}
+          <ErrorText error={error} />
         </form>
       )}
       <CardEditorActions

@@ -7,6 +7,7 @@ import { errorMessage } from "../_lib/format";
 import { markerLines, mergeText } from "../_lib/three-way-merge";
 import { ConflictField, type Choice } from "./conflict-field";
 import { Modal } from "./modal";
+import { ErrorText } from "./error-text";
 
 interface ConflictDialogProps {
   client: SyncClientApi;
@@ -101,11 +102,7 @@ export function ConflictDialog({ client, conflict, remaining, nameOf, meId }: Co
             }
           />
         ))}
-        {error ? (
-          <p className="error-text" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <ErrorText error={error} />
       </div>
       <div className="dialog-foot">
         <button type="button" className="btn btn-danger" data-testid="conflict-discard" onClick={discard}>

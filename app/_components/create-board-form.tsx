@@ -5,6 +5,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import type { Health, Policy, Visibility } from "../../lib/protocol";
 import type { SyncClientApi } from "../../lib/client/types";
 import { errorMessage, POLICY_SUMMARY } from "../_lib/format";
+import { ErrorText } from "./error-text";
 
 const POLICIES: { value: Policy; label: string }[] = [
   { value: "occ", label: "OCC — versions & conflict dialog" },
@@ -102,11 +103,7 @@ export function CreateBoardForm({ client }: { client: SyncClientApi }) {
         </label>
       </div>
       <span className="field-hint">{visibility === "open" ? "Anyone signed in can find and join it." : "Only you and people you invite."}</span>
-      {error ? (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorText error={error} />
       <button className="btn btn-primary" type="submit" data-testid="board-create" disabled={busy}>
         {busy ? "Creating…" : "Create board"}
       </button>

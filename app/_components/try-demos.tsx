@@ -6,6 +6,7 @@ import type { ClientState, SyncClientApi } from "../../lib/client/types";
 import { DEMO_BOARDS, demoOf } from "../../lib/demo/plan";
 import { seedDemos } from "../../lib/demo/seed";
 import { errorMessage } from "../_lib/format";
+import { ErrorText } from "./error-text";
 
 /** Resolves once the outbox is empty: every demo card was acknowledged (SPEC OUTBOX-1). */
 function drained(client: SyncClientApi): Promise<void> {
@@ -62,11 +63,7 @@ export function TryDemos({ client, state, prominent }: { client: SyncClientApi; 
           {DEMO_BOARDS.length} private boards, one per technique, with cards to try things on: OCC conflicts, an LWW race, MVR siblings, a
           two-phase-commit move between shards a and b, and a card to lock. Each opens with what to try in two tabs.
         </p>
-        {error ? (
-          <p className="error-text" role="alert">
-            {error}
-          </p>
-        ) : null}
+        <ErrorText error={error} />
       </div>
       <button type="button" className="btn btn-primary" data-testid="try-demos-button" disabled={busy || !online} onClick={() => void run()}>
         {busy ? "Creating the demos…" : "Try the demos"}
