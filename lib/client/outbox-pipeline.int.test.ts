@@ -4,7 +4,6 @@ import type { Card } from "../protocol";
 import { SyncClient } from "./sync-client";
 import { idle, TestClients, waitFor } from "./test-clients";
 
-
 let cluster: TestCluster;
 let observer: TestSocket;
 const clients = new TestClients(() => cluster);

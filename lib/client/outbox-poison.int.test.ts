@@ -7,7 +7,6 @@ import { SyncClient } from "./sync-client";
 import { idle, TestClients, waitFor } from "./test-clients";
 import type { PendingMutation } from "./types";
 
-
 let cluster: TestCluster;
 let observer: TestSocket;
 const clients = new TestClients(() => cluster);
