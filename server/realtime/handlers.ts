@@ -164,7 +164,7 @@ export function registerHandlers(socket: ConcordSocket, s: Services, broadcaster
     const board = await s.boards.authorize(user, p.boardId);
     // SPEC ID-1: the id is claimed in the catalog first, so it cannot exist on two shards.
     const cardId = p.cardId ?? `c_${randomUUID()}`;
-    if (!(await s.directory.claim(cardId, board.id))) {
+    if (!(await s.directory.claim(cardId, board, p.mutationId))) {
       const prior = await s.directory.appliedAnywhere(p.mutationId, user);
       if (prior?.card) return { card: prior.card, seq: prior.seq };
       throw new ConcordError("BAD_REQUEST", "a card with this id exists");

@@ -130,6 +130,20 @@ describe("ID-1 card ids are unique across shards", () => {
     expect(copies.get(own.id)).toEqual([`a:${privateBoard.id}`]);
   });
 
+  it("a deleted card's id is never reused, on its own board or another; a retried create still answers its first result", async () => {
+    const s = await cluster.connect((await cluster.signIn("reuser")).token);
+    const b = await board(s, "a");
+    const id = mid().replace("m_", "c_reuse-");
+    const create = { mutationId: mid(), boardId: b.id, cardId: id, fields: { title: "first" } };
+    const first = await ok<{ card: Card; seq: number }>(s, "card:create", create);
+    expect(await ok(s, "card:create", create)).toEqual(first); // a replay of the create
+    await ok(s, "card:delete", { mutationId: mid(), cardId: id, baseVersion: 1 });
+    const again = await request(s, "card:create", { mutationId: mid(), boardId: b.id, cardId: id, fields: { title: "second" } });
+    expect(!again.ok && again.error.code).toBe("BAD_REQUEST");
+    const view = await ok<{ cards: Card[] }>(s, "board:join", { boardId: b.id });
+    expect(view.cards.map((c) => c.id)).not.toContain(id);
+  });
+
   it("two creates of one new id on two shards at once: exactly one wins", async () => {
     const s = await cluster.connect((await cluster.signIn("racer")).token);
     const onA = await board(s, "a");

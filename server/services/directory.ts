@@ -18,17 +18,22 @@ export class CardDirectory {
   constructor(private readonly dbs: Databases) {}
 
   /**
-   * Reserves `cardId` for `boardId`. True when the id is new, or already belongs to this board
-   * (a retried create); false when it belongs to another board, on whatever shard.
+   * Reserves `cardId` for a create (`mutationId`) on `board`. True when the id is new, or when it
+   * is this board's and no other write was ever applied to it (the same create sent again, after
+   * a claim whose write did not go through); false when it belongs to another board, or was used
+   * on this one (a card that exists or was deleted: ids are never reused).
    */
-  async claim(cardId: string, boardId: string): Promise<boolean> {
+  async claim(cardId: string, board: { id: string; shard: string }, mutationId: string): Promise<boolean> {
     const sql = this.dbs.catalogSql;
-    const inserted = await sql`INSERT INTO card_ids (card_id, board_id) VALUES (${cardId}, ${boardId}) ON CONFLICT DO NOTHING RETURNING card_id`;
+    const inserted = await sql`INSERT INTO card_ids (card_id, board_id) VALUES (${cardId}, ${board.id}) ON CONFLICT DO NOTHING RETURNING card_id`;
     if (inserted.length > 0) {
-      this.remember(cardId, boardId);
+      this.remember(cardId, board.id);
       return true;
     }
-    return (await this.lookup(cardId)) === boardId;
+    if ((await this.lookup(cardId)) !== board.id) return false;
+    const store = this.dbs.shards.get(board.shard);
+    if (!store) return false;
+    return (await store.appliedOfCard(store.sql, cardId)).every((m) => m.mutationId === mutationId);
   }
 
   async boardOf(cardId: string, fresh = false): Promise<string | null> {

@@ -61,6 +61,15 @@ for (const backend of ["postgres", "redis"] as const) {
       expect(new Set(tokens).size).toBe(5);
     });
 
+    it("an expired lease cannot be renewed back to life, not even by its holder (LOCK-1)", async () => {
+      const c = card();
+      const r = await store().grant(c, alice, 200);
+      if (!("granted" in r)) throw new Error("not granted");
+      await until(async () => (await store().live(c.id)) === null);
+      expect(await store().renew(c.id, alice.id, r.granted.token, 10_000)).toBeNull();
+      expect(await store().live(c.id)).toBeNull();
+    });
+
     it("renew needs the holder and the current token; release frees the card", async () => {
       const c = card();
       const r = await store().grant(c, alice, 10_000);

@@ -54,7 +54,7 @@ export class PostgresLeaseStore implements LeaseStore {
   async renew(cardId: string, holderId: string, token: number, ttlMs: number) {
     const [row] = await this.catalog<LeaseRow[]>`
       UPDATE leases SET expires_at = now() + make_interval(secs => ${ttlMs / 1000})
-      WHERE card_id = ${cardId} AND token = ${token} AND holder_id = ${holderId} RETURNING *`;
+      WHERE card_id = ${cardId} AND token = ${token} AND holder_id = ${holderId} AND expires_at > now() RETURNING *`;
     return row ? toLock(row) : null;
   }
 
