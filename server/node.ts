@@ -8,7 +8,7 @@ import { Server } from "socket.io";
 import { PROTOCOL_VERSION, type ClientToServerEvents, type Health, type ServerToClientEvents } from "../lib/protocol";
 import type { Databases } from "./db/databases";
 import { handleHttp, type HttpContext } from "./http/routes";
-import { OriginPolicy, RateLimiter, addSecurityHeaders } from "./http/security";
+import { OriginPolicy, KeyedRateLimiter, addSecurityHeaders } from "./http/security";
 import { readCookie, sessionCookieName } from "./http/session-cookie";
 import { Broadcaster } from "./realtime/broadcaster";
 import { registerHandlers, type SocketData } from "./realtime/handlers";
@@ -73,7 +73,7 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     sessions: sessionStore,
     health: () => health(),
     origins,
-    signInLimiter: opts.signInsPerMinute ? new RateLimiter(opts.signInsPerMinute) : null,
+    signInLimiter: opts.signInsPerMinute ? new KeyedRateLimiter(opts.signInsPerMinute) : null,
     trustProxy: opts.trustProxy ?? 0,
     onRevoked: (sessionId) => {
       endSession(sessionId);

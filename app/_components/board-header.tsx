@@ -22,7 +22,9 @@ interface BoardHeaderProps {
 
 /** Board name and policy, who is here, and the sync status (connection and pending writes). */
 export function BoardHeader({ client, state, board, inspectorOpen, onToggleInspector, explainerHidden, onShowExplainer }: BoardHeaderProps) {
-  const pending = board ? state.pending.filter((m) => touchedBoards(m).includes(board.id)).length : state.pending.length;
+  // Set-aside writes are not waiting for the server: they are counted once, as "not saved".
+  const waiting = state.pending.filter((m) => !m.setAside);
+  const pending = board ? waiting.filter((m) => touchedBoards(m).includes(board.id)).length : waiting.length;
   const presence = board ? (state.boards[board.id]?.presence ?? []) : [];
   const setAside = state.pending.filter((m) => m.setAside && (!board || touchedBoards(m).includes(board.id)));
   return (

@@ -60,7 +60,8 @@ export function BoardScreen({ client, state, boardId }: { client: SyncClientApi;
     if (board) document.title = `${board.name} · Concord`;
   }, [board]);
 
-  const pendingCardIds = useMemo(() => new Set(state.pending.map((m) => m.cardId)), [state.pending]);
+  // Cards with a write on its way ("Syncing"); a set-aside write is not on its way (OUTBOX-7).
+  const pendingCardIds = useMemo(() => new Set(state.pending.filter((m) => !m.setAside).map((m) => m.cardId)), [state.pending]);
   const conflicts = state.conflicts.filter((c) => c.boardId === boardId);
   const editing = editingId ? boardState?.cards[editingId] : undefined;
   const selected = selectedId ? boardState?.cards[selectedId] : undefined;

@@ -1,6 +1,6 @@
 "use client";
 
-import type { DemoBoard } from "../../lib/demo/plan";
+import { DEMO_PREFIX, type DemoBoard } from "../../lib/demo/plan";
 import type { Policy } from "../../lib/protocol";
 
 /**
@@ -22,7 +22,7 @@ export function DemoGuide({ demo, policy }: { demo: DemoBoard; policy: Policy })
     <section className="explainer demo-guide" data-policy={policy} data-testid="demo-guide" aria-label="What this demo shows">
       <div>
         <p>
-          <strong>{demo.name.replace(/^Demo · /, "")}.</strong> {demo.summary}
+          <strong>{demo.name.slice(DEMO_PREFIX.length)}.</strong> {demo.summary}
         </p>
         <ol className="demo-steps">
           {demo.steps.map((s) => (

@@ -1,21 +1,9 @@
 "use client";
 
 import { useRef, useState } from "react";
+import { summarize } from "../../lib/client/notices";
 import type { PendingMutation, SyncClientApi } from "../../lib/client/types";
-
-/** What a set-aside write was, in the person's words. */
-function describe(m: PendingMutation): string {
-  switch (m.kind) {
-    case "create":
-      return `New card${m.fields.title ? ` “${m.fields.title}”` : ""}`;
-    case "update":
-      return `Edit to ${Object.keys(m.patch).join(", ")}`;
-    case "delete":
-      return "Delete";
-    case "move":
-      return "Move";
-  }
-}
+import { writeText } from "../_lib/notice-text";
 
 /**
  * SPEC OUTBOX-7: writes the server kept failing on are set aside (kept in this tab, not sent).
@@ -46,7 +34,7 @@ export function SetAsideWrites({ client, writes }: { client: SyncClientApi; writ
             {writes.map((m) => (
               <li key={m.mutationId}>
                 <span>
-                  {describe(m)} <span className="muted">({m.setAside?.code})</span>
+                  {writeText(summarize(m))} <span className="muted">({m.setAside?.code})</span>
                 </span>{" "}
                 <button type="button" className="btn btn-sm" onClick={() => client.retryWrite(m.mutationId)}>
                   Retry

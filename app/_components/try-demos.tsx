@@ -8,13 +8,22 @@ import { seedDemos } from "../../lib/demo/seed";
 import { errorMessage } from "../_lib/format";
 import { ErrorText } from "./error-text";
 
-/** Resolves once the outbox is empty: every demo card was acknowledged (SPEC OUTBOX-1). */
-function drained(client: SyncClientApi): Promise<void> {
-  return new Promise((resolve) => {
+/**
+ * Resolves once none of `cardIds` has a write waiting to be sent (SPEC OUTBOX-1): the demo cards
+ * are acknowledged. Rejects when one of them is set aside (OUTBOX-7), since it would not be sent
+ * again without the person; writes to other cards never hold it up.
+ */
+function acknowledged(client: SyncClientApi, cardIds: ReadonlySet<string>): Promise<void> {
+  return new Promise((resolve, reject) => {
     const check = () => {
-      if (client.getSnapshot().pending.length > 0) return;
-      stop();
-      resolve();
+      const mine = client.getSnapshot().pending.filter((m) => cardIds.has(m.cardId));
+      if (mine.some((m) => m.setAside)) {
+        stop();
+        reject(new Error("a demo card could not be saved; see “not saved” on its board"));
+      } else if (mine.length === 0) {
+        stop();
+        resolve();
+      }
     };
     const stop = client.subscribe(check);
     check();
@@ -40,14 +49,15 @@ export function TryDemos({ client, state, prominent }: { client: SyncClientApi; 
     setBusy(true);
     setError(null);
     try {
+      const cardIds = new Set<string>();
       const boards = await seedDemos(
         {
           createBoard: (input) => client.createBoard(input),
-          createCard: async (board, fields) => void client.createCard(board.id, fields),
+          createCard: async (board, fields) => void cardIds.add(client.createCard(board.id, fields)),
         },
         "private",
       );
-      await drained(client);
+      await acknowledged(client, cardIds);
       router.push(`/b/${encodeURIComponent(boards[0]!.id)}`);
     } catch (err) {
       setError(`Could not create the demos: ${errorMessage(err)}`);

@@ -43,7 +43,7 @@ export class Notices {
 
   constructor(private readonly deps: NoticesDeps) {}
 
-  /** Adds a short-lived notice about `where` (removed after about 6 s). */
+  /** Adds a notice about `where`: removed after about 6 s, except one holding typing (`keepsTyping`), kept until dismissed. */
   add(where: { boardId: string; cardId?: string }, message: NoticeMessage): void {
     const { store, now } = this.deps;
     const about = { boardId: where.boardId, ...(where.cardId !== undefined ? { cardId: where.cardId } : {}) };

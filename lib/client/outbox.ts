@@ -39,12 +39,22 @@ export function rebaseAfterAck(
       if (clean) next = { ...next, baseVersion: card.version };
     }
     if (next.kind === "update" && next.context !== undefined && card.clock) {
-      const mine = entry(card.clock, replicaId);
-      if (mine > entry(next.context, replicaId)) next = { ...next, context: normalize({ ...next.context, [replicaId]: mine }) };
+      const context = withOwnDot(next.context, card.clock, replicaId);
+      if (context !== next.context) next = { ...next, context };
     }
     if (next !== m) changed.push(next);
   }
   return changed;
+}
+
+/**
+ * SPEC OUTBOX-4 on mvr: a chained edit's context also covers this replica's own earlier write
+ * (its dot in `clock`), so the two never become siblings of each other. Returns `context` itself
+ * when it already does.
+ */
+export function withOwnDot(context: Record<string, number>, clock: Record<string, number>, replicaId: string): Record<string, number> {
+  const mine = entry(clock, replicaId);
+  return mine > entry(context, replicaId) ? normalize({ ...context, [replicaId]: mine }) : context;
 }
 
 /** `Omit` applied to each member of a union, so the result is still a discriminated union. */

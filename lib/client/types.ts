@@ -112,7 +112,7 @@ export type NoticeMessage =
   /** SPEC ACCESS-1: the server refused the session token. */
   | { code: "session-invalid" };
 
-/** A short-lived notice for the UI: what happened (`code` and its data), where, how serious (`kind`). */
+/** A notice for the UI (short-lived, or kept until dismissed when it holds typing): what happened (`code` and its data), where, how serious (`kind`). */
 export type Notice = NoticeMessage & {
   id: string;
   boardId: string;

@@ -9,8 +9,8 @@
  */
 
 import { FIELD_NAMES, type Card, type CardMutation, type FieldName, type Policy } from "../protocol";
-import { entry, normalize } from "../sync/vector-clock";
 import { decideWrite, stateFromCard, toWireCard, type WriteDecision, type WriteEnv } from "../sync/write";
+import { withOwnDot } from "./outbox";
 import { toCardMutation, touchedBoards } from "./pending";
 import type { PendingMutation } from "./types";
 
@@ -111,8 +111,8 @@ function decide(card: Card | null, w: CardMutation, boardId: string, policy: Pol
 function chainOn(shown: Card, m: Extract<PendingMutation, { kind: "update" }>, replicaId: string): CardMutation {
   const w = toCardMutation(m);
   if (w.kind !== "update" || w.context === undefined || !shown.clock) return w;
-  const mine = entry(shown.clock, replicaId);
-  return mine > entry(w.context, replicaId) ? { ...w, context: normalize({ ...w.context, [replicaId]: mine }) } : w;
+  const context = withOwnDot(w.context, shown.clock, replicaId);
+  return context === w.context ? w : { ...w, context };
 }
 
 function zeroVersions(): Record<FieldName, number> {

@@ -1,7 +1,7 @@
 import type { Board, Fields, Visibility } from "../protocol";
 import { DEMO_BOARDS } from "./plan";
 
-/** The two writes the demos need; the UI runs them through `lib/client`, `--demo` through the server's services. */
+/** The two writes the demos need; the UI runs them through `lib/client`, `--demo` through a socket of the node (server/demo.ts). */
 export interface DemoWriter {
   createBoard(input: { name: string; policy: Board["policy"]; shard?: string; visibility: Visibility }): Promise<Board>;
   createCard(board: Board, fields: Partial<Fields>): Promise<unknown>;

@@ -12,4 +12,3 @@ export type CardMutation =
   | ({ kind: "delete" } & RequestPayload<"card:delete">)
   | ({ kind: "move" } & RequestPayload<"card:move">);
 
-export type CardMutationKind = CardMutation["kind"];

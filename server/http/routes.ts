@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { sessionRequestSchema, type Health } from "../../lib/protocol";
 import { normalizeDisplayName, Sessions, type SessionStore } from "../services/sessions";
-import { applySecurityHeaders, clientIp, type OriginPolicy, type RateLimiter } from "./security";
+import { applySecurityHeaders, clientIp, type OriginPolicy, type KeyedRateLimiter } from "./security";
 import { requestToken, sessionCookie } from "./session-cookie";
 
 const MAX_BODY = 16 * 1024;
@@ -15,7 +15,7 @@ export interface HttpContext {
   health: () => Health;
   origins: OriginPolicy;
   /** Sign-ins per client address (SPEC SEC-4); null: unlimited. */
-  signInLimiter: RateLimiter | null;
+  signInLimiter: KeyedRateLimiter | null;
   /** How many proxies in front of the node to trust for X-Forwarded-For / -Proto. */
   trustProxy: number;
   /** Ends the sockets of a revoked session, on every node. */

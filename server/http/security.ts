@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import { RateLimiter } from "../realtime/rate-limit";
 
 /**
  * The HTTP edge's security rules, in one place (SPEC SEC-1, SEC-3, SEC-4): the headers every
@@ -113,10 +114,11 @@ export function clientIp(req: IncomingMessage, trustProxy = 0): string {
 
 /**
  * A token bucket per key (SPEC SEC-4): `perMinute` refill, `burst` capacity. At most `maxKeys`
- * buckets are kept (the oldest are dropped first), so a flood of addresses cannot grow memory.
+ * buckets are kept (the least recently used are dropped first), so a flood of addresses cannot
+ * grow memory.
  */
-export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+export class KeyedRateLimiter {
+  private readonly buckets = new Map<string, RateLimiter>();
 
   constructor(
     private readonly perMinute: number,
@@ -127,25 +129,22 @@ export class RateLimiter {
 
   /** Takes one token for `key`; false when its bucket is empty. */
   take(key: string): boolean {
-    const t = this.now();
-    const b = this.buckets.get(key);
-    let tokens = this.burst;
-    if (b) {
-      tokens = Math.min(this.burst, b.tokens + ((t - b.at) * this.perMinute) / 60_000);
-      this.buckets.delete(key); // re-inserted below: Map order is then least recently used first
-    } else if (this.buckets.size >= this.maxKeys) {
-      const oldest = this.buckets.keys().next().value;
-      if (oldest !== undefined) this.buckets.delete(oldest);
+    let bucket = this.buckets.get(key);
+    if (bucket) this.buckets.delete(key); // re-inserted below: Map order is then least recently used first
+    else {
+      if (this.buckets.size >= this.maxKeys) {
+        const oldest = this.buckets.keys().next().value;
+        if (oldest !== undefined) this.buckets.delete(oldest);
+      }
+      bucket = new RateLimiter(this.perMinute / 60, this.burst, this.now);
     }
-    const ok = tokens >= 1;
-    this.buckets.set(key, { tokens: ok ? tokens - 1 : tokens, at: t });
-    return ok;
+    this.buckets.set(key, bucket);
+    return bucket.take();
   }
 
   /** Seconds until `key` has a token again (for Retry-After). */
   retryAfterSeconds(key: string): number {
-    const b = this.buckets.get(key);
-    if (!b || b.tokens >= 1) return 0;
-    return Math.ceil(((1 - b.tokens) * 60) / this.perMinute);
+    const bucket = this.buckets.get(key);
+    return bucket ? Math.ceil(bucket.waitMs() / 1000) : 0;
   }
 }

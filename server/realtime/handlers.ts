@@ -187,8 +187,7 @@ export function registerHandlers(socket: ConcordSocket, s: Services, broadcaster
     // Moves are rare: look for a replay first, since the card may already sit on the target board.
     const prior = await s.directory.appliedAnywhere(p.mutationId, user);
     if (prior?.card) return prior as unknown as ResultMap["card:move"];
-    const found = await cardBoard(p.cardId, p.mutationId);
-    if (found.replay) return found.replay as unknown as ResultMap["card:move"];
+    const found = await cardBoard(p.cardId); // its mutationId was just looked up everywhere
     const to = await s.boards.authorize(user, p.toBoardId);
     const outcome = await s.moves.move(writer, found.board!, to, p);
     for (const change of outcome.changes) broadcaster.change(change);

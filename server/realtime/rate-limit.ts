@@ -1,4 +1,4 @@
-/** A token bucket per socket: `rate` requests per second with bursts up to `burst`. */
+/** A token bucket: `rate` tokens per second, at most `burst` saved up (SPEC INPUT-2, SEC-4). */
 export class RateLimiter {
   private tokens: number;
   private last: number;
@@ -12,12 +12,23 @@ export class RateLimiter {
     this.last = now();
   }
 
+  /** Takes one token; false when there is none. */
   take(): boolean {
-    const t = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.rate);
-    this.last = t;
+    this.refill();
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;
+  }
+
+  /** Milliseconds until a token is back (0 when one is there). */
+  waitMs(): number {
+    this.refill();
+    return this.tokens >= 1 ? 0 : Math.ceil(((1 - this.tokens) / this.rate) * 1000);
+  }
+
+  private refill(): void {
+    const t = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.last) / 1000) * this.rate);
+    this.last = t;
   }
 }

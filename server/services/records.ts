@@ -1,6 +1,6 @@
 import { ConcordError, type Card, type CardMutation, type Change } from "../../lib/protocol";
 import type { HybridClock } from "../../lib/sync/hlc";
-import { changeRecord, decideWrite, decisionError, needsLease, toWireCard, type CardState, type ChangeEntry, type MvrRegisters } from "../../lib/sync/write";
+import { changeRecord, decideWrite, decisionError, needsLease, toWireCard, type CardState, type ChangeEntry, type MvrRegisters, type WriteEnv } from "../../lib/sync/write";
 import type { AppliedRow, ShardStore, ShardTx } from "../db/shard-store";
 import type { BoardMeta } from "./boards";
 import { replayOf } from "./idempotency";
@@ -8,11 +8,7 @@ import { Lanes } from "./lane";
 import type { LeaseReader } from "./locks";
 
 /** Who writes: the user and the tab (its replica id is its entry in vector clocks, MVR-1). */
-export interface Writer {
-  id: string;
-  name: string;
-  replicaId: string;
-}
+export type Writer = WriteEnv["writer"];
 
 /** A card write (not a move: MoveService), parsed and authorized for its board. A create carries its card id (ID-1). */
 export interface Write {

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { OriginPolicy, RateLimiter } from "../http/security";
+import { OriginPolicy, KeyedRateLimiter } from "../http/security";
 import { normalizeDisplayName, Sessions } from "./sessions";
 
 /** SPEC ACCESS-1, SEC-2, with a fake clock (the only fake: time). */
@@ -73,7 +73,7 @@ describe("SEC-3 origins", () => {
 describe("SEC-4 rate limiter", () => {
   it("allows a burst, then refills at its rate, per key", () => {
     let now = 0;
-    const limiter = new RateLimiter(6, 3, () => now);
+    const limiter = new KeyedRateLimiter(6, 3, () => now);
     expect([1, 2, 3, 4].map(() => limiter.take("a"))).toEqual([true, true, true, false]);
     expect(limiter.take("b")).toBe(true);
     expect(limiter.retryAfterSeconds("a")).toBe(10);
@@ -82,7 +82,7 @@ describe("SEC-4 rate limiter", () => {
     expect(limiter.take("a")).toBe(false);
   });
   it("keeps at most maxKeys buckets", () => {
-    const limiter = new RateLimiter(1, 1, () => 0, 2);
+    const limiter = new KeyedRateLimiter(1, 1, () => 0, 2);
     expect(limiter.take("a")).toBe(true);
     expect(limiter.take("b")).toBe(true);
     expect(limiter.take("c")).toBe(true); // drops a's bucket
