@@ -53,6 +53,10 @@ export default defineConfig({
       HOST: "127.0.0.1",
       CONCORD_DATA_DIR: dataDir,
       LOG_LEVEL: "warn",
+      // Password sign-ins and sign-ups all come from 127.0.0.1 here; the limit itself is tested in server/http/accounts.int.test.ts.
+      PASSWORD_RATE_LIMIT: "100",
+      // SPEC TX-10: the demo fault switch ("Crash the coordinator"), for e2e/two-phase.spec.ts.
+      CONCORD_FAULTS: "demo",
       ...(process.env.E2E_DATABASE_URL ? { DATABASE_URL: process.env.E2E_DATABASE_URL } : {}),
     },
   },

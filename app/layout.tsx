@@ -2,6 +2,7 @@ import type { Metadata, Viewport } from "next";
 import { connection } from "next/server";
 import type { ReactNode } from "react";
 import "./globals.css";
+import "./accounts.css";
 import { SyncProvider } from "./sync-provider";
 
 export const metadata: Metadata = {

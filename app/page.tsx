@@ -25,7 +25,7 @@ export default function HomePage() {
             About
           </Link>
           {state ? <ConnectionBadge state={state.connection} catchingUp={state.catchingUp} /> : null}
-          <UserMenu />
+          <UserMenu offerAccount />
         </div>
       </header>
       <main className="page">

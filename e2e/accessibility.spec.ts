@@ -47,4 +47,20 @@ test.describe("accessibility (axe-core)", () => {
     await ada.boards.goto();
     await expectNoSeriousViolations(ada.page, "the board list with boards");
   });
+
+  test("a guided tour: its panel and ring, by keyboard alone", async ({ actors, uid }) => {
+    const [ada] = await actors("Ada");
+    const board = await ada.boards.createBoard(`A11y tour ${uid}`, "lww");
+    await board.addCard(`Card ${uid}`);
+    await ada.page.getByTestId("tour-start-lww").focus();
+    await ada.page.keyboard.press("Enter");
+    const tour = ada.page.getByTestId("tour");
+    await expect(tour.getByTestId("tour-progress")).toHaveText("Step 1 of 7");
+    await expect(tour.getByTestId("tour-next")).toBeFocused();
+    await ada.page.keyboard.press("Enter");
+    await expect(tour.getByTestId("tour-progress")).toHaveText("Step 2 of 7");
+    await expectNoSeriousViolations(ada.page, "a guided tour");
+    await ada.page.keyboard.press("Escape");
+    await expect(tour).toBeHidden();
+  });
 });

@@ -135,6 +135,44 @@ test.describe("nothing a person typed is lost", () => {
     await expect(notice).toHaveCount(0);
   });
 
+  test("a card deleted while its editor holds unsaved typing keeps that typing on screen to copy", async ({ actors, uid }) => {
+    const [alice, bob] = await actors("Alice", "Bob");
+    await alice.context.grantPermissions(["clipboard-read", "clipboard-write"]);
+    const card = await boardWithCard(alice, bob, uid);
+    const typed = `Half a paragraph, not saved yet ${uid}`;
+
+    const editor = await alice.board.openCard(card);
+    await editor.body.fill(typed);
+    const bobEditor = await bob.board.openCard(bob.board.card(card.id));
+    await bobEditor.root.getByTestId("editor-delete").click();
+    await bobEditor.root.getByTestId("editor-delete-confirm").click();
+
+    await expect(editor.root.getByTestId("editor-card-deleted")).toContainText("copy it before you close");
+    await expect(editor.root.getByTestId("editor-typed")).toHaveText(typed);
+    await editor.root.getByTestId("editor-copy-typed").click();
+    await expect(editor.root.getByTestId("editor-copy-typed")).toHaveText("Copied");
+    expect(await alice.page.evaluate(() => navigator.clipboard.readText())).toBe(typed);
+  });
+
+  test("Escape or a click outside does not throw away an editor's unsaved typing; Cancel does, on purpose", async ({ actors, uid }) => {
+    const [alice] = await actors("Alice");
+    await alice.boards.createBoard(`Unsaved ${uid}`, "occ");
+    const card = await alice.board.addCard(`Card ${uid}`);
+    const editor = await alice.board.openCard(card);
+    await editor.page.keyboard.press("Escape");
+    await expect(editor.root).toBeHidden(); // nothing typed: Escape closes
+
+    await alice.board.openCard(card);
+    await editor.body.fill(`Typed ${uid}`);
+    await editor.page.keyboard.press("Escape");
+    await expect(editor.root.getByTestId("editor-unsaved")).toContainText("unsaved changes");
+    await editor.page.mouse.click(5, 5); // the backdrop
+    await expect(editor.root).toBeVisible();
+    await expect(editor.body).toHaveValue(`Typed ${uid}`);
+    await editor.root.getByRole("button", { name: "Cancel" }).click();
+    await expect(editor.root).toBeHidden();
+  });
+
   test("labels say what is true: a conflict with the same person's other tab says 'your other tab', not their name", async ({ actors, uid }) => {
     const [alice] = await actors("Alice");
     const boardName = `Two tabs ${uid}`;

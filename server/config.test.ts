@@ -25,3 +25,33 @@ describe("config: security settings", () => {
     expect(() => loadConfig(env({ SESSION_RATE_LIMIT: "-1" }))).toThrow(/SESSION_RATE_LIMIT/);
   });
 });
+
+/** SPEC STANDBY-1, STANDBY-2, STANDBY-5: standbys and replication settings. */
+describe("config: standbys", () => {
+  it("defaults: no standbys, synchronous, failover after 3 s", () => {
+    expect(loadConfig(env())).toMatchObject({ standbys: false, replication: "sync", failoverAfterMs: 3_000, standbyUrls: undefined });
+  });
+
+  it("SHARD_URLS names a primary and a standby per shard with |", () => {
+    const c = loadConfig(env({
+      DATABASE_URL: "postgres://c/cat",
+      SHARD_URLS: "a=postgres://p1/a|postgres://s1/a, b=postgres://p2/b",
+      CONCORD_REPLICATION: "async",
+      CONCORD_FAILOVER_MS: "5000",
+    }));
+    expect(c).toMatchObject({
+      shardUrls: { a: "postgres://p1/a", b: "postgres://p2/b" },
+      standbyUrls: { a: "postgres://s1/a" },
+      replication: "async",
+      failoverAfterMs: 5_000,
+    });
+  });
+
+  it("refuses a third URL, a standby that is not postgres://, and an unknown mode", () => {
+    const base = { DATABASE_URL: "postgres://c/cat" };
+    expect(() => loadConfig(env({ ...base, SHARD_URLS: "a=postgres://p/a|postgres://s/a|postgres://t/a" }))).toThrow(/more than a primary and a standby/);
+    expect(() => loadConfig(env({ ...base, SHARD_URLS: "a=postgres://p/a|http://s/a" }))).toThrow(/not a postgres/);
+    expect(() => loadConfig(env({ CONCORD_REPLICATION: "maybe" }))).toThrow(/CONCORD_REPLICATION/);
+    expect(() => loadConfig(env({ CONCORD_STANDBYS: "yes" }))).toThrow(/CONCORD_STANDBYS/);
+  });
+});

@@ -1,6 +1,15 @@
 import type { MoveService, TxStep } from "./services/moves";
 
 /**
+ * SPEC TX-10: the demo fault switch (`sim:crash`, the inspector's "Crash the coordinator") is
+ * offered with `CONCORD_FAULTS=demo`, in dev mode (`npm run dev`) and on a demo deployment
+ * (`npm start -- --demo`), never by default.
+ */
+export function demoFaultsOn(raw: string | undefined, opts: { dev: boolean; demo: boolean }): boolean {
+  return raw === "demo" || opts.dev || opts.demo;
+}
+
+/**
  * Test-only fault switch for `npm run verify` (server/tools/verify/): with
  * `CONCORD_FAULTS=2pc-crash:<probability>:<seed>` the process dies (exit code 137, like kill -9:
  * no cleanup, no answer) after a step of a cross-shard move, each step with the given
@@ -8,9 +17,9 @@ import type { MoveService, TxStep } from "./services/moves";
  * Unset in production; anything else in the variable stops the node at start.
  */
 export function installFaultSwitch(raw: string | undefined, moves: MoveService, say: (line: string) => void): void {
-  if (!raw) return;
+  if (!raw || raw === "demo") return; // demo: see demoFaultsOn
   const m = /^2pc-crash:(0(?:\.\d+)?|1(?:\.0+)?):(\d{1,9})$/.exec(raw);
-  if (!m) throw new Error(`CONCORD_FAULTS "${raw}" is not 2pc-crash:<probability 0..1>:<seed>`);
+  if (!m) throw new Error(`CONCORD_FAULTS "${raw}" is not demo or 2pc-crash:<probability 0..1>:<seed>`);
   const probability = Number(m[1]);
   // mulberry32 over the seed mixed with this process's id, so a node started again after its
   // crash does not crash again at the same point.

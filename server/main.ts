@@ -2,7 +2,9 @@ import path from "node:path";
 import { loadConfig } from "./config";
 import { ensureDatabase, openDatabases, type Databases } from "./db/databases";
 import { startEmbeddedPostgres, type EmbeddedServer } from "./db/embedded";
-import { installFaultSwitch } from "./fault-switch";
+import { startEmbeddedStandbys, type EmbeddedStandbys } from "./db/embedded-standbys";
+import { reachable, type ReplicationOptions } from "./db/replication";
+import { demoFaultsOn, installFaultSwitch } from "./fault-switch";
 import { seedDemoDeployment } from "./demo";
 import { createLogger } from "./log";
 import { createNode, type ConcordNode } from "./node";
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.logLevel, config.nodeId);
   let embedded: EmbeddedServer | null = null;
+  let standbys: EmbeddedStandbys | null = null;
   let dbs: Databases | null = null;
   let node: ConcordNode | null = null;
   let ui: Awaited<ReturnType<typeof createUi>> | null = null;
@@ -41,6 +44,7 @@ async function main(): Promise<void> {
     await ui?.close().catch(() => {});
     await dbs?.close().catch(() => {});
     await embedded?.stop().catch(() => {});
+    await standbys?.stop().catch(() => {});
     process.exit(0);
   };
   // A stray rejected promise is a bug to log, not a reason to drop every connected person.
@@ -48,16 +52,44 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
 
+  // The demo runs with standbys (SPEC STANDBY-1) unless CONCORD_STANDBYS=0 says otherwise.
+  const demo = process.argv.includes("--demo") || process.env.CONCORD_DEMO === "1";
   try {
     let catalogUrl: string;
     let shardUrls: Record<string, string>;
+    let replication: ReplicationOptions | undefined;
     if (config.databaseUrl) {
       catalogUrl = config.databaseUrl;
       shardUrls = config.shardUrls ?? { a: config.databaseUrl };
       say(`using Postgres at ${new URL(catalogUrl).host} (${Object.keys(shardUrls).length} shard(s))`);
       // Each server named by its setting when it cannot be reached (SPEC SEC-5).
       await checkPostgres("DATABASE_URL", catalogUrl);
-      for (const [name, url] of Object.entries(config.shardUrls ?? {})) await checkPostgres(`SHARD_URLS shard "${name}"`, url);
+      for (const [name, url] of Object.entries(config.shardUrls ?? {})) {
+        const standby = config.standbyUrls?.[name];
+        await checkPostgres(`SHARD_URLS shard "${name}"`, url).catch(async (err: unknown) => {
+          // SPEC STANDBY-5: with its standby up, a node starts so that some node can fail over.
+          if (!standby || !(await reachable(standby))) throw err;
+          say(`${(err as Error).message}; its standby answers: starting, failover follows (SPEC STANDBY-5)`);
+        });
+      }
+      if (config.standbyUrls) {
+        // SPEC STANDBY-1: a shard named with two URLs is replicated; the catalog says which is primary.
+        const pairs = Object.fromEntries(Object.entries(config.standbyUrls).map(([name, url]) => [name, [shardUrls[name]!, url] as [string, string]]));
+        replication = { mode: config.replication, pairs, failoverAfterMs: config.failoverAfterMs };
+        say(`standbys for shard(s) ${Object.keys(pairs).join(", ")} (${config.replication}, failover after ${config.failoverAfterMs} ms)`);
+      }
+    } else if (config.standbys || (demo && process.env.CONCORD_STANDBYS !== "0")) {
+      // SPEC STANDBY-1: a deployment of its own (a catalog server and a primary/standby pair per
+      // shard) beside the unreplicated one, whose data it does not touch.
+      const root = path.join(config.dataDir, "replicated");
+      say(`CONCORD_STANDBYS=1: starting embedded Postgres with a ${config.replication} standby per shard…`);
+      embedded = await startEmbeddedPostgres(path.join(root, "catalog"), say);
+      await ensureDatabase(embedded.url("postgres"), "concord");
+      catalogUrl = embedded.url("concord");
+      standbys = await startEmbeddedStandbys(root, ["a", "b"], config.replication, say);
+      shardUrls = Object.fromEntries(Object.entries(standbys.pairs).map(([name, pair]) => [name, pair[0]]));
+      replication = { mode: config.replication, pairs: standbys.pairs, failoverAfterMs: config.failoverAfterMs };
+      say(`embedded catalog on 127.0.0.1:${embedded.port}; shards ${Object.entries(standbys.servers).map(([n, [p, q]]) => `${n} on ${p.port}+${q.port}`).join(", ")}; data in ${root}`);
     } else {
       say("starting embedded Postgres…");
       embedded = await startEmbeddedPostgres(path.join(config.dataDir, "pg"), say);
@@ -67,9 +99,16 @@ async function main(): Promise<void> {
       say(`embedded Postgres on 127.0.0.1:${embedded.port}, data in ${path.join(config.dataDir, "pg")}`);
     }
     if (config.redisUrl) await checkRedis(config.redisUrl);
-    dbs = await openDatabases(catalogUrl, shardUrls).catch((err: Error) => {
+    dbs = await openDatabases(catalogUrl, shardUrls, replication, (line) => log.info(line)).catch((err: Error) => {
       throw new Error(`database unreachable or migrations failed: ${err.message}`);
     });
+    if (standbys && dbs.replication) {
+      // SPEC STANDBY-5: the embedded owner rebuilds an old primary as the new standby, whether it
+      // stayed dead after a failover or came back and was fenced.
+      const owned = standbys;
+      dbs.replication.onFailedOver = (shard, index) => owned.rebuild(shard, index);
+      dbs.replication.onFenced = (shard, index) => owned.rebuild(shard, index);
+    }
     if (!dbs.twoPhaseCommit) {
       say("warning: max_prepared_transactions is 0 on a shard: cross-shard moves are disabled (TWO_PHASE_UNAVAILABLE)");
     }
@@ -88,8 +127,24 @@ async function main(): Promise<void> {
       watchRedis: config.redisUrl ? redisOutageWatch(log, config.redisUrl) : undefined,
       allowedOrigins: config.allowedOrigins,
       signInsPerMinute: config.sessionRateLimit,
+      passwordAttemptsPerMinute: config.passwordRateLimit,
       trustProxy: config.trustProxy,
       dev: config.dev,
+      // SPEC STANDBY-6: in demo mode a person may kill a shard's primary and watch the failover.
+      ...(demo && standbys
+        ? {
+            killPrimary: async (shard: string) => {
+              const owned = standbys!;
+              const store = dbs!.shards.get(shard);
+              if (!store || !owned.servers[shard]) throw new Error(`shard ${shard} has no standby`);
+              const index = store.primaryIndex;
+              await owned.kill(shard, index);
+              say(`demo: killed shard ${shard}'s primary (kill -9); the elected node fails over after ${config.failoverAfterMs} ms`);
+              return `shard ${shard}: primary ${owned.servers[shard][index].port} killed`;
+            },
+          }
+        : {}),
+      demoFaults: demoFaultsOn(process.env.CONCORD_FAULTS, { dev: config.dev, demo }),
     });
     installFaultSwitch(process.env.CONCORD_FAULTS, node.services.moves, say); // test-only: npm run verify
     if (ui?.upgrade) {
@@ -102,7 +157,7 @@ async function main(): Promise<void> {
       throw new Error(err.code === "EADDRINUSE" ? `port ${config.port} is taken (set PORT to another)` : err.message);
     });
     say(`node ${config.nodeId} ready on http://localhost:${port}`);
-    if (process.argv.includes("--demo") || process.env.CONCORD_DEMO === "1") {
+    if (demo) {
       const catalog = dbs.catalogSql;
       const made = await seedDemoDeployment({
         url: `http://${config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host}:${port}`,
@@ -117,6 +172,7 @@ async function main(): Promise<void> {
   } catch (err) {
     await dbs?.close().catch(() => {});
     await embedded?.stop().catch(() => {});
+    await standbys?.stop().catch(() => {});
     fail((err as Error).message.split("\n")[0] ?? "start-up failed");
   }
 }

@@ -5,13 +5,16 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import type { Logger } from "pino";
 import { Server } from "socket.io";
-import { PROTOCOL_VERSION, type ClientToServerEvents, type Health, type ServerToClientEvents } from "../lib/protocol";
+import { PROTOCOL_VERSION, type ClientToServerEvents, type CrashPoint, type Health, type ServerToClientEvents } from "../lib/protocol";
 import type { Databases } from "./db/databases";
 import { handleHttp, type HttpContext } from "./http/routes";
 import { OriginPolicy, KeyedRateLimiter, addSecurityHeaders } from "./http/security";
 import { readCookie, sessionCookieName } from "./http/session-cookie";
-import { Broadcaster } from "./realtime/broadcaster";
-import { registerHandlers, type SocketData } from "./realtime/handlers";
+import { Metrics } from "./metrics";
+import { RelayRepair } from "./realtime/relay-repair";
+import { Broadcaster, userRoom } from "./realtime/broadcaster";
+import { registerHandlers, type JoinRead, type SocketData } from "./realtime/handlers";
+import { SharedRead } from "./realtime/shared-read";
 import { LockExpiryWatch, PresenceTracker } from "./realtime/presence";
 import { createServices, type Services } from "./services";
 import { PostgresLeaseStore } from "./services/lease-stores/postgres";
@@ -42,12 +45,22 @@ export interface NodeOptions {
   allowedOrigins?: string[];
   /** Sign-ins per minute per client address (SPEC SEC-4; SESSION_RATE_LIMIT); absent or 0: unlimited. */
   signInsPerMinute?: number;
+  /** Password sign-ins and sign-ups per minute per client address (SPEC ACCOUNT-5; PASSWORD_RATE_LIMIT); default 10, three times that per account name. */
+  passwordAttemptsPerMinute?: number;
   /** Proxies in front of the node whose X-Forwarded-For / -Proto to trust (TRUST_PROXY). */
   trustProxy?: number;
   /** How often each node re-checks its sockets' sessions (SPEC SEC-2); default 30 s. */
   sessionSweepMs?: number;
+  /** How often each node compares what its sockets got of each board with the board's head (SPEC REPL-2); default 5 s. */
+  relayRepairMs?: number;
   /** Next.js dev mode (its scripts need 'unsafe-eval' in the CSP). */
   dev?: boolean;
+  /** Demo mode with embedded standbys: kill -9 of a shard's primary (SPEC STANDBY-6). */
+  killPrimary?: (shard: string) => Promise<string>;
+  /** How often the replication watch runs (SPEC STANDBY-5); default 500 ms. */
+  replicationWatchMs?: number;
+  /** SPEC TX-10: offer the demo fault switch (`sim:crash`) to clients. Off unless asked for. */
+  demoFaults?: boolean;
   /** Called with each Redis client the node makes, to watch its connection (main.ts logs outages once). */
   watchRedis?: (client: Redis, role: string) => void;
 }
@@ -72,8 +85,11 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
   const httpContext: HttpContext = {
     sessions: sessionStore,
     health: () => health(),
+    metrics: () => metrics.text(),
     origins,
     signInLimiter: opts.signInsPerMinute ? new KeyedRateLimiter(opts.signInsPerMinute) : null,
+    passwordLimiter: new KeyedRateLimiter(opts.passwordAttemptsPerMinute ?? 10),
+    nameLimiter: new KeyedRateLimiter(3 * (opts.passwordAttemptsPerMinute ?? 10)),
     trustProxy: opts.trustProxy ?? 0,
     onRevoked: (sessionId) => {
       endSession(sessionId);
@@ -81,6 +97,7 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     },
     dev: opts.dev ?? false,
     log,
+    killPrimary: opts.killPrimary,
   };
   const server = http.createServer((req, res) => {
     void (async () => {
@@ -141,7 +158,10 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     leaseStore = redisStore;
   }
 
-  const broadcaster = new Broadcaster(io);
+  // services is assigned below; the gauges read it only when scraped.
+  const metrics = new Metrics({ sockets: () => io.of("/").sockets.size, laneDepth: () => services.records.queued() });
+  const broadcaster = new Broadcaster(io, { cluster: adapter !== "memory", observer: metrics });
+  const joinReads = new SharedRead<JoinRead>();
   const presence = new PresenceTracker(io, broadcaster);
   const lockExpiry = new LockExpiryWatch(broadcaster);
   const services = createServices({
@@ -152,16 +172,24 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     presence,
     lockExpiry,
     leaseStore,
-    onTx: (txId, phase, shards, boards) => broadcaster.tx(txId, phase, shards, boards),
+    onTx: (txId, phase, shards, boards) => {
+      if (phase === "committed" || phase === "aborted") metrics.twoPhase.inc({ outcome: phase });
+      broadcaster.tx(txId, phase, shards, boards);
+    },
+    onBatch: (writes) => metrics.batchWrites.observe(writes),
+    onTxStep: (step, boards) => broadcaster.txStep(step, boards),
+    onChanges: (changes) => changes.forEach((c) => broadcaster.change(c)),
+    demoFaults: opts.demoFaults ?? false,
   });
 
-  const health = (): Health => ({
+  const health = async (): Promise<Health> => ({
     ok: true,
     nodeId,
     shards: services.boards.shardNames(),
     twoPhaseCommit: dbs.twoPhaseCommit,
     locks: leaseStore.backend,
     adapter,
+    ...(dbs.replication ? { replication: await dbs.replication.status(), ...(opts.killPrimary ? { canKillPrimary: true } : {}) } : {}),
   });
 
   // Every handshake (a reconnect is one too) needs a live session (SPEC SEC-2): the token from
@@ -170,13 +198,22 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
   // A revoked session's sockets lose their connection (not a clean server disconnect, after which
   // socket.io-client would stay down): the client reconnects, its handshake is refused with
   // UNAUTHORIZED, and the UI asks the person to sign in. Other nodes hear it through the adapter.
-  const cluster = io as unknown as Server<Record<string, never>, Record<string, never>, { "session:revoked": (sessionId: string) => void }>;
+  const cluster = io as unknown as Server<
+    Record<string, never>,
+    Record<string, never>,
+    { "session:revoked": (sessionId: string) => void; "board:changed": (boardId: string) => void }
+  >;
   const endSession = (sessionId: string) => {
     for (const s of io.of("/").sockets.values()) if (sessionOf.get(s) === sessionId) s.conn.close();
   };
   cluster.on("session:revoked", endSession);
+  // SPEC BOARD-1 … BOARD-5: a board renamed, archived, deleted or left is forgotten by every node's cache.
+  services.boards.onInvalidate = (boardId) => {
+    if (adapter !== "memory") cluster.serverSideEmit("board:changed", boardId);
+  };
+  cluster.on("board:changed", (boardId) => services.boards.forget(boardId));
   io.use((socket, next) => {
-    const auth = socket.handshake.auth as { token?: unknown; batch?: unknown; replicaId?: unknown } | undefined;
+    const auth = socket.handshake.auth as { token?: unknown; batch?: unknown; replicaId?: unknown; presenceDelta?: unknown } | undefined;
     const token =
       typeof auth?.token === "string" && auth.token !== ""
         ? auth.token
@@ -188,7 +225,7 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
           typeof auth?.replicaId === "string" && /^[A-Za-z0-9_-]{1,64}$/.test(auth.replicaId)
             ? auth.replicaId
             : `s-${socket.id.replace(/[^A-Za-z0-9_-]/g, "")}`;
-        socket.data = { user: claims.user, replicaId, batch: auth?.batch === true, boards: new Map() };
+        socket.data = { user: claims.user, replicaId, batch: auth?.batch === true, presenceDelta: auth?.presenceDelta === true, boards: new Map() };
         sessionOf.set(socket, claims.sessionId);
         next();
       },
@@ -199,8 +236,9 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     );
   });
   io.on("connection", (socket) => {
-    socket.emit("hello", { nodeId, protocol: PROTOCOL_VERSION });
-    registerHandlers(socket, services, broadcaster, opts.now);
+    socket.emit("hello", { nodeId, protocol: PROTOCOL_VERSION, ...(services.demoFaults ? { faults: ["prepare", "decision"] satisfies CrashPoint[] } : {}) });
+    void socket.join(userRoom(socket.data.user.id)); // SPEC BOARD-6
+    registerHandlers(socket, services, broadcaster, opts.now, metrics, joinReads);
   });
 
   // Background work runs on one elected node (a lease from the same lock service): finish
@@ -225,8 +263,49 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     const live = await sessionStore.liveAmong([...new Set(local.map((l) => l.sid))]);
     for (const { s, sid } of local) if (!live.has(sid)) s.conn.close();
   };
+  // SPEC STANDBY-3, STANDBY-5: every node follows the catalog's primary and epoch of each replicated
+  // shard; the elected node also watches each primary and fails over when it stays unreachable.
+  const replication = dbs.replication;
+  let watching = false;
+  const watchReplication = async () => {
+    if (!replication || watching) return;
+    watching = true;
+    try {
+      if (await leaseStore.lead("background-jobs", nodeId, 45_000)) await replication.watch();
+      else await replication.refresh();
+    } finally {
+      watching = false;
+    }
+  };
+  // SPEC REPL-2: changes whose relay never reached this node are sent to its sockets from the log.
+  const relayRepair = new RelayRepair(
+    broadcaster,
+    {
+      heads: async (ids) => {
+        const byShard = new Map<string, string[]>();
+        for (const id of ids) {
+          const meta = await services.boards.meta(id).catch(() => null);
+          if (meta) byShard.set(meta.shard, [...(byShard.get(meta.shard) ?? []), id]);
+        }
+        const heads = new Map<string, number>();
+        for (const [shard, list] of byShard) for (const [id, seq] of await services.boards.shard(shard).heads(list)) heads.set(id, seq);
+        return heads;
+      },
+      changesAfter: async (id, seq, limit) => {
+        const meta = await services.boards.meta(id);
+        if (!meta) return [];
+        const store = services.boards.shard(meta.shard);
+        return store.changesAfter(store.sql, id, seq, limit);
+      },
+    },
+    (n) => metrics.relayRepaired.inc(n),
+  );
   const timers = [
+    setInterval(() => void relayRepair.tick().catch((err) => log.debug({ err }, "relay repair failed")), opts.relayRepairMs ?? 5_000),
     setInterval(() => void jobs().catch((err) => log.warn({ err }, "jobs failed")), 15_000),
+    ...(replication
+      ? [setInterval(() => void watchReplication().catch((err) => log.warn({ err }, "replication watch failed")), opts.replicationWatchMs ?? 500)]
+      : []),
     setInterval(() => void sweepSessions().catch((err) => log.warn({ err }, "session sweep failed")), opts.sessionSweepMs ?? 30_000),
   ];
   for (const t of timers) t.unref();

@@ -106,6 +106,10 @@ describe("SEC-5 a lost Redis at run time", () => {
         await proxy.down();
         await new Promise((r) => setTimeout(r, 1_000)); // about 20 reconnect attempts per client
         await proxy.up();
+        // ioredis rejects queued commands on every (maxRetriesPerRequest + 1)th failed attempt, and an
+        // attempt started just before up() can still fail after it: ping once each client is ready.
+        // (Not events.once: it rejects on the 'error' each failed attempt emits.)
+        await Promise.all(clients.map((c) => (c.status === "ready" ? undefined : new Promise((r) => c.once("ready", r)))));
         await Promise.all(clients.map((c) => c.ping()));
       }
       const said = lines.map((l) => l.msg);

@@ -4,10 +4,11 @@ import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import type { SyncClientApi } from "../../lib/client/types";
 import { errorMessage } from "../_lib/format";
+import { inviteCodeOf } from "../_lib/links";
 import { ErrorText } from "./error-text";
 
-/** Joins a private board with the code its owner shared. */
-export function AcceptInviteForm({ client }: { client: SyncClientApi }) {
+/** Joins a private board with the invite link or code its owner shared. */
+export function AcceptInviteForm({ client, onJoined }: { client: SyncClientApi; onJoined?: (boardId: string) => void }) {
   const router = useRouter();
   const [code, setCode] = useState("");
   const [busy, setBusy] = useState(false);
@@ -19,11 +20,12 @@ export function AcceptInviteForm({ client }: { client: SyncClientApi }) {
     setBusy(true);
     setError(null);
     try {
-      const board = await client.accept(code.trim());
+      const board = await client.accept(inviteCodeOf(code));
       setCode("");
-      router.push(`/b/${encodeURIComponent(board.id)}`);
+      if (onJoined) onJoined(board.id);
+      else router.push(`/b/${encodeURIComponent(board.id)}`);
     } catch (err) {
-      setError(`That code did not work: ${errorMessage(err)}`);
+      setError(`That invite did not work: ${errorMessage(err)}`);
     } finally {
       setBusy(false);
     }
@@ -32,13 +34,13 @@ export function AcceptInviteForm({ client }: { client: SyncClientApi }) {
   return (
     <form className="panel form-stack" onSubmit={submit} aria-labelledby="accept-title">
       <h2 id="accept-title" style={{ marginBottom: 0 }}>
-        Have an invite code?
+        Have an invite?
       </h2>
       <div className="inline-form">
         <label className="visually-hidden" htmlFor="invite-code-input">
-          Invite code
+          Invite link or code
         </label>
-        <input id="invite-code-input" className="input mono" data-testid="invite-code-input" value={code} onChange={(e) => setCode(e.target.value)} placeholder="Paste code" autoComplete="off" />
+        <input id="invite-code-input" className="input mono" data-testid="invite-code-input" value={code} onChange={(e) => setCode(e.target.value)} placeholder="Paste link or code" autoComplete="off" />
         <button className="btn" type="submit" data-testid="invite-accept" disabled={busy || !code.trim()}>
           Join
         </button>

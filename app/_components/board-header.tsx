@@ -26,9 +26,10 @@ export function BoardHeader({ client, state, board, inspectorOpen, onToggleInspe
   const waiting = state.pending.filter((m) => !m.setAside);
   const pending = board ? waiting.filter((m) => touchedBoards(m).includes(board.id)).length : waiting.length;
   const presence = board ? (state.boards[board.id]?.presence ?? []) : [];
+  const presenceTotal = board ? (state.boards[board.id]?.presenceTotal ?? presence.length) : 0;
   const setAside = state.pending.filter((m) => m.setAside && (!board || touchedBoards(m).includes(board.id)));
   return (
-    <header className="topbar">
+    <header className="topbar board-topbar">
       <BrandMark />
       <div className="board-title">
         <span className="crumb-sep" aria-hidden="true">
@@ -54,12 +55,18 @@ export function BoardHeader({ client, state, board, inspectorOpen, onToggleInspe
       </div>
       <span className="topbar-spacer" />
       <div className="topbar-group">
-        <PresenceAvatars users={presence} meId={state.user?.id} />
+        <PresenceAvatars users={presence} total={presenceTotal} meId={state.user?.id} />
         {board && state.user && board.ownerId === state.user.id ? <InviteButton client={client} boardId={board.id} /> : null}
-        <span className="pending-pill" data-count={pending} title="Local writes waiting for the server's acknowledgement">
-          <span data-testid="pending-count">{pending}</span> pending
+        <span className="pending-pill" data-testid="pending-pill" data-count={pending} title="Local writes waiting for the server's acknowledgement">
+          <span data-testid="pending-count">{pending}</span>
+          <span className="pending-word"> pending</span>
         </span>
         <SetAsideWrites client={client} writes={setAside} />
+        {board && state.boards[board.id]?.loading ? (
+          <span className="badge loading-badge" data-testid="board-loading" role="status" title="The first cards are shown; the rest of the board is on its way">
+            Loading more cards…
+          </span>
+        ) : null}
         <ConnectionBadge state={state.connection} catchingUp={state.catchingUp} />
         <button type="button" className="btn btn-sm" aria-pressed={inspectorOpen} data-testid="inspector-toggle" onClick={onToggleInspector}>
           Inspector

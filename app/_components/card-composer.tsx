@@ -1,8 +1,10 @@
 "use client";
 
 import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
-import type { Status } from "../../lib/protocol";
+import { LIMITS, type Status } from "../../lib/protocol";
+import { draftProblems } from "../_lib/card-draft";
 import { STATUS_LABEL } from "../_lib/format";
+import { CharCount } from "./char-count";
 
 /** "+ Add card": opens a small title box at the bottom of a column; Enter adds, Escape closes. */
 export function CardComposer({ status, onAdd }: { status: Status; onAdd: (title: string) => void }) {
@@ -10,6 +12,8 @@ export function CardComposer({ status, onAdd }: { status: Status; onAdd: (title:
   const [title, setTitle] = useState("");
   const form = useRef<HTMLFormElement>(null);
   const empty = !title.trim();
+  // SPEC INPUT-4: the editor's check, from the protocol's schema; a blank box just keeps Add disabled.
+  const problem = empty ? undefined : draftProblems({ title: title.trim() }, ["title"]).title;
 
   // A click elsewhere on the page closes an empty composer.
   useEffect(() => {
@@ -24,8 +28,8 @@ export function CardComposer({ status, onAdd }: { status: Status; onAdd: (title:
   function submit(e?: FormEvent) {
     e?.preventDefault();
     const t = title.trim();
-    if (!t) return;
-    onAdd(t.slice(0, 200));
+    if (!t || draftProblems({ title: t }, ["title"]).title) return;
+    onAdd(t);
     setTitle("");
   }
 
@@ -66,14 +70,20 @@ export function CardComposer({ status, onAdd }: { status: Status; onAdd: (title:
         className="textarea"
         data-testid={`new-card-title-${status}`}
         autoFocus
-        maxLength={200}
         placeholder="What needs doing?"
         value={title}
         onChange={(e) => setTitle(e.target.value)}
         onKeyDown={onKeyDown}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={problem ? `new-card-count-${status} new-card-problem-${status}` : `new-card-count-${status}`}
       />
+      {problem ? (
+        <p className="error-text" id={`new-card-problem-${status}`} data-testid={`new-card-problem-${status}`}>
+          {problem}
+        </p>
+      ) : null}
       <div className="composer-actions">
-        <button type="submit" className="btn btn-primary btn-sm" data-testid={`new-card-submit-${status}`} disabled={!title.trim()}>
+        <button type="submit" className="btn btn-primary btn-sm" data-testid={`new-card-submit-${status}`} disabled={empty || problem !== undefined}>
           Add card
         </button>
         <button
@@ -86,6 +96,7 @@ export function CardComposer({ status, onAdd }: { status: Status; onAdd: (title:
         >
           Cancel
         </button>
+        <CharCount id={`new-card-count-${status}`} length={title.trim().length} max={LIMITS.title} />
       </div>
     </form>
   );

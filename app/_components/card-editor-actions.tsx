@@ -5,6 +5,8 @@ interface CardEditorActionsProps {
   onDelete: () => void;
   lockMine: boolean;
   lockDisabled: boolean;
+  /** A lock or unlock is on its way: the button stays focusable (so focus stays in the editor) but does nothing. */
+  lockBusy: boolean;
   onToggleLock: () => void;
   /** False while someone else holds the card's lease. */
   canEdit: boolean;
@@ -32,7 +34,17 @@ export function CardEditorActions(p: CardEditorActionsProps) {
             <button type="button" className="btn btn-danger btn-sm" data-testid="editor-delete" disabled={!p.canEdit} onClick={() => p.onConfirmDelete(true)}>
               Delete
             </button>
-            <button type="button" className="btn btn-sm" data-testid="editor-lock" disabled={p.lockDisabled} aria-pressed={p.lockMine} onClick={p.onToggleLock}>
+            <button
+              type="button"
+              className="btn btn-sm"
+              data-testid="editor-lock"
+              disabled={p.lockDisabled}
+              aria-disabled={p.lockBusy || undefined}
+              aria-pressed={p.lockMine}
+              onClick={() => {
+                if (!p.lockBusy) p.onToggleLock();
+              }}
+            >
               {p.lockMine ? "Unlock" : "Lock"}
             </button>
           </>

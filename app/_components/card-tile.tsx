@@ -1,7 +1,9 @@
+import { memo, useCallback, type CSSProperties, type KeyboardEventHandler, type PointerEventHandler, type Ref } from "react";
 import type { Card, Lock, PresenceUser } from "../../lib/protocol";
 import { pendingMarkerText } from "../_lib/format";
 import { Avatar } from "./avatar";
-import { BranchIcon, LockIcon } from "./icons";
+import { PersonName } from "./person-name";
+import { BranchIcon, GripIcon, LockIcon } from "./icons";
 
 const FLASH_MS = 2500;
 
@@ -15,11 +17,26 @@ interface CardTileProps {
   highlightAt: number | undefined;
   viewers: PresenceUser[];
   selected: boolean;
-  onOpen: () => void;
+  /** Called with the card's id (one function for every tile, so a tile's props change only with the tile, SPEC UI-1). */
+  onOpen: (cardId: string) => void;
+  /** Its place in a virtualized column (board-column.tsx): measured, positioned, and its index told to assistive tech. */
+  item?: { index: number; setsize: number; top: number; measure: (el: HTMLElement | null) => void };
+  /** Drag and drop bindings (`sortable-card-tile.tsx`); without them the tile does not move. */
+  drag?: {
+    setNodeRef: (el: HTMLElement | null) => void;
+    style: CSSProperties;
+    dragging: boolean;
+    onPointerDown?: PointerEventHandler;
+    grip: Record<string, unknown> & { ref: Ref<HTMLButtonElement>; onKeyDown?: KeyboardEventHandler; disabled: boolean };
+  };
 }
 
-/** One card on the board: title, tags, estimate and the sync markers that explain its state. */
-export function CardTile({ card, pending, offline = false, lock, meId, highlightAt, viewers, selected, onOpen }: CardTileProps) {
+/**
+ * One card on the board: title, tags, estimate and the sync markers that explain its state.
+ * Memoized (SPEC UI-1): every version of a card is a new object and the other props are stable
+ * per tile, so a change re-renders the tiles it touched, not the board.
+ */
+export const CardTile = memo(function CardTile({ card, pending, offline = false, lock, meId, highlightAt, viewers, selected, onOpen, drag, item }: CardTileProps) {
   const flash = highlightAt !== undefined && Date.now() - highlightAt < FLASH_MS;
   const siblingFields = Object.entries(card.siblings ?? {}).filter(([, s]) => (s?.length ?? 0) > 1);
   const lockLive = lock && Date.parse(lock.expiresAt) > Date.now();
@@ -28,13 +45,34 @@ export function CardTile({ card, pending, offline = false, lock, meId, highlight
   // Defensive: a malformed card from the wire must not take the whole board down.
   const tags = Array.isArray(card.tags) ? card.tags : [];
 
+  const setDragNode = drag?.setNodeRef;
+  const measure = item?.measure;
+  const setNode = useCallback(
+    (el: HTMLLIElement | null) => {
+      setDragNode?.(el);
+      measure?.(el);
+    },
+    [setDragNode, measure],
+  );
   return (
-    <li>
-      <article className="card" data-testid={`card-${card.id}`} data-card-title={card.title} data-selected={selected} data-locked={lockLive && !lockMine ? true : undefined}>
+    <li
+      ref={setNode}
+      style={item ? { ...drag?.style, top: item.top } : drag?.style}
+      data-dragging={drag?.dragging || undefined}
+      data-index={item?.index}
+      aria-posinset={item ? item.index + 1 : undefined}
+      aria-setsize={item?.setsize}
+    >
+      <article className="card" data-testid={`card-${card.id}`} data-card-title={card.title} data-selected={selected} data-locked={lockLive && !lockMine ? true : undefined} onPointerDown={drag?.onPointerDown}>
         {flash ? <span className="card-flash" key={highlightAt} aria-hidden="true" data-testid="card-highlight" /> : null}
-        <button type="button" className={card.title ? "card-open" : "card-open untitled"} onClick={onOpen}>
+        <button type="button" className={card.title ? "card-open" : "card-open untitled"} onClick={() => onOpen(card.id)}>
           {card.title || "Untitled"}
         </button>
+        {drag ? (
+          <button type="button" className="card-grip" data-testid="card-grip" aria-label={`Move ${card.title || "Untitled"}`} title={drag.grip.disabled ? "Locked by someone else" : "Drag to move (or Space, then arrow keys)"} {...drag.grip}>
+            <GripIcon />
+          </button>
+        ) : null}
         {excerpt ? <p className="card-excerpt">{excerpt}</p> : null}
         {tags.length || typeof card.estimate === "number" || pending || lockLive || siblingFields.length || viewers.length ? (
           <div className="card-meta">
@@ -55,7 +93,7 @@ export function CardTile({ card, pending, offline = false, lock, meId, highlight
             ) : null}
             {lockLive ? (
               <span className={lockMine ? "marker marker-lock mine" : "marker marker-lock"} data-testid="card-lock">
-                <LockIcon /> locked by {lockMine ? "you" : lock.holder.name}
+                <LockIcon /> locked by {lockMine ? "you" : <PersonName id={lock.holder.id} name={lock.holder.name} />} <span className="mono" title="fencing token (SPEC LOCK-3)">· token {lock.token}</span>
               </span>
             ) : null}
             {siblingFields.length ? (
@@ -75,4 +113,4 @@ export function CardTile({ card, pending, offline = false, lock, meId, highlight
       </article>
     </li>
   );
-}
+});

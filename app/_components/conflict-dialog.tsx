@@ -5,6 +5,7 @@ import type { Conflict, SyncClientApi } from "../../lib/client/types";
 import type { FieldName, Patch } from "../../lib/protocol";
 import { errorMessage } from "../_lib/format";
 import { markerLines, mergeText } from "../_lib/three-way-merge";
+import { capitalized, writerLabel, type Viewer } from "../_lib/writer-label";
 import { ConflictField, type Choice } from "./conflict-field";
 import { Modal } from "./modal";
 import { ErrorText } from "./error-text";
@@ -14,8 +15,8 @@ interface ConflictDialogProps {
   conflict: Conflict;
   remaining: number;
   nameOf: (id: string) => string;
-  /** The signed-in person: a conflicting save of theirs came from their other tab (this tab's own writes never conflict with each other). */
-  meId?: string;
+  /** The signed-in person and this tab: a conflicting save of theirs came from their other tab (this tab's own writes never conflict with each other). */
+  viewer: Viewer;
 }
 
 function setField(patch: Patch, field: FieldName, value: unknown): void {
@@ -28,7 +29,7 @@ function setField(patch: Patch, field: FieldName, value: unknown): void {
  * or (for the body) a diff3 merge; Resolve sends that as a new write against the current version.
  * Keyed by conflict id by the parent, so choices start fresh for each conflict.
  */
-export function ConflictDialog({ client, conflict, remaining, nameOf, meId }: ConflictDialogProps) {
+export function ConflictDialog({ client, conflict, remaining, nameOf, viewer }: ConflictDialogProps) {
   const [choices, setChoices] = useState<Partial<Record<FieldName, Choice>>>({});
   const [mergedBody, setMergedBody] = useState(() =>
     conflict.fields.includes("body") ? mergeText(conflict.base.body, conflict.mine.body ?? conflict.base.body, conflict.theirs.body) : null,
@@ -38,8 +39,7 @@ export function ConflictDialog({ client, conflict, remaining, nameOf, meId }: Co
   // "Use merge" must not save diff3 markers: the person resolves those lines first.
   const markers = choices.body === "merge" && mergedBody ? markerLines(mergedBody.text) : [];
   const canResolve = allChosen && markers.length === 0;
-  const otherTab = meId !== undefined && conflict.theirs.updatedBy === meId;
-  const theirsBy = otherTab ? "your other tab" : nameOf(conflict.theirs.updatedBy);
+  const theirsBy = writerLabel(viewer, { userId: conflict.theirs.updatedBy }, nameOf);
 
   function resolve() {
     if (!canResolve) return;
@@ -74,7 +74,7 @@ export function ConflictDialog({ client, conflict, remaining, nameOf, meId }: Co
       </div>
       <div className="dialog-body">
         <p className="muted">
-          {otherTab ? "Your other tab" : theirsBy} saved {conflict.fields.length === 1 ? "this field" : "these fields"} (now v{conflict.theirs.version}) after you started from v{conflict.base.version}.
+          {capitalized(theirsBy)} saved {conflict.fields.length === 1 ? "this field" : "these fields"} (now v{conflict.theirs.version}) after you started from v{conflict.base.version}.
           Nothing was lost: choose what to keep for each field.
         </p>
         {conflict.fields.map((f) => (

@@ -2,6 +2,9 @@
 
 import { DEMO_PREFIX, type DemoBoard } from "../../lib/demo/plan";
 import type { Policy } from "../../lib/protocol";
+import { toursForDemo, type TourId } from "../../lib/demo/tours";
+import { openSecondTab } from "../_lib/second-tab";
+import { TourButtons } from "./tour-buttons";
 
 /**
  * The guide a demo board opens with: what the board shows, what to try, and a button that opens
@@ -9,15 +12,7 @@ import type { Policy } from "../../lib/protocol";
  * `noopener` gives it a fresh sessionStorage, so it is its own replica with its own replica id
  * from the start (SPEC REPLICA-1).
  */
-export function DemoGuide({ demo, policy }: { demo: DemoBoard; policy: Policy }) {
-  function openSecondTab() {
-    // A window on the right half of the screen, beside this one, where the browser allows
-    // positioned windows; elsewhere the browser opens an ordinary tab.
-    const s = window.screen as Screen & { availLeft?: number; availTop?: number };
-    const width = Math.floor(s.availWidth / 2);
-    const features = `noopener,popup,left=${(s.availLeft ?? 0) + width},top=${s.availTop ?? 0},width=${width},height=${s.availHeight}`;
-    window.open(window.location.href, "_blank", features);
-  }
+export function DemoGuide({ demo, policy, guestCan, onStartTour }: { demo: DemoBoard; policy: Policy; guestCan: boolean; onStartTour: (id: TourId) => void }) {
   return (
     <section className="explainer demo-guide" data-policy={policy} data-testid="demo-guide" aria-label="What this demo shows">
       <div>
@@ -29,8 +24,10 @@ export function DemoGuide({ demo, policy }: { demo: DemoBoard; policy: Policy })
             <li key={s}>{s}</li>
           ))}
         </ol>
+        {/* Every demo has a step-by-step tour; the lock demo's second person is a guest of tab B only (SPEC LOCK-10), where that guest can get in. */}
+        <TourButtons tours={toursForDemo(demo.key, policy, guestCan)} onStart={onStartTour} />
       </div>
-      <button type="button" className="btn btn-primary btn-sm" data-testid="open-second-tab" onClick={openSecondTab}>
+      <button type="button" className="btn btn-primary btn-sm" data-testid="open-second-tab" onClick={() => openSecondTab(window.location.href)}>
         Open the second tab
       </button>
     </section>

@@ -17,3 +17,16 @@ export function BranchIcon() {
     </svg>
   );
 }
+
+export function GripIcon() {
+  return (
+    <svg width="12" height="12" viewBox="0 0 16 16" aria-hidden="true" fill="currentColor">
+      <circle cx="5.5" cy="3.5" r="1.4" />
+      <circle cx="10.5" cy="3.5" r="1.4" />
+      <circle cx="5.5" cy="8" r="1.4" />
+      <circle cx="10.5" cy="8" r="1.4" />
+      <circle cx="5.5" cy="12.5" r="1.4" />
+      <circle cx="10.5" cy="12.5" r="1.4" />
+    </svg>
+  );
+}

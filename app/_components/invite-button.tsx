@@ -1,8 +1,10 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useRef, useState } from "react";
 import type { InviteCode, SyncClientApi } from "../../lib/client/types";
 import { errorMessage } from "../_lib/format";
+import { inviteLink } from "../_lib/links";
+import { useClickOutside } from "../_lib/use-click-outside";
 
 /** Owner only: makes an invite code for this board, shows it to copy with its expiry, and can revoke it (SPEC ACCESS-3). */
 export function InviteButton({ client, boardId }: { client: SyncClientApi; boardId: string }) {
@@ -14,14 +16,8 @@ export function InviteButton({ client, boardId }: { client: SyncClientApi; board
   const [copied, setCopied] = useState(false);
   const anchor = useRef<HTMLDivElement>(null);
 
-  useEffect(() => {
-    if (!open) return;
-    const onDown = (e: MouseEvent) => {
-      if (anchor.current && e.target instanceof Node && !anchor.current.contains(e.target)) setOpen(false);
-    };
-    document.addEventListener("mousedown", onDown);
-    return () => document.removeEventListener("mousedown", onDown);
-  }, [open]);
+  const close = useCallback(() => setOpen(false), []);
+  useClickOutside(anchor, open, close);
 
   async function toggle() {
     if (open) {
@@ -52,7 +48,7 @@ export function InviteButton({ client, boardId }: { client: SyncClientApi; board
   async function copy() {
     if (!code) return;
     try {
-      await navigator.clipboard.writeText(code);
+      await navigator.clipboard.writeText(inviteLink(window.location.origin, code));
       setCopied(true);
     } catch {
       setCopied(false);
@@ -77,7 +73,11 @@ export function InviteButton({ client, boardId }: { client: SyncClientApi; board
             </span>
           ) : invite ? (
             <>
-              <span className="field-hint">Share this code; they paste it under “Have an invite code?”.</span>
+              <span className="field-hint">Share this link: it opens the board after they sign in.</span>
+              <code className="invite-link" data-testid="invite-link">
+                {inviteLink(window.location.origin, invite.code)}
+              </code>
+              <span className="field-hint">Or the code, to paste under “Have an invite?”:</span>
               <code className="invite-code" data-testid="invite-code">
                 {invite.code}
               </code>
@@ -86,7 +86,7 @@ export function InviteButton({ client, boardId }: { client: SyncClientApi; board
                 {invite.maxUses !== null ? ` for ${invite.maxUses} ${invite.maxUses === 1 ? "person" : "people"}` : ""}.
               </span>
               <button type="button" className="btn btn-sm" onClick={copy}>
-                {copied ? "Copied" : "Copy code"}
+                {copied ? "Copied" : "Copy link"}
               </button>
               <button type="button" className="btn btn-sm" data-testid="invite-revoke" onClick={revoke}>
                 Revoke code

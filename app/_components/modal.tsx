@@ -31,9 +31,20 @@ export function Modal({ labelledBy, onDismiss, wide = false, testId, children }:
       const topmost = dialogs[dialogs.length - 1];
       if (root && topmost === root && e.target instanceof Node && !root.contains(e.target)) root.focus();
     };
+    // A control that is disabled or removed under focus drops focus to <body>, where Escape and
+    // Tab no longer reach the dialog: take it back.
+    const onFocusOut = (e: FocusEvent) => {
+      if (e.relatedTarget !== null) return;
+      requestAnimationFrame(() => {
+        const dialogs = document.querySelectorAll('[aria-modal="true"]');
+        if (root && dialogs[dialogs.length - 1] === root && document.contains(root) && (!document.activeElement || document.activeElement === document.body)) root.focus();
+      });
+    };
     document.addEventListener("focusin", onFocusIn);
+    root?.addEventListener("focusout", onFocusOut);
     return () => {
       document.removeEventListener("focusin", onFocusIn);
+      root?.removeEventListener("focusout", onFocusOut);
       if (opener && document.contains(opener)) opener.focus();
     };
   }, []);

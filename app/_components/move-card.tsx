@@ -5,7 +5,7 @@ import type { Board } from "../../lib/protocol";
 
 /**
  * Moves the card to another board. Across shards the server runs a two-phase commit; the
- * inspector's "Last distributed transaction" shows its phases.
+ * inspector's "Moves and two-phase commit" panel shows each step as it happens (SPEC TX-10).
  */
 export function MoveCard({ boards, current, disabled, onMove }: { boards: Board[]; current: Board; disabled: boolean; onMove: (toBoardId: string) => void }) {
   const targets = boards.filter((b) => b.id !== current.id);

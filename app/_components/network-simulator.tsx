@@ -1,7 +1,13 @@
-import type { NetworkSimulation, SyncClientApi } from "../../lib/client/types";
+import type { LeaseSimulation, NetworkSimulation, SyncClientApi } from "../../lib/client/types";
 
-/** Drives the real socket: offline, added latency, a lost ack, a killed connection. */
-export function NetworkSimulator({ client, network }: { client: SyncClientApi; network: NetworkSimulation }) {
+const OFF: LeaseSimulation = { sendAnyway: false, paused: false };
+
+/**
+ * Drives the real socket: offline, added latency, a lost ack, a killed connection; and this tab
+ * as a lease holder or non-holder: "Pause holder" (no renewals, stale tokens kept: SPEC LOCK-3)
+ * and "Send anyway" (save cards someone else locked: SPEC LOCK-4).
+ */
+export function NetworkSimulator({ client, network, leaseSim = OFF }: { client: SyncClientApi; network: NetworkSimulation; leaseSim?: LeaseSimulation }) {
   return (
     <section className="insp-section" aria-labelledby="sim-title" data-testid="network-simulator">
       <h3 id="sim-title">Network simulator</h3>
@@ -23,6 +29,18 @@ export function NetworkSimulator({ client, network }: { client: SyncClientApi; n
         <input id="net-latency" type="range" min={0} max={2000} step={50} value={network.latencyMs} data-testid="net-latency" onChange={(e) => client.setLatency(Number(e.target.value))} aria-valuetext={`${network.latencyMs} milliseconds`} />
         <output htmlFor="net-latency">{network.latencyMs} ms</output>
       </div>
+      <div className="sim-row" role="group" aria-label="Leases">
+        <button type="button" className={leaseSim.paused ? "btn btn-sm btn-primary" : "btn btn-sm"} data-testid="sim-pause-holder" aria-pressed={leaseSim.paused} onClick={() => client.setHolderPaused(!leaseSim.paused)}>
+          {leaseSim.paused ? "Resume holder" : "Pause holder"}
+        </button>
+        <button type="button" className={leaseSim.sendAnyway ? "btn btn-sm btn-primary" : "btn btn-sm"} data-testid="sim-send-anyway" aria-pressed={leaseSim.sendAnyway} onClick={() => client.setSendAnyway(!leaseSim.sendAnyway)}>
+          {leaseSim.sendAnyway ? "Sending to locked cards" : "Send anyway"}
+        </button>
+      </div>
+      <p className="insp-note">
+        Pause holder: this tab stops renewing its leases and keeps their tokens, as a stalled process would; once another tab holds a newer token, its saves answer
+        STALE_LOCK. Send anyway: the editor saves cards someone else locked, so you see the server answer LOCKED.
+      </p>
     </section>
   );
 }

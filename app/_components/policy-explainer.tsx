@@ -1,4 +1,6 @@
+import { toursFor, type TourId } from "../../lib/demo/tours";
 import type { Policy } from "../../lib/protocol";
+import { TourButtons } from "./tour-buttons";
 
 const TEXT: Record<Policy, { title: string; lines: string[] }> = {
   occ: {
@@ -24,8 +26,8 @@ const TEXT: Record<Policy, { title: string; lines: string[] }> = {
   },
 };
 
-/** A short, dismissible explanation of the board's conflict policy. */
-export function PolicyExplainer({ policy, onDismiss }: { policy: Policy; onDismiss: () => void }) {
+/** A short, dismissible explanation of the board's conflict policy, with its guided tours (the lock tour where a tab-only guest can join, SPEC LOCK-10). */
+export function PolicyExplainer({ policy, guestCan, onDismiss, onStartTour }: { policy: Policy; guestCan: boolean; onDismiss: () => void; onStartTour: (id: TourId) => void }) {
   const t = TEXT[policy];
   return (
     <section className="explainer" data-policy={policy} data-testid="policy-explainer" aria-label="How this board resolves conflicts">
@@ -34,6 +36,7 @@ export function PolicyExplainer({ policy, onDismiss }: { policy: Policy; onDismi
           <strong>{t.title}.</strong> {t.lines[0]}
         </p>
         <p>{t.lines[1]}</p>
+        <TourButtons tours={toursFor(policy, guestCan)} onStart={onStartTour} />
       </div>
       <button type="button" className="btn btn-ghost btn-sm" onClick={onDismiss} aria-label="Dismiss policy explanation">
         Got it

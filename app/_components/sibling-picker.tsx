@@ -6,7 +6,8 @@ interface SiblingPickerProps {
   field: FieldName;
   siblings: Sibling[];
   chosen: unknown;
-  nameOf: (id: string) => string;
+  /** Names a sibling's author as this tab says it ("this tab", "your other tab", a name). */
+  writerOf: (s: Sibling) => string;
   onPick: (value: unknown) => void;
 }
 
@@ -14,7 +15,7 @@ interface SiblingPickerProps {
  * mvr: every concurrent value of one field, with who wrote it. Picking one (or typing a merge in
  * the field) and saving sends a write whose context covers all of them, which resolves them.
  */
-export function SiblingPicker({ field, siblings, chosen, nameOf, onPick }: SiblingPickerProps) {
+export function SiblingPicker({ field, siblings, chosen, writerOf, onPick }: SiblingPickerProps) {
   return (
     <div className="siblings" data-testid={`siblings-${field}`} role="group" aria-label={`${FIELD_LABEL[field]}: ${siblings.length} concurrent values`}>
       <span className="siblings-head">
@@ -28,7 +29,7 @@ export function SiblingPicker({ field, siblings, chosen, nameOf, onPick }: Sibli
         return (
           <div className="sibling" key={i}>
             <span className="sibling-value">{formatValue(s.value) || <em className="muted">(empty)</em>}</span>
-            <span className="sibling-by">by {s.byName ?? nameOf(s.by)}</span>
+            <span className="sibling-by">by {writerOf(s)}</span>
             <button type="button" className="btn btn-sm" aria-pressed={picked} onClick={() => onPick(s.value)} data-testid={`sibling-pick-${field}-${i}`}>
               {picked ? "Chosen" : "Use this"}
             </button>

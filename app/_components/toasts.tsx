@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState } from "react";
-import { keepsTyping } from "../../lib/client/notices";
+import { keepsTyping, keptWrite } from "../../lib/client/notices";
 import type { Notice } from "../../lib/client/types";
 import { noticeText, typedText } from "../_lib/notice-text";
 
@@ -22,8 +22,9 @@ interface ToastsProps {
 
 /**
  * The client's notices as short-lived toasts (for example "replaced by Bob's newer edit"). A
- * refused or set-aside write's notice keeps the person's typing until they dismiss it: "Restore
- * into the editor" (a refused edit whose card is still here) and "Copy text".
+ * refused, set-aside or replaced write's notice keeps the person's typing until they dismiss it
+ * (SPEC OUTBOX-5, LWW-4): "Restore into the editor" (a refused or replaced edit whose card is
+ * still here) and "Copy text".
  */
 export function Toasts({ notices, boardId, onDismiss, onRestore, cardExists, hiddenId }: ToastsProps) {
   const firstSeen = useRef(new Map<string, number>());
@@ -69,12 +70,21 @@ export function Toasts({ notices, boardId, onDismiss, onRestore, cardExists, hid
   return (
     <div className="toasts" role="status" aria-live="polite" data-testid="toasts">
       {visible.map((n) => {
-        const kept = (n.code === "write-refused" || n.code === "write-set-aside") && keepsTyping(n) ? n.write : null;
-        const canRestore = kept !== null && n.code === "write-refused" && kept.kind === "update" && n.cardId !== undefined && onRestore !== undefined && (cardExists?.(n.cardId) ?? false);
+        const kept = keptWrite(n) ?? null;
+        // A refused or replaced edit goes back into its card's editor; a set-aside one is still in the outbox (retry it instead).
+        const canRestore =
+          kept !== null && n.code !== "write-set-aside" && kept.kind === "update" && n.cardId !== undefined && onRestore !== undefined && (cardExists?.(n.cardId) ?? false);
         return (
           <div className="toast" key={n.id} data-kind={n.kind} data-testid={`notice-${n.kind}`} data-keeps-typing={kept ? "true" : undefined}>
             <div className="toast-text">
               <p>{noticeText(n)}</p>
+              {n.code === "card-moved" ? (
+                <div className="toast-actions">
+                  <a className="btn btn-sm" href={`/b/${encodeURIComponent(n.toBoardId)}?card=${encodeURIComponent(n.cardId ?? "")}`} data-testid="notice-open-moved">
+                    Open it on {n.toBoardName ?? "its board"}
+                  </a>
+                </div>
+              ) : null}
               {kept ? (
                 <>
                   <pre className="toast-typed" data-testid="notice-typed">

@@ -1,7 +1,7 @@
 import { io } from "socket.io-client";
 import type { User } from "../../lib/protocol";
 import { IndexedDbStorage } from "../../lib/client/indexeddb-storage";
-import { signIn } from "../../lib/client/session";
+import { signIn, signInWithPassword, signUp } from "../../lib/client/session";
 import { SyncClient } from "../../lib/client/sync-client";
 import type { SyncClientApi } from "../../lib/client/types";
 
@@ -19,6 +19,16 @@ export function createSyncClient(opts: { url: string; token: string; user: User;
 /** POST /api/session through the client's helper. */
 export function requestSession(baseUrl: string, name: string): Promise<{ token: string; user: User }> {
   return signIn(baseUrl, name);
+}
+
+/** POST /api/session with a password (SPEC ACCOUNT-2). */
+export function requestAccountSession(baseUrl: string, name: string, password: string): Promise<{ user: User; account: boolean }> {
+  return signInWithPassword(baseUrl, name, password);
+}
+
+/** POST /api/account (SPEC ACCOUNT-1): the browser's guest session, if any, goes with it and is claimed. */
+export function requestSignUp(baseUrl: string, name: string, password: string): Promise<{ user: User; account: boolean }> {
+  return signUp(baseUrl, name, password);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { RequestError } from "../../lib/client/requests";
-import { attemptsText, errorMessage, pendingMarkerText } from "./format";
+import { attemptsText, errorMessage, hlcText, pendingMarkerText } from "./format";
 
 describe("errorMessage", () => {
   it("words the failures lib/client reports itself, and shows the server's message otherwise", () => {
@@ -18,6 +18,19 @@ describe("sync labels that say what is true", () => {
   });
   it("an outbox write never sent says so instead of ×0", () => {
     expect(attemptsText(0)).toBe("not sent yet");
-    expect(attemptsText(2)).toBe("×2");
+    expect(attemptsText(1)).toBe("sent once");
+    expect(attemptsText(2)).toBe("sent ×2 (1 replay)");
+    expect(attemptsText(3)).toBe("sent ×3 (2 replays)");
+  });
+});
+
+describe("hlcText", () => {
+  it("reads an HLC as local wall time with milliseconds, its logical counter and its replica", () => {
+    const wall = new Date(2026, 0, 2, 9, 5, 7, 123).getTime();
+    const hlc = `${String(wall).padStart(15, "0")}:00002:tab-1a2b3c4d`;
+    expect(hlcText(hlc)).toBe("09:05:07.123 +2 tab-1a2b3c4d");
+    expect(hlcText(hlc, false)).toBe("09:05:07.123 +2");
+    expect(hlcText(undefined)).toBe("—");
+    expect(hlcText("not an hlc")).toBe("not an hlc");
   });
 });

@@ -1,4 +1,6 @@
+import { comparePlaced } from "../../lib/client/positions";
 import type { Card, FieldName, Policy, Status } from "../../lib/protocol";
+import { decodeHlc } from "../../lib/sync/hlc";
 
 export const STATUSES: readonly Status[] = ["todo", "doing", "done"];
 
@@ -54,9 +56,10 @@ export function parseTags(text: string): string[] {
   const seen = new Set<string>();
   for (const raw of text.split(",")) {
     const tag = raw.trim();
-    if (tag) seen.add(tag.slice(0, 32));
+    if (tag) seen.add(tag);
   }
-  return [...seen].slice(0, 20);
+  // Never cut: an over-long tag or too many tags are refused (card-draft.ts draftProblems, SPEC INPUT-4).
+  return [...seen];
 }
 
 export function sameValue(a: unknown, b: unknown): boolean {
@@ -80,21 +83,35 @@ export function avatarColor(id: string): string {
   return AVATAR_COLORS[h % AVATAR_COLORS.length];
 }
 
+/** 24-hour time of day with seconds, e.g. 09:05:07 (the inspector's timeline). */
+export function clockTimeOf(iso: string): string {
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+}
+
+/**
+ * A hybrid logical clock reading for people: wall time with milliseconds, the logical counter
+ * and (`withReplica`) the replica that stamped it, e.g. `09:05:07.123 +2 tab-1a2b3c4d`.
+ */
+export function hlcText(hlc: string | undefined, withReplica = true): string {
+  if (!hlc) return "—";
+  const h = decodeHlc(hlc);
+  if (!h) return hlc;
+  if (h.wall === 0) return `0 +${h.logical}${withReplica ? ` ${h.replica}` : ""}`;
+  const d = new Date(h.wall);
+  const pad = (n: number, w = 2) => String(n).padStart(w, "0");
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  return `${time} +${h.logical}${withReplica ? ` ${h.replica}` : ""}`;
+}
+
 export function timeOf(iso: string): string {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 }
 
-/** Cards of one column in display order. */
+/** Cards of one column in display order: by position, then id (SPEC POS-1, POS-2). */
 export function sortCards(cards: Card[]): Card[] {
-  return [...cards].sort((a, b) => (a.position < b.position ? -1 : a.position > b.position ? 1 : a.id < b.id ? -1 : 1));
-}
-
-/** A position after every existing one (time-based, so appends from many tabs stay ordered). */
-export function nextPosition(cards: Card[]): string {
-  const stamp = `t${Date.now().toString(36)}`;
-  const last = cards.reduce((max, c) => (c.position > max ? c.position : max), "");
-  return stamp > last ? stamp : `${last}0`;
+  return [...cards].sort(comparePlaced);
 }
 
 /** A card's marker while its local edit waits for the server: offline, it is not being sent at all. */
@@ -104,5 +121,6 @@ export function pendingMarkerText(offline: boolean): string {
 
 /** How many times an outbox write was sent, as the inspector says it. */
 export function attemptsText(attempts: number): string {
-  return attempts === 0 ? "not sent yet" : `×${attempts}`;
+  if (attempts === 0) return "not sent yet";
+  return attempts === 1 ? "sent once" : `sent ×${attempts} (${attempts - 1} ${attempts === 2 ? "replay" : "replays"})`;
 }

@@ -44,6 +44,19 @@ export function noticeText(n: Notice): string {
       );
     case "write-discarded":
       return `${writeText(n.write)} was discarded${n.alsoDiscarded > 0 ? `, with ${n.alsoDiscarded} later edit(s) of that new card` : ""}.`;
+    case "lease-at-risk": {
+      const left = Math.max(0, Math.ceil((Date.parse(n.expiresAt) - Date.parse(n.at)) / 1000));
+      return `Renewing your lease on ${n.title ? `“${n.title}”` : "a card"} (token ${n.token}) failed (${n.problem}): it ends in ${left} s unless a renewal gets through.`;
+    }
+    case "lease-lost": {
+      const card = n.title ? `“${n.title}”` : "a card";
+      if (n.by) return `Your lease on ${card} (token ${n.token}) is over: ${n.by.name} holds it now with token ${n.by.token}. Saves with token ${n.token} are refused (STALE_LOCK).`;
+      return n.reason === "expired"
+        ? `Your lease on ${card} (token ${n.token}) ran out before it could be renewed${n.error ? ` (${n.error})` : ""}. Lock it again to keep others out.`
+        : `Your lease on ${card} (token ${n.token}) was refused on renewal${n.error ? ` (${n.error})` : ""}: it is not yours any more.`;
+    }
+    case "card-moved":
+      return `${n.title ? `“${n.title}”` : "Your card"} arrived on ${n.toBoardName ?? "its new board"}${n.crossShard ? " (two-phase commit across shards)" : ""}.`;
     case "card-gone":
       return "That card is not here any more.";
     case "session-invalid":

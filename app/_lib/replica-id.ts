@@ -11,14 +11,19 @@ function randomHex(bytes: number): string {
  * other tab, so each tab is its own replica with its own outbox and clocks.
  */
 export function tabReplicaId(): string {
+  return storedOrFresh().id;
+}
+
+/** The tab's stored id, or a fresh one (`fresh`: nobody can hold it yet). */
+function storedOrFresh(): { id: string; fresh: boolean } {
   try {
     const existing = window.sessionStorage.getItem(KEY);
-    if (existing && /^tab-[0-9a-f]{8}$/.test(existing)) return existing;
+    if (existing && /^tab-[0-9a-f]{8}$/.test(existing)) return { id: existing, fresh: false };
     const id = `tab-${randomHex(4)}`;
     window.sessionStorage.setItem(KEY, id);
-    return id;
+    return { id, fresh: true };
   } catch {
-    return `tab-${randomHex(4)}`;
+    return { id: `tab-${randomHex(4)}`, fresh: true };
   }
 }
 
@@ -31,8 +36,11 @@ let channel: BroadcastChannel | null = null;
  * Resolves with the id to use (after at most `waitMs`). The tab keeps answering later claims.
  */
 export function claimReplicaId(waitMs = 120): Promise<string> {
-  const id = tabReplicaId();
+  const { id, fresh } = storedOrFresh();
   if (typeof BroadcastChannel === "undefined") return Promise.resolve(id);
+  // A fresh id was drawn just now and no other tab can hold it: no need to wait for an answer
+  // (only a reload, or a duplicated tab that copied sessionStorage, brings an id that may be taken).
+  if (fresh) waitMs = 0;
   return new Promise((resolve) => {
     let current = id;
     let settled = false;

@@ -7,6 +7,8 @@ import type { User } from "../../lib/protocol";
  */
 export interface StoredSession {
   user: User;
+  /** An account (a password, SPEC ACCOUNT-1) rather than a guest of this browser. */
+  account?: boolean;
 }
 
 const KEY = "concord.session";
@@ -29,14 +31,14 @@ export function loadSession(): StoredSession | null {
       window.localStorage.removeItem(KEY);
       return null;
     }
-    return isSession(parsed) ? { user: parsed.user } : null;
+    return isSession(parsed) ? { user: parsed.user, ...((parsed as { account?: unknown }).account === true ? { account: true } : {}) } : null;
   } catch {
     return null;
   }
 }
 
 export function saveSession(session: StoredSession): void {
-  window.localStorage.setItem(KEY, JSON.stringify({ user: session.user }));
+  window.localStorage.setItem(KEY, JSON.stringify({ user: session.user, ...(session.account ? { account: true } : {}) }));
 }
 
 export function clearSession(): void {

@@ -14,6 +14,8 @@ export class CardTile {
   readonly pending: Locator;
   readonly highlight: Locator;
   readonly siblings: Locator;
+  /** The drag handle (SPEC POS-2): Space picks the card up, arrows move it, Space drops it. */
+  readonly grip: Locator;
 
   constructor(page: Page, readonly id: string) {
     this.root = page.getByTestId(`card-${id}`);
@@ -22,6 +24,7 @@ export class CardTile {
     this.pending = this.root.getByTestId("card-pending");
     this.highlight = this.root.getByTestId("card-highlight");
     this.siblings = this.root.getByTestId("card-siblings");
+    this.grip = this.root.getByTestId("card-grip");
   }
 
   async expectTitle(title: string): Promise<void> {
@@ -69,6 +72,48 @@ export class BoardPage {
   async expectSynced(): Promise<void> {
     await expect(this.connection).toHaveText("online");
     await expect(this.pendingCount).toHaveText("0");
+  }
+
+  /** A column of the board. */
+  column(status: Status): Locator {
+    return this.page.getByTestId(`column-${status}`);
+  }
+
+  /** The titles of a column's cards, top to bottom, once they equal `titles`. */
+  async expectColumn(status: Status, titles: string[]): Promise<void> {
+    await expect.poll(async () => this.column(status).locator("[data-card-title]").evaluateAll((els) => els.map((e) => e.getAttribute("data-card-title")))).toEqual(titles);
+  }
+
+  /** Drags `card` with the mouse and drops it over `target` (a card tile or a column), in small steps as a hand would. */
+  async dragWithMouse(card: CardTile, target: Locator, where: "top" | "bottom" = "top"): Promise<void> {
+    const from = await card.root.boundingBox();
+    const to = await target.boundingBox();
+    if (!from || !to) throw new Error("card or target not visible");
+    await this.page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+    await this.page.mouse.down();
+    const x = to.x + to.width / 2;
+    const y = where === "top" ? to.y + Math.min(12, to.height / 4) : to.y + to.height - Math.min(12, to.height / 4);
+    await this.page.mouse.move(from.x + from.width / 2, from.y + from.height / 2 + 10, { steps: 3 });
+    await this.page.mouse.move(x, y, { steps: 15 });
+    await this.page.mouse.move(x, y + 1, { steps: 2 });
+    await this.page.mouse.up();
+  }
+
+  /**
+   * Keyboard drag: focus the card's grip and press Space, then wait until the announcement says it
+   * was picked up and the tasks queued before now have run (the sensor starts listening for arrows
+   * in a task of its own; this is a flush of the page's task queue, not a sleep).
+   */
+  async pickUpWithKeyboard(card: CardTile): Promise<void> {
+    await card.grip.focus();
+    await this.page.keyboard.press("Space");
+    await expect(this.dragAnnouncement()).toContainText("Picked up card");
+    await this.page.evaluate(() => new Promise((resolve) => setTimeout(resolve, 0)));
+  }
+
+  /** The screen-reader live region of drag and drop (what was announced last). */
+  dragAnnouncement(): Locator {
+    return this.page.locator('[id^="DndLiveRegion"]');
   }
 
   card(id: string): CardTile {

@@ -37,6 +37,19 @@ export class CardEditor {
     await expect(this.root).toBeHidden();
   }
 
+  /** Shows the card's history (each entry with the values it set). */
+  async showHistory(): Promise<Locator> {
+    await this.root.getByTestId("editor-history").click();
+    const list = this.root.getByTestId("editor-history-list");
+    await expect(list).toBeVisible();
+    return list;
+  }
+
+  /** The history entry that made version `version`. */
+  historyEntry(version: number): Locator {
+    return this.root.locator(`[data-testid="history-entry"][data-version="${version}"]`);
+  }
+
   /** mvr: the sibling picker of one field (every concurrent value, with its author). */
   siblings(field: SiblingField): Locator {
     return this.root.getByTestId(`siblings-${field}`);

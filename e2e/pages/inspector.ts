@@ -8,6 +8,10 @@ export class Inspector {
   /** The selected (last opened) card's server version. */
   readonly cardVersion: Locator;
   readonly pendingList: Locator;
+  readonly dropAck: Locator;
+  /** The timeline's rows (newest first), and the side-by-side clocks of this browser's tabs. */
+  readonly timelineRows: Locator;
+  readonly clocks: Locator;
 
   constructor(readonly page: Page) {
     this.toggle = page.getByTestId("inspector-toggle");
@@ -15,6 +19,9 @@ export class Inspector {
     this.offlineToggle = this.root.getByTestId("net-offline");
     this.cardVersion = this.root.getByTestId("inspector-card-version");
     this.pendingList = this.root.getByTestId("inspector-pending");
+    this.dropAck = this.root.getByTestId("net-drop-ack");
+    this.timelineRows = this.root.getByTestId("timeline-row");
+    this.clocks = this.root.getByTestId("clocks");
   }
 
   async open(): Promise<void> {
@@ -38,6 +45,18 @@ export class Inspector {
     await this.offlineToggle.click();
     await expect(this.offlineToggle).toHaveAttribute("aria-pressed", "false");
     await expect(this.page.getByTestId("connection")).toHaveText("online");
+  }
+
+  /** Shows one of the inspector's tabs: timeline, clocks, outbox, replica. */
+  async show(tab: "timeline" | "clocks" | "outbox" | "replica"): Promise<void> {
+    await this.open();
+    await this.root.getByTestId(`inspector-tab-${tab}`).click();
+    await expect(this.root.getByTestId(`inspector-tab-${tab}`)).toHaveAttribute("aria-selected", "true");
+  }
+
+  /** The timeline rows of writes (kind "write") whose text matches. */
+  writeRows(text: string | RegExp): Locator {
+    return this.root.locator('[data-testid="timeline-row"][data-kind="write"]').filter({ hasText: text });
   }
 
   /** The selected card's version as a number (after it is shown). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Lock } from "../protocol";
+import { LIMITS, type Lock } from "../protocol";
 import { BoardExtrasMap } from "./board-extras";
 
 const lease = (cardId: string, holder: string, token: number): Lock => ({
@@ -32,5 +32,31 @@ describe("LOCK-8 a join answer's leases", () => {
     x.setLeases("b", [lease("c1", "me", 4)], x.lockMark());
     expect(x.lockToken("c1")).toBe(4);
     expect(x.releaseMyLock("c1")?.token).toBe(4);
+  });
+});
+
+describe("PRES-1 presence deltas", () => {
+  const u = (i: number, cardId?: string) => ({ id: `u${i}`, name: `User ${i}`, ...(cardId ? { cardId } : {}) });
+
+  it("a full list then deltas: arrivals are listed while there is room, focus updates in place, leaves go, the total is the server's", () => {
+    const x = new BoardExtrasMap("me");
+    x.setPresence("b", Array.from({ length: LIMITS.presenceListed }, (_, i) => u(i)), 1_999);
+    x.presenceDelta("b", [u(5000)], [], 2_000);
+    expect(x.get("b").presence).toHaveLength(LIMITS.presenceListed);
+    expect(x.get("b").presence.some((p) => p.id === "u5000")).toBe(false); // no room: counted, not listed
+    expect(x.get("b").presenceTotal).toBe(2_000);
+    x.presenceDelta("b", [u(3, "c9")], ["u1"], 1_999);
+    expect(x.get("b").presence.find((p) => p.id === "u3")?.cardId).toBe("c9");
+    expect(x.get("b").presence.some((p) => p.id === "u1")).toBe(false);
+    x.presenceDelta("b", [u(6000)], [], 2_000); // a slot was freed
+    expect(x.get("b").presence.some((p) => p.id === "u6000")).toBe(true);
+    expect(x.nameOf("b", "u5000")).toBe("User 5000"); // heard of, so it has a name
+  });
+
+  it("a delta before any full list starts the list; the total never says fewer than are listed", () => {
+    const x = new BoardExtrasMap("me");
+    x.presenceDelta("b", [u(1), u(2)], [], 1);
+    expect(x.get("b").presence.map((p) => p.id)).toEqual(["u1", "u2"]);
+    expect(x.get("b").presenceTotal).toBe(2);
   });
 });

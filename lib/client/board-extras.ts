@@ -1,4 +1,4 @@
-import type { Lock, PresenceUser } from "../protocol";
+import { LIMITS, type Lock, type PresenceUser } from "../protocol";
 
 const HIGHLIGHT_MS = 3_000;
 
@@ -6,11 +6,14 @@ const HIGHLIGHT_MS = 3_000;
 export interface BoardExtras {
   highlights: Record<string, number>;
   locks: Record<string, Lock>;
+  /** Who is on the board: at most LIMITS.presenceListed of them (SPEC PRES-1). */
   presence: PresenceUser[];
+  /** How many people are on the board, listed or not. */
+  presenceTotal: number;
 }
 
 function emptyExtras(): BoardExtras {
-  return { highlights: {}, locks: {}, presence: [] };
+  return { highlights: {}, locks: {}, presence: [], presenceTotal: 0 };
 }
 
 /**
@@ -27,9 +30,24 @@ export class BoardExtrasMap {
   /** Names of every user seen in presence, lock broadcasts or leases: someone offline now still has a name. */
   private readonly knownUsers = new Map<string, string>();
   private readonly listeners: ((boardId: string) => void)[] = [];
+  /** Cards whose lease this client keeps believing in whatever it hears (the simulator's paused holder). */
+  private readonly pinned = new Set<string>();
+  /** Told when a lease of this person is adopted from a join, or when one of ours ends by what the client heard. */
+  private mineEvents: { adopted(lock: Lock): void; ended(cardId: string, by: Lock | null): void } | null = null;
 
   /** `myUserId`: the person using this client (their leases are theirs to use and renew). */
   constructor(private readonly myUserId: string) {}
+
+  /** Who keeps this client's leases (LeaseKeeper): told of adopted leases and of ours that ended. */
+  onMine(events: { adopted(lock: Lock): void; ended(cardId: string, by: Lock | null): void }): void {
+    this.mineEvents = events;
+  }
+
+  /** While pinned, this client's lease on the card is not ended by what it hears (a stalled holder). */
+  pinMine(cardId: string, pinned: boolean): void {
+    if (pinned) this.pinned.add(cardId);
+    else this.pinned.delete(cardId);
+  }
 
   /** Calls `listener` with the board id after every change of a board's extras. */
   onChange(listener: (boardId: string) => void): void {
@@ -47,9 +65,25 @@ export class BoardExtrasMap {
     return this.extras.get(boardId) ?? emptyExtras();
   }
 
-  setPresence(boardId: string, presence: PresenceUser[]): void {
+  /** The full list (capped) and the total, as the server sent them at the join (SPEC PRES-1). */
+  setPresence(boardId: string, presence: PresenceUser[], total: number): void {
     for (const u of presence) this.knownUsers.set(u.id, u.name);
-    this.update(boardId, (x) => ({ ...x, presence }));
+    this.update(boardId, (x) => ({ ...x, presence: presence.slice(0, LIMITS.presenceListed), presenceTotal: total }));
+  }
+
+  /**
+   * SPEC PRES-1: who arrived or changed focus (updated in place when listed, added while the
+   * list has room), who left, and the new total. The list never grows past the cap, so a delta
+   * costs the same on a board of 3 people as on one of 2 000.
+   */
+  presenceDelta(boardId: string, users: PresenceUser[], left: string[], total: number): void {
+    for (const u of users) this.knownUsers.set(u.id, u.name);
+    this.update(boardId, (x) => {
+      const gone = new Set(left);
+      const listed = new Map(x.presence.filter((u) => !gone.has(u.id)).map((u) => [u.id, u]));
+      for (const u of users) if (listed.has(u.id) || listed.size < LIMITS.presenceListed) listed.set(u.id, u);
+      return { ...x, presence: [...listed.values()], presenceTotal: Math.max(total, listed.size) };
+    });
   }
 
   /** A lease was granted or released (`null`). A newer grant to someone else ends ours. */
@@ -94,7 +128,11 @@ export class BoardExtrasMap {
       this.endMine(cardId, lock);
       // A lease of this person that the tab does not know (taken before a reload): adopt it, so
       // its token goes with the writes and the person can release it.
-      if (lock.holder.id === myUserId && !this.myLocks.has(cardId)) this.myLocks.set(cardId, lock);
+      // It is renewed from then on, like a lease taken in this tab.
+      if (lock.holder.id === myUserId && !this.myLocks.has(cardId)) {
+        this.myLocks.set(cardId, lock);
+        this.mineEvents?.adopted(lock);
+      }
     }
     this.update(boardId, (x) => ({ ...x, locks }));
   }
@@ -118,26 +156,35 @@ export class BoardExtrasMap {
 
   /** Highlights cards changed by someone else at `now`; highlights older than HIGHLIGHT_MS go. */
   highlight(boardId: string, fresh: Record<string, number>, now: number): void {
+    // Old highlights are dropped at most once a second (a tile shows one only while it is fresh):
+    // under 100 changes a second, filtering the whole map on each would cost more than the change.
+    const prune = now - (this.pruned.get(boardId) ?? 0) >= 1_000;
+    if (prune) this.pruned.set(boardId, now);
     this.update(boardId, (x) => ({
       ...x,
-      highlights: {
-        ...Object.fromEntries(Object.entries(x.highlights).filter(([, at]) => now - at < HIGHLIGHT_MS)),
-        ...fresh,
-      },
+      highlights: prune
+        ? { ...Object.fromEntries(Object.entries(x.highlights).filter(([, at]) => now - at < HIGHLIGHT_MS)), ...fresh }
+        : { ...x.highlights, ...fresh },
     }));
   }
+  /** When each board's highlights were last pruned. */
+  private readonly pruned = new Map<string, number>();
 
   /** Forgets a board (it is gone or no longer ours). */
   delete(boardId: string): void {
     this.extras.delete(boardId);
+    this.pruned.delete(boardId);
     this.lockHeard.delete(boardId);
   }
 
   /** Our lease on a card ends when it is released or someone else holds a newer one. */
   private endMine(cardId: string, lock: Lock | null): void {
-    if (lock && lock.holder.id === this.myUserId) return;
+    if ((lock && lock.holder.id === this.myUserId) || this.pinned.has(cardId)) return;
     const mine = this.myLocks.get(cardId);
-    if (mine && (!lock || lock.token > mine.token)) this.myLocks.delete(cardId);
+    if (mine && (!lock || lock.token > mine.token)) {
+      this.myLocks.delete(cardId);
+      this.mineEvents?.ended(cardId, lock);
+    }
   }
 
   private heard(boardId: string, cardId: string): void {

@@ -2,12 +2,14 @@ import type { Board, Card, Change } from "../protocol";
 import type { HybridClock } from "../sync/hlc";
 import type { BoardExtrasMap } from "./board-extras";
 import { BoardReplica, MAX_BUFFERED } from "./board-replica";
+import { cardList } from "./card-table";
 import { receiveCard } from "./clock";
-import type { Log } from "./inspector";
+import { changeTrace, type Log } from "./inspector";
 import type { Transport } from "./network";
 import type { Replicas } from "./replicas";
 import { RequestError } from "./requests";
 import type { StoredBoard } from "./storage";
+import { mark as timingMark } from "./marks";
 
 /** Who hears what the feed did to the confirmed state. */
 export interface FeedListener {
@@ -15,6 +17,8 @@ export interface FeedListener {
   applied(boardId: string, applied: Change[], catchUpCount: number): void;
   /** The board is gone or no longer ours (the feed forgot it already): forget the rest. */
   dropped(boardId: string): void;
+  /** SPEC FEED-7: the first page of a board this tab has no replica of yet, to show while the rest loads. */
+  preview?(boardId: string, board: Board, seq: number, cards: readonly Card[]): void;
 }
 
 export interface BoardFeedDeps {
@@ -29,6 +33,8 @@ export interface BoardFeedDeps {
   ackTimeoutMs: number;
   /** How long a gap in `seq` may stay open before catching up with `since`. */
   gapWaitMs: number;
+  /** Whether a mutationId is one of this tab's pending writes: its change in a catch-up is traced (SPEC INSP-1). */
+  ownWrite?: (mutationId: string) => boolean;
 }
 
 /**
@@ -51,7 +57,7 @@ export class BoardFeed {
   /** Restores a board from storage (its cursor included), before connecting. */
   restore(stored: StoredBoard): void {
     this.replicas.set(new BoardReplica(stored));
-    for (const card of Object.values(stored.confirmed)) receiveCard(this.deps.clock, card);
+    for (const card of cardList(stored.confirmed)) receiveCard(this.deps.clock, card);
   }
 
   /**
@@ -102,7 +108,7 @@ export class BoardFeed {
     const { log } = this.deps;
     for (const change of changes) {
       const replica = this.replicas.get(change.boardId);
-      log("in", "change", `seq ${change.seq} ${change.type} ${change.cardId ?? change.card?.id ?? ""}${change.card ? ` v${change.card.version}` : ""}`);
+      log("in", "change", `seq ${change.seq} ${change.type} ${change.cardId ?? change.card?.id ?? ""}${change.card ? ` v${change.card.version}` : ""}`, changeTrace(change));
       if (!replica || !this.replicas.isJoined(change.boardId)) continue;
       if (change.card) receiveCard(this.deps.clock, change.card);
       const r = replica.offer(change);
@@ -152,8 +158,11 @@ export class BoardFeed {
       const mark = this.deps.extras.lockMark();
       const since = this.replicas.get(boardId)?.seq;
       const payload = cursor !== undefined ? { boardId, cursor } : since === undefined ? { boardId } : { boardId, since };
-      log("out", "board:join", cursor !== undefined ? `${boardId} next page` : since === undefined ? boardId : `${boardId} since ${since}`);
+      const sinceText = cursor !== undefined ? "next page" : since === undefined ? "snapshot" : `since seq ${since}`;
+      log("out", "board:join", cursor !== undefined ? `${boardId} next page` : since === undefined ? boardId : `${boardId} since ${since}`, { type: "request", event: "board:join", boardId, answer: sinceText });
+      timingMark(`board:join sent (${sinceText})`);
       const out = await conn.request("board:join", payload, this.deps.ackTimeoutMs);
+      timingMark("board:join answered");
       if (out.kind === "offline") {
         if (conn.isConnected() && epoch !== conn.epoch) continue;
         return; // the next connect catches up
@@ -164,7 +173,7 @@ export class BoardFeed {
       }
       const reply = out.reply;
       if (!reply.ok) {
-        log("in", "board:join", `→ ${reply.error.code}`);
+        log("in", "board:join", `→ ${reply.error.code}`, { type: "request", event: "board:join", boardId, answer: reply.error.code });
         if (reply.error.code === "FORBIDDEN" || reply.error.code === "NOT_FOUND") {
           this.drop(boardId, new RequestError(reply.error.code, reply.error.message));
         } else if (cursor !== undefined && reply.error.code === "BAD_REQUEST" && !restarted) {
@@ -184,7 +193,10 @@ export class BoardFeed {
       const more = reply.more === true && reply.cursor !== undefined;
       let replica = this.replicas.get(boardId);
       if ("changes" in reply) {
-        log("in", "board:join", `→ ${reply.changes.length} changes to seq ${reply.seq}${more ? ", more" : ""}`);
+        const caughtUp = `${reply.changes.length} change${reply.changes.length === 1 ? "" : "s"} to seq ${reply.seq}${more ? ", more" : ""}`;
+        log("in", "board:join", `→ ${caughtUp}`, { type: "request", event: "board:join", boardId, answer: caughtUp });
+        const own = this.deps.ownWrite;
+        if (own) for (const c of reply.changes) if (own(c.mutationId)) log("in", "change", `seq ${c.seq} (catch-up)`, changeTrace(c, true));
         if (snapshot) {
           aside = new BoardReplica({ board: snapshot.board, seq: snapshot.seq, confirmed: Object.fromEntries(snapshot.cards) });
           snapshot = null;
@@ -198,7 +210,8 @@ export class BoardFeed {
           this.deps.listener.applied(boardId, replica.catchUp(reply.changes), reply.changes.length);
         }
       } else {
-        log("in", "board:join", `→ ${reply.reset ? "reset: " : ""}${reply.cards.length} cards at seq ${reply.seq}${more ? ", more" : ""}`);
+        const snapshotText = `${reply.reset ? "reset: " : ""}${reply.cards.length} cards at seq ${reply.seq}${more ? ", more" : ""}`;
+        log("in", "board:join", `→ ${snapshotText}`, { type: "request", event: "board:join", boardId, answer: snapshotText });
         for (const card of reply.cards) receiveCard(this.deps.clock, card);
         // A first page (or a cursor the node had to restart with `reset`) begins a snapshot.
         if (cursor === undefined || reply.reset || !snapshot) {
@@ -207,6 +220,8 @@ export class BoardFeed {
           asideChanges = 0;
         }
         for (const card of reply.cards) snapshot.cards.set(card.id, card);
+        // FEED-7: a board this tab has nothing of yet shows its first page while the rest loads.
+        if (more && cursor === undefined && !replica) this.deps.listener.preview?.(boardId, reply.board, reply.seq, reply.cards);
       }
       if (more) {
         cursor = reply.cursor;
@@ -220,7 +235,8 @@ export class BoardFeed {
       if (aside) {
         replica ??= new BoardReplica({ board: aside.board, seq: aside.seq, confirmed: {} });
         this.replicas.set(replica);
-        this.deps.listener.applied(boardId, replica.reset(aside.board, aside.seq, Object.values(aside.confirmed)), asideChanges);
+        this.deps.listener.applied(boardId, replica.reset(aside.board, aside.seq, cardList(aside.confirmed)), asideChanges);
+        timingMark("board replaced");
         aside = null;
         asideChanges = 0;
       }

@@ -1,4 +1,5 @@
 import type { Board, Card, Change } from "../protocol";
+import { cardRecord, withChanges } from "./card-table";
 import type { StoredBoard } from "./storage";
 
 /** Above this many buffered out-of-order changes, catch up at once instead of waiting for the gap to fill. */
@@ -16,14 +17,18 @@ export type OfferResult = { kind: "applied"; applied: Change[] } | { kind: "dupl
 export class BoardReplica {
   board: Board;
   seq: number;
-  /** Immutable: replaced (never mutated) on every change, so snapshots can share it. */
+  /**
+   * Immutable: replaced (never mutated) on every change, so snapshots can share it. A new version
+   * shares every card bucket the change did not touch (card-table.ts, SPEC REPLICA-4): applying a
+   * change does not copy the board.
+   */
   confirmed: Record<string, Card>;
   private readonly buffer = new Map<number, Change>();
 
   constructor(stored: StoredBoard) {
     this.board = stored.board;
     this.seq = stored.seq;
-    this.confirmed = stored.confirmed;
+    this.confirmed = withChanges(stored.confirmed, new Map());
   }
 
   /** The durable form (board, cursor, cards). */
@@ -61,42 +66,34 @@ export class BoardReplica {
   reset(board: Board, seq: number, cards: readonly Card[]): Change[] {
     this.board = board;
     this.seq = seq;
-    this.confirmed = Object.fromEntries(cards.map((c) => [c.id, c]));
+    this.confirmed = cardRecord(cards);
     return this.applyRun([]);
   }
 
   /** Applies `first` then every buffered change that follows without a gap; drops stale buffer entries. */
   private applyRun(first: Change[]): Change[] {
     const applied: Change[] = [];
-    let next = this.confirmed;
+    /** The run's effect per card id (a card, or null: removed), applied as one new version. */
+    const changed = new Map<string, Card | null>();
     const apply = (c: Change) => {
-      next = applyChange(next, c);
+      if (c.type === "card.upsert" && c.card) changed.set(c.card.id, c.card);
+      else {
+        const id = c.cardId ?? c.card?.id;
+        if (id) changed.set(id, null);
+      }
       this.seq = c.seq;
       applied.push(c);
     };
-    if (first.length > 0) next = { ...next };
     for (const c of first) apply(c);
     for (const s of [...this.buffer.keys()]) if (s <= this.seq) this.buffer.delete(s);
     for (let c = this.buffer.get(this.seq + 1); c; c = this.buffer.get(this.seq + 1)) {
-      if (applied.length === 0) next = { ...next };
       this.buffer.delete(c.seq);
       apply(c);
     }
     if (applied.length > 0) {
-      this.confirmed = next;
+      this.confirmed = withChanges(this.confirmed, changed);
       this.board = { ...this.board, seq: this.seq };
     }
     return applied;
   }
-}
-
-/** Applies one change to a (fresh, owned) card record in place and returns it. */
-function applyChange(cards: Record<string, Card>, c: Change): Record<string, Card> {
-  if (c.type === "card.upsert" && c.card) {
-    cards[c.card.id] = c.card;
-  } else {
-    const id = c.cardId ?? c.card?.id;
-    if (id) delete cards[id];
-  }
-  return cards;
 }

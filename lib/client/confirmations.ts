@@ -1,4 +1,6 @@
-import type { Change } from "../protocol";
+import type { Board, Card, Change } from "../protocol";
+import { BoardReplica } from "./board-replica";
+import { cardRecord } from "./card-table";
 import type { BoardExtrasMap } from "./board-extras";
 import type { FeedListener } from "./board-feed";
 import type { Notices } from "./notices";
@@ -51,8 +53,14 @@ export class Confirmations implements FeedListener {
     persistence.markDirty(boardId);
   }
 
+  /** SPEC FEED-7: shown until the board's replica exists (BoardSnapshots drops it then). */
+  preview(boardId: string, board: Board, seq: number, cards: readonly Card[]): void {
+    this.deps.snapshots.preview(boardId, new BoardReplica({ board, seq, confirmed: cardRecord(cards) }));
+  }
+
   /** The board is gone or no longer ours (the feed forgot it already): forget the rest. */
   dropped(boardId: string): void {
+    this.deps.snapshots.forgetPreview(boardId);
     const { store, extras, persistence } = this.deps;
     extras.delete(boardId);
     persistence.deleteBoard(boardId);

@@ -1,6 +1,7 @@
 import type { Ack, RequestEvent, RequestPayload, ResultMap } from "../protocol";
 import type { Log } from "./inspector";
 import type { ClientSocket, IoFactory, Link, RequestOutcome, TransportEvents } from "./network";
+import { mark } from "./marks";
 
 export interface ConnectionParams {
   url: string;
@@ -17,7 +18,7 @@ interface RawSocket {
 }
 
 const NO_EVENTS: TransportEvents = {
-  connect() {}, disconnect() {}, connectError() {}, hello() {}, changes() {}, lock() {}, presence() {}, tx() {},
+  connect() {}, disconnect() {}, connectError() {}, hello() {}, changes() {}, lock() {}, presence() {}, presenceDelta() {}, tx() {}, board() {}, txStep() {},
 };
 
 /**
@@ -30,6 +31,9 @@ export class Connection implements Link {
   private epochCount = 0;
   private closedFlag = false;
   private events: TransportEvents = NO_EVENTS;
+  /** A handshake the server refused, to be tried again (socket.io does not: see `open`). */
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private refusals = 0;
 
   constructor(
     private readonly ioFactory: IoFactory,
@@ -75,7 +79,8 @@ export class Connection implements Link {
     }
     const { url, token, replicaId, batch } = this.params;
     const socket: ClientSocket = this.ioFactory(url, {
-      auth: { token, replicaId, ...(batch ? { batch: true } : {}) },
+      // presenceDelta (SPEC PRES-1): presence comes as small deltas, the full list only at a join.
+      auth: { token, replicaId, presenceDelta: true, ...(batch ? { batch: true } : {}) },
       transports: ["websocket"],
       // One connection per client, even for several clients of one URL in one page or test.
       forceNew: true,
@@ -85,22 +90,49 @@ export class Connection implements Link {
     });
     this.socket = socket;
     socket.on("connect", () => {
+      mark("socket connected");
+      this.refusals = 0;
       this.epochCount++;
       this.events.connect();
     });
     socket.on("disconnect", (reason) => this.events.disconnect(reason));
-    socket.on("connect_error", (err) => this.events.connectError(err));
+    socket.on("connect_error", (err) => {
+      this.events.connectError(err);
+      // socket.io retries a connection that failed by itself, but not a handshake the server's
+      // middleware refused (the socket is no longer `active` then). UNAUTHORIZED stays down (the
+      // person signs in again); anything else (UNAVAILABLE: the sessions' database away for a
+      // moment) is tried again, backing off as socket.io would.
+      if (!socket.active && err.message !== "UNAUTHORIZED") this.retryRefused(socket);
+    });
     socket.on("hello", (p) => this.events.hello(p));
     socket.on("change", (c) => this.events.changes([c]));
     socket.on("changes", (cs) => this.events.changes(cs));
     socket.on("lock", (p) => this.events.lock(p));
     socket.on("presence", (p) => this.events.presence(p));
+    socket.on("presence:delta", (p) => this.events.presenceDelta(p));
     socket.on("tx", (p) => this.events.tx(p));
+    socket.on("board", (p) => this.events.board(p));
+    socket.on("tx:step", (p) => this.events.txStep(p));
     return true;
+  }
+
+  private retryRefused(socket: ClientSocket): void {
+    if (this.retryTimer) return;
+    const delay = Math.min(3_000, 250 * 2 ** this.refusals++) * (0.5 + Math.random() / 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (this.socket === socket && !this.closedFlag && !socket.connected && !socket.active) socket.connect();
+    }, delay);
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
   }
 
   close(): void {
     this.closedFlag = true;
+    this.cancelRetry();
     this.socket?.disconnect();
     this.socket?.removeAllListeners();
     this.socket = null;
@@ -108,6 +140,7 @@ export class Connection implements Link {
 
   /** Disconnects the socket (it stays down until `connect()`). */
   disconnect(): void {
+    this.cancelRetry();
     this.socket?.disconnect();
   }
 
@@ -126,7 +159,7 @@ export class Connection implements Link {
   kill(): void {
     const socket = this.socket;
     if (!socket) return;
-    this.log("local", "network", "socket killed");
+    this.log("local", "network", "socket killed", { type: "network", what: "killed" });
     if (socket.connected) {
       socket.io.engine?.close();
     } else {

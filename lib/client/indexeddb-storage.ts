@@ -89,6 +89,7 @@ export class IndexedDbStorage implements ReplicaStorage {
   }
 
   async write(batch: StorageBatch): Promise<void> {
+    const PUT_CHUNK = 200;
     const db = await this.db;
     const tx = db.transaction(["boards", "cards", "outbox", "meta"], "readwrite");
     const boards = tx.objectStore("boards");
@@ -100,7 +101,22 @@ export class IndexedDbStorage implements ReplicaStorage {
     }
     for (const { board, seq } of batch.boards ?? []) ops.push(boards.put({ id: board.id, board, seq }));
     for (const { boardId, cardId } of batch.deleteCards ?? []) ops.push(cards.delete([boardId, cardId]));
-    for (const { boardId, card } of batch.putCards ?? []) ops.push(cards.put({ boardId, card }));
+    // A whole board (a first join, a reset) is put PUT_CHUNK cards at a time, each chunk after
+    // the last one's success event, so storing 5 000 cards is many short tasks, not one long one.
+    // The requests keep the one transaction open between chunks: the batch stays atomic.
+    const puts = batch.putCards ?? [];
+    for (let i = 0; i < puts.length; i += PUT_CHUNK) {
+      const chunk = puts.slice(i, i + PUT_CHUNK).map(({ boardId, card }) => cards.put({ boardId, card }));
+      ops.push(...chunk);
+      if (i + PUT_CHUNK < puts.length) {
+        try {
+          await chunk[chunk.length - 1];
+        } catch (err) {
+          void Promise.allSettled([...ops, tx.done]); // the transaction aborted: nothing of the batch is stored
+          throw err;
+        }
+      }
+    }
     for (const id of batch.deleteMutations ?? []) ops.push(outbox.delete(id));
     for (const m of batch.putMutations ?? []) ops.push(outbox.put(m));
     if (batch.meta) {

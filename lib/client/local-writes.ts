@@ -1,7 +1,7 @@
 import type { Card, Fields, Patch, Policy } from "../protocol";
 import type { HybridClock } from "../sync/hlc";
 import { newCardId, newMutationId } from "./ids";
-import { describeMutation, type Log } from "./inspector";
+import { describeMutation, writeTrace, type Log } from "./inspector";
 import type { Notices } from "./notices";
 import type { DistributiveOmit, Outbox } from "./outbox";
 import type { OutboxSender } from "./outbox-sender";
@@ -106,7 +106,7 @@ export class LocalWrites {
   private enqueue(m: DistributiveOmit<PendingMutation, "mutationId" | "createdAt" | "attempts" | "order">): void {
     const mutation = this.deps.outbox.add({ ...m, mutationId: newMutationId(), createdAt: new Date(this.deps.now()).toISOString(), attempts: 0 });
     this.deps.persistence.addMutation(mutation);
-    this.deps.log("local", `card:${m.kind}`, describeMutation(mutation));
+    this.deps.log("local", `card:${m.kind}`, describeMutation(mutation), writeTrace(mutation, "queued"));
     this.deps.snapshots.outboxChanged(touchedBoards(mutation));
     this.deps.sender.pump();
   }

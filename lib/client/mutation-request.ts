@@ -5,7 +5,7 @@ import type { PendingMutation } from "./types";
 
 /** The result of sending one outbox mutation. */
 export type MutationOutcome =
-  | { kind: "ok"; card?: Card; seq?: number; ignored?: string[]; dropped?: Partial<Record<FieldName, Sibling[]>>; txId?: string }
+  | { kind: "ok"; card?: Card; seq?: number; ignored?: string[]; dropped?: Partial<Record<FieldName, Sibling[]>>; txId?: string; batch?: number }
   | { kind: "error"; error: WireError }
   | { kind: "timeout" | "offline" };
 
@@ -25,7 +25,7 @@ export async function sendMutation(
     case "create": {
       const { kind: _, ...payload } = w;
       const out = await conn.request("card:create", payload, timeoutMs);
-      return out.kind !== "reply" ? out : out.reply.ok ? { kind: "ok", card: out.reply.card, seq: out.reply.seq } : { kind: "error", error: out.reply.error };
+      return out.kind !== "reply" ? out : out.reply.ok ? { kind: "ok", card: out.reply.card, seq: out.reply.seq, ...batchOf(out.reply) } : { kind: "error", error: out.reply.error };
     }
     case "update": {
       const { kind: _, ...payload } = w;
@@ -33,12 +33,12 @@ export async function sendMutation(
       if (out.kind !== "reply") return out;
       if (!out.reply.ok) return { kind: "error", error: out.reply.error };
       const { card, seq, ignored, dropped } = out.reply;
-      return { kind: "ok", card, seq, ...(ignored ? { ignored } : {}), ...(dropped ? { dropped } : {}) };
+      return { kind: "ok", card, seq, ...(ignored ? { ignored } : {}), ...(dropped ? { dropped } : {}), ...batchOf(out.reply) };
     }
     case "delete": {
       const { kind: _, ...payload } = w;
       const out = await conn.request("card:delete", payload, timeoutMs);
-      return out.kind !== "reply" ? out : out.reply.ok ? { kind: "ok", seq: out.reply.seq } : { kind: "error", error: out.reply.error };
+      return out.kind !== "reply" ? out : out.reply.ok ? { kind: "ok", seq: out.reply.seq, ...batchOf(out.reply) } : { kind: "error", error: out.reply.error };
     }
     case "move": {
       const { kind: _, ...payload } = w;
@@ -49,4 +49,9 @@ export async function sendMutation(
       return { kind: "ok", card, ...(fromSeq !== undefined ? { seq: fromSeq } : {}), ...(txId ? { txId } : {}) };
     }
   }
+}
+
+/** SPEC IDEM-3: the size of the server's commit batch, when the answer names it. */
+function batchOf(reply: { batch?: number }): { batch?: number } {
+  return reply.batch !== undefined ? { batch: reply.batch } : {};
 }

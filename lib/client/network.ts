@@ -1,6 +1,6 @@
 import type { io as ioFactory, Socket } from "socket.io-client";
 import type { Ack, Change, ClientToServerEvents, RequestEvent, RequestPayload, ResultMap, ServerToClientEvents } from "../protocol";
-import type { Log } from "./inspector";
+import type { Log, WriteTrace } from "./inspector";
 import type { NetworkSimulation } from "./types";
 
 /** The `io` function of socket.io-client (injectable so tests and the UI pass their own import). */
@@ -24,7 +24,12 @@ export interface TransportEvents {
   changes(changes: Change[]): void;
   lock(p: Payload<"lock">): void;
   presence(p: Payload<"presence">): void;
+  presenceDelta(p: Payload<"presence:delta">): void;
   tx(p: Payload<"tx">): void;
+  /** SPEC BOARD-6: a board was renamed, archived, restored, deleted or left. */
+  board(p: Payload<"board">): void;
+  /** SPEC TX-10: a step of a cross-shard move. */
+  txStep(p: Payload<"tx:step">): void;
 }
 
 /**
@@ -139,10 +144,35 @@ export class SimulatedNetwork implements Transport {
     return this.settings.offline;
   }
   isConnected(): boolean {
-    return this.link.isConnected();
+    return this.held === null && this.link.isConnected();
   }
   hasSocket(): boolean {
     return this.link.hasSocket();
+  }
+
+  /** Set while the client restores its stored state: the socket may connect, but nobody is told yet. */
+  private held: Promise<void> | null = null;
+  /** A `connect` that came while held, told once the hold ends (if the socket is still connected). */
+  private connectHeld: (() => void) | null = null;
+
+  /**
+   * SPEC FEED-7: the socket connects while the tab restores its stored boards and outbox, but the
+   * client hears of the connection (and so joins, catches up and replays: OUTBOX-3) only once
+   * `until` settles, as if it had connected then.
+   */
+  holdConnect(until: Promise<unknown>): void {
+    const gate = until.then(
+      () => {},
+      () => {},
+    );
+    this.held = gate;
+    void gate.then(() => {
+      if (this.held !== gate) return;
+      this.held = null;
+      const tell = this.connectHeld;
+      this.connectHeld = null;
+      if (tell && this.link.isConnected()) tell();
+    });
   }
   isDown(): boolean {
     return this.link.isDown();
@@ -155,21 +185,33 @@ export class SimulatedNetwork implements Transport {
       (a: A) =>
         this.deliver(() => fn(a));
     this.link.listen({
-      connect: () => events.connect(),
-      disconnect: (reason) => events.disconnect(reason),
+      connect: () => {
+        if (this.held) this.connectHeld = () => events.connect();
+        else events.connect();
+      },
+      disconnect: (reason) => {
+        this.connectHeld = null;
+        events.disconnect(reason);
+      },
       connectError: (err) => events.connectError(err),
       hello: later(events.hello),
       changes: later((changes: Change[]) => {
         const kept = this.dropChange && changes.length > 0 ? changes.slice(1) : changes;
         if (kept !== changes) {
           this.dropChange = false;
-          this.deps.log("in", "change", `seq ${changes[0]!.seq} DROPPED by the simulator`);
+          const c = changes[0]!;
+          this.deps.log("in", "change", `seq ${c.seq} DROPPED by the simulator`, {
+            type: "change", boardId: c.boardId, seq: c.seq, cardId: c.cardId ?? c.card?.id ?? "", mutationId: c.mutationId, by: c.by, deleted: c.type === "card.delete", dropped: true,
+          });
         }
         if (kept.length > 0) events.changes(kept);
       }),
       lock: later(events.lock),
       presence: later(events.presence),
+      presenceDelta: later(events.presenceDelta),
       tx: later(events.tx),
+      board: later(events.board),
+      txStep: later(events.txStep),
     });
   }
 
@@ -201,7 +243,13 @@ export class SimulatedNetwork implements Transport {
               // The server applied the write; we never hear it. A lost ack means a lost
               // connection: drop it, so the replay after reconnecting proves exactly-once.
               this.set({ dropNextAck: false });
-              this.deps.log("in", event, "ack DROPPED by the simulator; reconnecting");
+              const sent = payload as { mutationId: string; cardId?: string; boardId?: string };
+              const said = out.reply as { ok: boolean; seq?: number; fromSeq?: number };
+              const seq = said.ok ? (said.fromSeq ?? said.seq) : undefined;
+              this.deps.log("in", event, "ack DROPPED by the simulator; reconnecting", {
+                type: "write", step: "ack-dropped", mutationId: sent.mutationId, kind: event.slice("card:".length) as WriteTrace["kind"],
+                boardId: sent.boardId ?? "", cardId: sent.cardId ?? "", fields: [], ...(seq !== undefined ? { seq } : {}),
+              });
               this.reconnect();
               return resolve({ kind: "offline" });
             }
@@ -221,7 +269,7 @@ export class SimulatedNetwork implements Transport {
   /** Simulated outage: disconnects the real socket and keeps it down until `setOffline(false)`. */
   setOffline(offline: boolean): void {
     this.set({ offline });
-    this.deps.log("local", "network", offline ? "offline" : "online");
+    this.deps.log("local", "network", offline ? "offline" : "online", { type: "network", what: offline ? "offline" : "online" });
     if (offline) this.link.disconnect();
     else if (this.link.isDown()) this.link.connect();
   }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Card, Change } from "../protocol";
-import { keepsTyping, Notices, summarize } from "./notices";
+import { keepsTyping, keptWrite, Notices, summarize } from "./notices";
 import { ClientStore, initialState } from "./store";
 import type { PendingUpdate } from "./types";
 
@@ -68,6 +68,29 @@ describe("Notices: nothing a person typed is lost", () => {
     notices.lwwChanged("b1", changed("u-bob", { body: "0004:r-bob" }));
     expect(store.get().notices[1]).toMatchObject({ by: "Bob" });
     expect(store.get().notices[1]).not.toHaveProperty("otherTab");
+  });
+
+  it("LWW-4: the replaced values the person typed stay in the notice until dismissed", () => {
+    vi.useFakeTimers();
+    const { store, notices } = setup();
+    // Ignored on arrival: the title lost, the body (not ignored) was applied.
+    notices.lwwAcked(update({ title: "Offsite in Kraków", body: "kept" }, "0001:r-this"), "lww", { ignored: ["title"], card: { updatedBy: "u-bob" } as Card });
+    // Applied, then replaced by a newer edit moments later.
+    notices.lwwChanged("b1", changed("u-bob", { body: "0009:r-bob" }));
+    const [ignored, replaced] = store.get().notices;
+    expect(keptWrite(ignored)).toEqual({ kind: "update", fields: ["title"], values: { title: "Offsite in Kraków" } });
+    expect(keptWrite(replaced)).toEqual({ kind: "update", fields: ["body"], values: { body: "kept" } });
+    vi.advanceTimersByTime(60_000);
+    expect(store.get().notices.map((n) => n.code)).toEqual(["lww-replaced", "lww-replaced"]);
+    notices.dismiss(ignored.id);
+    notices.dismiss(replaced.id);
+    expect(store.get().notices).toEqual([]);
+  });
+
+  it("notices without typing are not kept", () => {
+    expect(keepsTyping({ code: "lww-replaced", fields: ["title"], by: "Bob" })).toBe(false);
+    expect(keepsTyping({ code: "write-refused", write: { kind: "delete", fields: [] }, error: { code: "LOCKED", message: "" } })).toBe(false);
+    expect(keepsTyping({ code: "write-conflict", write: { kind: "update", fields: ["title"], values: { title: "x" } } })).toBe(false);
   });
 
   it("lww: a write the server ignored because the person's other tab was newer", () => {

@@ -1,4 +1,4 @@
-import type { Card, Change, FieldName, Policy, Sibling } from "../protocol";
+import type { Card, Change, FieldName, Patch, Policy, Sibling } from "../protocol";
 import { MVR_MAX_SIBLINGS } from "../sync/mvr";
 import type { BoardExtrasMap } from "./board-extras";
 import { uuid } from "./ids";
@@ -28,6 +28,9 @@ const KIND: Record<NoticeMessage["code"], Notice["kind"]> = {
   "write-conflict": "error",
   "write-set-aside": "error",
   "write-discarded": "info",
+  "lease-lost": "error",
+  "lease-at-risk": "error",
+  "card-moved": "info",
   "card-gone": "error",
   "session-invalid": "error",
 };
@@ -38,7 +41,7 @@ const KIND: Record<NoticeMessage["code"], Notice["kind"]> = {
  * when someone's newer edit replaced one of them.
  */
 export class Notices {
-  private readonly recentLww = new Map<string, { hlc: string; at: number }>();
+  private readonly recentLww = new Map<string, { hlc: string; at: number; value: unknown }>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(private readonly deps: NoticesDeps) {}
@@ -67,10 +70,11 @@ export class Notices {
     if (ignored.length > 0) {
       const writer = out.card?.updatedBy;
       const by = this.nameOf(m.boardId, writer);
-      this.add(m, { code: "lww-replaced", fields: ignored, by, ...(this.otherTab(writer) ? { otherTab: true } : {}) });
+      const write = typed(ignored, m.patch);
+      this.add(m, { code: "lww-replaced", fields: ignored, by, ...(this.otherTab(writer) ? { otherTab: true } : {}), ...(write ? { write } : {}) });
     }
-    for (const f of Object.keys(m.patch)) {
-      if (!ignored.includes(f)) this.recentLww.set(`${m.cardId}:${f}`, { hlc: m.hlc, at: this.deps.now() });
+    for (const [f, value] of Object.entries(m.patch)) {
+      if (!ignored.includes(f)) this.recentLww.set(`${m.cardId}:${f}`, { hlc: m.hlc, at: this.deps.now(), value });
     }
   }
 
@@ -93,15 +97,24 @@ export class Notices {
     const now = this.deps.now();
     for (const [key, rec] of this.recentLww) if (now - rec.at > RECENT_LWW_MS) this.recentLww.delete(key);
     const replaced: string[] = [];
+    const values: Patch = {};
     for (const [field, h] of Object.entries(stamps)) {
       const key = `${c.card!.id}:${field}`;
       const rec = this.recentLww.get(key);
       if (!rec || !h || h <= rec.hlc || h.endsWith(`:${this.deps.replicaId}`)) continue;
       this.recentLww.delete(key);
       replaced.push(field);
+      Object.assign(values, { [field]: rec.value });
     }
     if (replaced.length > 0) {
-      const message: NoticeMessage = { code: "lww-replaced", fields: replaced, by: this.nameOf(boardId, c.by), ...(this.otherTab(c.by) ? { otherTab: true } : {}) };
+      const write = typed(replaced, values);
+      const message: NoticeMessage = {
+        code: "lww-replaced",
+        fields: replaced,
+        by: this.nameOf(boardId, c.by),
+        ...(this.otherTab(c.by) ? { otherTab: true } : {}),
+        ...(write ? { write } : {}),
+      };
       this.add({ boardId, cardId: c.card!.id }, message);
     }
   }
@@ -134,7 +147,26 @@ export function summarize(m: PendingMutation): WriteSummary {
   return { kind: m.kind, fields: writtenFields(m), ...(values && Object.keys(values).length > 0 ? { values: { ...values } } : {}) };
 }
 
-/** A notice holding what the person typed (a refused or set-aside write's values): kept until dismissed. */
+/** The typed values of `fields` (SPEC LWW-4: what lost to a newer edit), as a notice keeps them; undefined when none were text the person set. */
+function typed(fields: string[], values: Patch): WriteSummary | undefined {
+  const kept = Object.fromEntries(Object.entries(values).filter(([f, v]) => fields.includes(f) && v !== undefined)) as Patch;
+  const names = Object.keys(kept) as FieldName[];
+  return names.length > 0 ? { kind: "update", fields: names, values: kept } : undefined;
+}
+
+/** The write a notice keeps the person's typing of, if any. */
+export function keptWrite(message: NoticeMessage): WriteSummary | undefined {
+  switch (message.code) {
+    case "write-refused":
+    case "write-set-aside":
+    case "lww-replaced":
+      return message.write?.values !== undefined ? message.write : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** A notice holding what the person typed (a refused, set-aside or replaced write's values, SPEC OUTBOX-5, LWW-4): kept until dismissed. */
 export function keepsTyping(message: NoticeMessage): boolean {
-  return (message.code === "write-refused" || message.code === "write-set-aside") && message.write.values !== undefined;
+  return keptWrite(message) !== undefined;
 }

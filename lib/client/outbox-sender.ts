@@ -7,7 +7,7 @@ import type { Transport } from "./network";
 import type { BoardSnapshots } from "./snapshot";
 import type { ClientStore } from "./store";
 import { uuid } from "./ids";
-import { describeMutation, type Log } from "./inspector";
+import { describeMutation, writeTrace, type Log } from "./inspector";
 import { sendMutation, type MutationOutcome } from "./mutation-request";
 import { summarize, type Notices } from "./notices";
 import { backoffMs, failureAction, isPoison, PIPELINE_WINDOW, rebaseAfterAck, type Outbox } from "./outbox";
@@ -35,6 +35,8 @@ export interface OutboxSenderDeps {
   extras: Pick<BoardExtrasMap, "lockToken">;
   /** An ack was recorded and later writes rebased: notices, settling, views. */
   confirmations: Pick<Confirmations, "acked">;
+  /** Told of every send and its outcome (the inspector's move timelines, SPEC TX-10). */
+  observer?: { sent(m: PendingMutation): void; answered(m: PendingMutation, out: MutationOutcome): void };
 }
 
 /**
@@ -94,8 +96,10 @@ export class OutboxSender {
     const m: PendingMutation = { ...current, attempts: current.attempts + 1 };
     outbox.replace(m);
     this.deps.snapshots.pendingChanged();
-    log("out", `card:${m.kind}`, `${describeMutation(m)}${m.attempts > 1 ? ` (replay #${m.attempts - 1})` : ""}`);
+    log("out", `card:${m.kind}`, `${describeMutation(m)}${m.attempts > 1 ? ` (replay #${m.attempts - 1})` : ""}`, writeTrace(m, "sent", { attempt: m.attempts }));
+    this.deps.observer?.sent(m);
     const outcome = await sendMutation(this.deps.transport, m, this.deps.ackTimeoutMs, this.deps.extras.lockToken(m.cardId));
+    this.deps.observer?.answered(m, outcome);
     const isCurrentSend = this.inflight.get(mutationId) === token;
     // A definitive answer (even one of an older connection) ends the write's flight: its card may go on.
     if (isCurrentSend || outcome.kind === "ok" || outcome.kind === "error") this.inflight.delete(mutationId);
@@ -116,7 +120,7 @@ export class OutboxSender {
       if (!stillPending) return; // answered already (a replay raced a late ack): nothing to do twice
       if (out.kind === "ok") return this.onAck(m, out);
       const action = failureAction(out.error.code);
-      log("in", tag, `${describeMutation(m)} → ${out.error.code}`);
+      log("in", tag, `${describeMutation(m)} → ${out.error.code}`, writeTrace(m, action === "retry" ? "retry" : "refused", { code: out.error.code }));
       if (action === "retry") return this.onRetryable(m, out.error);
       this.removePending(m);
       if (action === "conflict") return this.onConflict(m, out.error);
@@ -125,7 +129,7 @@ export class OutboxSender {
     }
     if (!isCurrentSend || !stillPending) return;
     if (out.kind === "timeout") {
-      log("local", tag, `${describeMutation(m)} → no ack in time, kept`);
+      log("local", tag, `${describeMutation(m)} → no ack in time, kept`, writeTrace(m, "retry"));
       this.scheduleRetry(m);
     }
   }
@@ -133,7 +137,10 @@ export class OutboxSender {
   /** Acknowledged: kept as an overlay until settled (SPEC OUTBOX-2); chained edits rebased (SPEC OUTBOX-4). */
   private onAck(m: PendingMutation, out: Acked): void {
     const { outbox, persistence } = this.deps;
-    this.deps.log("in", `card:${m.kind}`, `${describeMutation(m)} → ok${out.seq !== undefined ? ` seq ${out.seq}` : ""}${out.card ? ` v${out.card.version}` : ""}${out.ignored?.length ? ` ignored ${out.ignored.join(",")}` : ""}`);
+    this.deps.log("in", `card:${m.kind}`, `${describeMutation(m)} → ok${out.seq !== undefined ? ` seq ${out.seq}` : ""}${out.card ? ` v${out.card.version}` : ""}${out.ignored?.length ? ` ignored ${out.ignored.join(",")}` : ""}`, writeTrace(m, "acked", {
+      ...(out.seq !== undefined ? { seq: out.seq } : {}), ...(out.card ? { version: out.card.version } : {}),
+      ...(out.batch !== undefined ? { batch: out.batch } : {}), ...(out.ignored?.length ? { ignored: out.ignored } : {}),
+    }));
     outbox.ack(m.mutationId, out.seq);
     persistence.deleteMutation(m.mutationId);
     if (out.card) {
@@ -175,7 +182,7 @@ export class OutboxSender {
     const aside = outbox.setAside(m.mutationId, { at: new Date().toISOString(), code: error.code, message: error.message })!;
     persistence.putMutation(aside);
     const held = outbox.heldBehind(m.mutationId).length;
-    this.deps.log("local", `card:${m.kind}`, `${describeMutation(m)} → set aside after ${failures} ${error.code} answers${held ? `; ${held} later write(s) of this card wait behind it` : ""}`);
+    this.deps.log("local", `card:${m.kind}`, `${describeMutation(m)} → set aside after ${failures} ${error.code} answers${held ? `; ${held} later write(s) of this card wait behind it` : ""}`, writeTrace(m, "set-aside", { code: error.code }));
     this.deps.notices.add(m, { code: "write-set-aside", write: summarize(m), failures, error: error.code, heldBehind: held });
     this.deps.snapshots.outboxChanged(touchedBoards(m));
   }
@@ -185,7 +192,7 @@ export class OutboxSender {
     const m = this.deps.outbox.putBack(mutationId);
     if (!m) return;
     this.deps.persistence.putMutation(m);
-    this.deps.log("local", `card:${m.kind}`, `${describeMutation(m)} → retried by the person`);
+    this.deps.log("local", `card:${m.kind}`, `${describeMutation(m)} → retried by the person`, writeTrace(m, "retried"));
     this.deps.snapshots.outboxChanged(touchedBoards(m));
     this.pump();
   }
@@ -200,7 +207,7 @@ export class OutboxSender {
     const gone = [m, ...(m.kind === "create" ? this.deps.outbox.heldBehind(mutationId) : [])];
     for (const x of gone) {
       this.removePending(x);
-      this.deps.log("local", `card:${x.kind}`, `${describeMutation(x)} → discarded by the person`);
+      this.deps.log("local", `card:${x.kind}`, `${describeMutation(x)} → discarded by the person`, writeTrace(x, "discarded"));
     }
     this.deps.notices.add(m, { code: "write-discarded", write: summarize(m), alsoDiscarded: gone.length - 1 });
     this.deps.snapshots.pendingChanged();

@@ -43,13 +43,18 @@ async function fill(boardId: string, count: number, chars: number, tag: string):
   return ids;
 }
 
-/** The server's truth, read over a plain socket, following pages. */
+/**
+ * The server's truth, read over a plain socket, following pages: since 0 answers the changes or,
+ * when the snapshot is smaller (FEED-6), the snapshot with `reset: true`; a paged snapshot may end
+ * with the changes after it (FEED-5).
+ */
 async function truth(boardId: string): Promise<Map<string, number>> {
   const cards = new Map<string, number>();
   let payload: Record<string, unknown> = { boardId, since: 0 };
   for (;;) {
-    const r = await ok<{ changes: { type: string; card?: Card; cardId?: string }[]; more?: true; cursor?: string }>(owner, "board:join", payload);
-    for (const c of r.changes) {
+    const r = await ok<{ cards?: Card[]; changes?: { type: string; card?: Card; cardId?: string }[]; more?: true; cursor?: string }>(owner, "board:join", payload);
+    for (const card of r.cards ?? []) cards.set(card.id, card.version);
+    for (const c of r.changes ?? []) {
       if (c.type === "card.upsert") cards.set(c.card!.id, c.card!.version);
       else cards.delete(c.cardId!);
     }
@@ -88,6 +93,8 @@ describe("FEED-5 the client follows paged answers", () => {
           mutationId: mid(), cardId: id, baseVersion: version.get(id), patch: { position: `a${String(i).padStart(4, "0")}` },
         });
         version.set(id, r.card.version);
+        // Paced, so the join's replies stay within the client's bounded event log (400 events).
+        await new Promise((res) => setTimeout(res, 5));
       }
     })();
     await c.joinBoard(board.id);
@@ -122,6 +129,37 @@ describe("FEED-5 the client follows paged answers", () => {
     const pages = events.map((e, i) => (e.direction === "in" && e.event === "board:join" ? i : -1)).filter((i) => i >= 0);
     expect(pages.length).toBeGreaterThan(1);
     expect(replay).toBeGreaterThan(pages[pages.length - 1]!);
+  });
+});
+
+describe("FEED-7 a large board shows its first page while the rest loads", () => {
+  it("FEED-7 the first page is on screen (marked loading) before the last page is answered; then the whole board, no longer loading", async () => {
+    const { board } = await ok<{ board: Board }>(owner, "board:create", { name: "large-preview", policy: "occ", shard: "a" });
+    const ids = await fill(board.id, 160, 6_000, "p");
+    const c = await client("Previewer");
+    c.setLatency(60); // every page takes a moment: the first one is shown long before the last
+    const seen: { loading: boolean; cards: number; pagesAnswered: number }[] = [];
+    const stop = c.subscribe(() => {
+      const s = c.getSnapshot();
+      const state = s.boards[board.id];
+      if (!state) return;
+      const pagesAnswered = s.events.filter((e) => e.direction === "in" && e.event === "board:join").length;
+      seen.push({ loading: state.loading === true, cards: Object.keys(state.cards).length, pagesAnswered });
+    });
+    await c.joinBoard(board.id);
+    stop();
+    c.setLatency(0);
+    const first = seen[0]!;
+    expect(first.loading).toBe(true);
+    expect(first.pagesAnswered).toBe(1);
+    expect(first.cards).toBeGreaterThan(0);
+    expect(first.cards).toBeLessThan(160);
+    // Shown in position order: the first page holds the lowest positions.
+    const shown = Object.values(c.getSnapshot().boards[board.id]!.cards).sort((x, y) => (x.position < y.position ? -1 : 1));
+    expect(shown.map((card) => card.id)).toEqual(ids);
+    const last = c.getSnapshot().boards[board.id]!;
+    expect(last.loading).toBeUndefined();
+    expect(Object.keys(last.confirmed)).toHaveLength(160);
   });
 });
 

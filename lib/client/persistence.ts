@@ -1,4 +1,5 @@
 import type { Card } from "../protocol";
+import { diffCards } from "./card-table";
 import type { HybridClock } from "../sync/hlc";
 import type { Log } from "./inspector";
 import type { Transport } from "./network";
@@ -35,7 +36,7 @@ export class Persistence {
   private readonly mutations = new Map<string, PendingMutation | null>();
   private readonly dirtyBoards = new Set<string>();
   private readonly deletedBoards = new Set<string>();
-  /** Per board, its cards as last stored (the same objects: BoardReplica replaces a card it changes). */
+  /** Per board, its cards as last stored (the version then: BoardReplica makes a new one per change, sharing what did not change). */
   private readonly stored = new Map<string, Record<string, Card>>();
   /** The batch gathered in this task, written at its end. */
   private soon: Promise<void> | null = null;
@@ -152,8 +153,10 @@ export class Persistence {
         const { board, seq, confirmed } = replica.toStored();
         const before = this.stored.get(id) ?? {};
         batch.boards.push({ board, seq });
-        for (const [cardId, card] of Object.entries(confirmed)) if (before[cardId] !== card) batch.putCards.push({ boardId: id, card });
-        for (const cardId of Object.keys(before)) if (!(cardId in confirmed)) batch.deleteCards.push({ boardId: id, cardId });
+        // SPEC REPLICA-4: the versions share every untouched bucket, so this reads what changed, not the board.
+        const puts = batch.putCards;
+        const deletes = batch.deleteCards;
+        diffCards(before, confirmed, (card) => puts.push({ boardId: id, card }), (cardId) => deletes.push({ boardId: id, cardId }));
         this.stored.set(id, confirmed);
       }
       this.dirtyBoards.clear();

@@ -1,5 +1,5 @@
 import type { RequestEvent, RequestPayload, ResultMap } from "../protocol";
-import type { Log } from "./inspector";
+import type { Log, Trace } from "./inspector";
 import type { Transport } from "./network";
 
 /** A request that the server refused (or that could not be sent), with its error code. */
@@ -34,14 +34,22 @@ export class Requests {
   async call<E extends RequestEvent>(event: E, payload: RequestPayload<E>, summary: string): Promise<ResultMap[E]> {
     const { transport: conn, log, timeoutMs } = this.deps;
     await this.whenConnected(timeoutMs);
-    log("out", event, summary);
+    const about = payload as { boardId?: string; cardId?: string };
+    const trace = (answer?: string): Trace => ({
+      type: "request", event, ...(about.boardId ? { boardId: about.boardId } : {}), ...(about.cardId ? { cardId: about.cardId } : {}), ...(answer ? { answer } : {}),
+    });
+    log("out", event, summary, trace());
     const out = await conn.request(event, payload, timeoutMs);
-    if (out.kind !== "reply") throw new RequestError(out.kind === "timeout" ? "TIMEOUT" : "OFFLINE", `${event}: ${out.kind}`);
+    if (out.kind !== "reply") {
+      const code = out.kind === "timeout" ? "TIMEOUT" : "OFFLINE";
+      log("in", event, `→ ${code}`, trace(code));
+      throw new RequestError(code, `${event}: ${out.kind}`);
+    }
     if (!out.reply.ok) {
-      log("in", event, `→ ${out.reply.error.code}`);
+      log("in", event, `→ ${out.reply.error.code}`, trace(out.reply.error.code));
       throw new RequestError(out.reply.error.code, out.reply.error.message, out.reply.error.details);
     }
-    log("in", event, "→ ok");
+    log("in", event, "→ ok", trace());
     return out.reply;
   }
 

@@ -26,6 +26,8 @@ export interface BoardSnapshotsDeps {
 export class BoardSnapshots {
   /** Inside `batch`: the boards to rebuild at its end. */
   private held: Set<string> | null = null;
+  /** SPEC FEED-7: first pages shown for boards that have no replica yet. */
+  private readonly previews = new Map<string, BoardReplica>();
 
   constructor(private readonly deps: BoardSnapshotsDeps) {
     deps.extras.onChange((boardId) => this.refresh([boardId]));
@@ -58,6 +60,17 @@ export class BoardSnapshots {
     }
   }
 
+  /** SPEC FEED-7: shows `partial` (a first page) for a board with no replica yet, marked `loading`. */
+  preview(boardId: string, partial: BoardReplica): void {
+    if (this.deps.replicas.get(boardId)) return;
+    this.previews.set(boardId, partial);
+    this.refresh([boardId]);
+  }
+
+  forgetPreview(boardId: string): void {
+    this.previews.delete(boardId);
+  }
+
   /** Rebuilds the snapshots of these boards (only these get a new identity). */
   refresh(boardIds: Iterable<string>): void {
     if (this.held) {
@@ -71,9 +84,12 @@ export class BoardSnapshots {
   private build(boardId: string): BoardState | undefined {
     const { replicas, extras, outbox, user, replicaId, now } = this.deps;
     const r = replicas.get(boardId);
-    if (!r) return undefined;
+    if (r) this.previews.delete(boardId);
+    const shown = r ?? this.previews.get(boardId);
+    if (!shown) return undefined;
     const writer = { id: user.id, name: user.name, replicaId, now: now() };
-    return boardState(boardId, r, extras.get(boardId), outbox.overlay(), writer, (cardId) => replicas.confirmedCard(cardId));
+    const state = boardState(boardId, shown, extras.get(boardId), outbox.overlay(), writer, (cardId) => replicas.confirmedCard(cardId));
+    return r ? state : { ...state, loading: true };
   }
 }
 
@@ -99,6 +115,7 @@ function boardState(
     highlights: extras.highlights,
     locks: extras.locks,
     presence: extras.presence,
+    presenceTotal: extras.presenceTotal,
   };
 }
 

@@ -16,8 +16,14 @@ export function initialState(user: User, replicaId: string): ClientState {
     notices: [],
     events: [],
     network: { offline: false, latencyMs: 0, dropNextAck: false },
+    leases: {},
+    leaseSim: { sendAnyway: false, paused: false },
     lastTx: null,
+    moves: [],
+    faults: null,
+    crashArmed: null,
     authError: false,
+    removedBoards: {},
   };
 }
 

@@ -279,6 +279,72 @@ describe("SyncClient against real server nodes", () => {
     expect(a.getSnapshot().conflicts).toEqual([]);
   });
 
+  it("FEED-7 the socket connects during a slow restore, but nothing is sent until the restore is done: the join carries the stored cursor, the stored write replays once", async () => {
+    const { a, b, board, cardId } = await pair("occ");
+    const storage = new MemoryStorage();
+    const { token, user } = await cluster.signIn("Dora");
+    const replicaId = "r_dora_restore";
+    const first = new SyncClient({ url: cluster.url, token, user, replicaId, io, storage });
+    clients.push(first);
+    first.connect();
+    await first.joinBoard(board.id);
+    const storedSeq = first.getSnapshot().boards[board.id]!.seq;
+    first.setOffline(true);
+    first.updateCard(cardId, { body: "written before the reload" });
+    await first.flush();
+    first.close();
+    a.createCard(board.id, { title: "meanwhile" }); // the board moves on while the tab is away
+    await waitFor(() => idle(a.getSnapshot()), "a's card acknowledged");
+
+    // The reload: IndexedDB is slow (a fault: 400 ms), the socket opens at once.
+    const slow = Object.assign(Object.create(storage) as MemoryStorage, {
+      loadAll: async () => (await new Promise((r) => setTimeout(r, 400)), storage.loadAll()),
+    });
+    const sent: { event: string; at: number; payload: unknown }[] = [];
+    let connectedAt = Infinity;
+    const spy = ((url: string, opts: object) => {
+      const socket = io(url, opts);
+      socket.on("connect", () => (connectedAt = Math.min(connectedAt, Date.now())));
+      const emit = socket.emit.bind(socket) as (ev: string, ...args: unknown[]) => typeof socket;
+      (socket as unknown as { emit: typeof emit }).emit = (ev, ...args) => (sent.push({ event: ev, at: Date.now(), payload: args[0] }), emit(ev, ...args));
+      return socket;
+    }) as unknown as typeof io;
+    const second = new SyncClient({ url: cluster.url, token, user, replicaId, io: spy, storage: slow });
+    clients.push(second);
+    const restoring = second.load();
+    second.connect();
+    void second.joinBoard(board.id); // the page asks for its board at once, as the UI does
+    await restoring;
+    const restoredAt = Date.now();
+    expect(connectedAt).toBeLessThan(restoredAt); // the connection was made during the restore
+    expect(sent.filter((x) => x.at < restoredAt)).toEqual([]);
+    await waitFor(() => idle(second.getSnapshot()) && view(b, board.id, cardId)?.body === "written before the reload", "replayed after the restore");
+    const joins = sent.filter((x) => x.event === "board:join").map((x) => x.payload as { boardId: string; since?: number });
+    expect(joins[0]).toMatchObject({ boardId: board.id, since: storedSeq });
+    expect((await serverHistory(cardId)).filter((c) => c.card?.body === "written before the reload")).toHaveLength(1);
+    expect(second.getSnapshot().boards[board.id]!.seq).toBe((await serverSnapshot(board.id)).seq);
+  });
+
+  it("a reconnect whose handshake is refused UNAVAILABLE (the session store's database away) is tried again until it goes through; nothing is lost", async () => {
+    const { a, b, board, cardId } = await pair("lww");
+    const sessions = cluster.nodes[0]!.sessions;
+    const check = sessions.authenticate.bind(sessions);
+    let refused = 0;
+    // A fault: the database behind sessions is away for 1.5 s; every handshake meanwhile is refused.
+    const back = Date.now() + 1_500;
+    sessions.authenticate = (token) => (Date.now() < back ? (refused++, Promise.reject(new Error("database away"))) : check(token));
+    try {
+      b.killSocket();
+      b.updateCard(cardId, { title: "written while the handshake was refused" });
+      await waitFor(() => refused > 0, "a refused handshake");
+      await waitFor(() => idle(b.getSnapshot()), "b online again with nothing pending", 15_000);
+    } finally {
+      sessions.authenticate = check;
+    }
+    await waitFor(() => view(a, board.id, cardId)?.title === "written while the handshake was refused", "a sees b's write");
+    expect(b.getSnapshot().boards[board.id]!.seq).toBe((await serverSnapshot(board.id)).seq);
+  });
+
   it("LOCK-8 a fresh tab and a reloaded one show a lease taken before they joined", async () => {
     const { a, board, cardId } = await pair("occ");
     const storage = new MemoryStorage();
@@ -308,6 +374,67 @@ describe("SyncClient against real server nodes", () => {
 
     await a.unlock(cardId);
     await waitFor(() => !lockOf(fresh) && !lockOf(reloaded), "both see the release");
+  });
+
+  it("LOCK-4, LOCK-3 Bob's save while Alice's lease lives answers LOCKED; Alice paused as a holder keeps her token, and her save after Bob's newer grant answers STALE_LOCK", async () => {
+    const { a, b, board, cardId } = await pair("occ");
+    const refused = (c: SyncClient, code: string) => c.getSnapshot().notices.some((n) => n.code === "write-refused" && n.error.code === code);
+    const alices = await a.lock(cardId, 1_500);
+    await waitFor(() => b.getSnapshot().boards[board.id]?.locks[cardId]?.token === alices.token, "Bob sees Alice's lease");
+    b.updateCard(cardId, { title: "Bob anyway" });
+    await waitFor(() => refused(b, "LOCKED"), "Bob's write answered LOCKED");
+    a.setHolderPaused(true);
+    expect(a.getSnapshot().leases[cardId]).toMatchObject({ health: "paused", lock: { token: alices.token } });
+    await waitFor(() => !b.getSnapshot().boards[board.id]?.locks[cardId], "the unrenewed lease ran out", 5_000);
+    const bobs = await b.lock(cardId);
+    expect(bobs.token).toBeGreaterThan(alices.token);
+    await waitFor(() => a.getSnapshot().boards[board.id]?.locks[cardId]?.token === bobs.token, "Alice hears Bob's grant");
+    expect(a.getSnapshot().leases[cardId]?.lock.token).toBe(alices.token); // the stalled holder still believes
+    a.updateCard(cardId, { title: "Alice, stale" });
+    await waitFor(() => refused(a, "STALE_LOCK"), "Alice's write answered STALE_LOCK");
+    expect((await serverSnapshot(board.id)).cards.find((c) => c.id === cardId)?.title).toBe("start");
+    a.setHolderPaused(false); // renewing now is refused: the lease is announced lost
+    await waitFor(() => a.getSnapshot().notices.some((n) => n.code === "lease-lost" && n.by?.token === bobs.token), "Alice is told Bob holds it");
+    expect(a.getSnapshot().leases[cardId]).toBeUndefined();
+    await b.unlock(cardId);
+  });
+
+  it("LOCK-9 a lease whose renewal fails is announced before it runs out (with the seconds left) and when it does", async () => {
+    const { a, board, cardId } = await pair("occ");
+    const lock = await a.lock(cardId, 3_000);
+    a.setOffline(true); // the renewal at half-time cannot be sent
+    await waitFor(() => a.getSnapshot().leases[cardId]?.health === "retrying", "the lease shows a failing renewal", 4_000);
+    const risk = a.getSnapshot().notices.find((n) => n.code === "lease-at-risk");
+    expect(risk).toMatchObject({ token: lock.token, expiresAt: lock.expiresAt, problem: "OFFLINE", boardId: board.id });
+    await waitFor(() => a.getSnapshot().notices.some((n) => n.code === "lease-lost" && n.reason === "expired"), "its end is announced", 5_000);
+    expect(a.getSnapshot().leases[cardId]).toBeUndefined();
+    a.setOffline(false);
+  });
+
+  it("LOCK-1 a lease adopted by a reloaded tab is renewed: it outlives its first TTL", async () => {
+    const { board, cardId } = await pair("occ");
+    const storage = new MemoryStorage();
+    const { token, user } = await cluster.signIn("Gina");
+    const make = () => new SyncClient({ url: cluster.url, token, user, replicaId: "r_gina_reload", io, storage });
+    const first = make();
+    clients.push(first);
+    first.connect();
+    await first.joinBoard(board.id);
+    const lock = await first.lock(cardId, 2_000);
+    await first.flush();
+    first.close(); // reloading: its keeper is gone
+    const reloaded = make();
+    clients.push(reloaded);
+    await reloaded.load();
+    reloaded.connect();
+    await reloaded.joinBoard(board.id);
+    await waitFor(() => reloaded.getSnapshot().leases[cardId]?.lock.token === lock.token, "the reloaded tab adopts its lease", 3_000);
+    await waitFor(() => (reloaded.getSnapshot().leases[cardId]?.renewals ?? 0) >= 1, "it renews it", 5_000);
+    await waitFor(() => Date.now() > Date.parse(lock.expiresAt) + 500, "past the first grant's expiry", 5_000);
+    const shown = reloaded.getSnapshot().boards[board.id]?.locks[cardId];
+    expect(shown?.token).toBe(lock.token);
+    expect(Date.parse(shown!.expiresAt)).toBeGreaterThan(Date.now());
+    await reloaded.unlock(cardId);
   });
 
   it("batch: a client that opted in to coalesced `changes` follows the board too", async () => {

@@ -1,5 +1,5 @@
 import { io as defaultIo } from "socket.io-client";
-import type { Board, Card, Change, Fields, Lock, Patch, Policy, User, Visibility } from "../protocol";
+import type { Board, Card, Change, CrashPoint, Fields, Lock, Patch, Policy, User, Visibility } from "../protocol";
 import { HybridClock } from "../sync/hlc";
 import { BoardExtrasMap } from "./board-extras";
 import { BoardFeed } from "./board-feed";
@@ -9,6 +9,7 @@ import { Connection } from "./connection";
 import { inspectorLog, type Log } from "./inspector";
 import { LeaseKeeper } from "./lease-keeper";
 import { LocalWrites } from "./local-writes";
+import type { MutationOutcome } from "./mutation-request";
 import { SimulatedNetwork, type IoFactory } from "./network";
 import { Notices } from "./notices";
 import { Outbox } from "./outbox";
@@ -19,7 +20,8 @@ import { RequestError, Requests } from "./requests";
 import { BoardSnapshots, findCard } from "./snapshot";
 import { MemoryStorage, type ReplicaStorage } from "./storage";
 import { ClientStore, initialState } from "./store";
-import type { ClientState, ConnectionState, InviteCode, SyncClientApi } from "./types";
+import { Transactions } from "./transactions";
+import type { ClientState, ConnectionState, InviteCode, PendingMutation, SyncClientApi } from "./types";
 
 export { RequestError };
 
@@ -100,34 +102,96 @@ export class SyncClient implements SyncClientApi {
     const confirmations = new Confirmations({ store, now, userId: user.id, replicas, outbox, extras, notices, persistence, snapshots });
     this.feed = new BoardFeed({
       transport, log, replicas, clock, extras, listener: confirmations, ackTimeoutMs, gapWaitMs: options.gapWaitMs ?? 250,
+      ownWrite: (mutationId) => outbox.get(mutationId) !== undefined,
     });
+    const moves = new Transactions(store, now);
+    const observer = {
+      sent: (m: PendingMutation) => moves.sent(m),
+      answered: (m: PendingMutation, out: MutationOutcome) => {
+        moves.answered(m, out);
+        // SPEC TX-10: the card arrived on its new board: say so, with a way to open it there.
+        if (m.kind === "move" && out.kind === "ok" && out.card && store.get().pending.some((p) => p.mutationId === m.mutationId)) {
+          const toBoardName = store.get().boardList.find((b) => b.id === m.toBoardId)?.name ?? null;
+          notices.add({ boardId: m.boardId, cardId: m.cardId }, { code: "card-moved", title: out.card.title, toBoardId: m.toBoardId, toBoardName, crossShard: out.txId !== undefined });
+        }
+      },
+    };
     const sender = (this.sender = new OutboxSender({
-      outbox, persistence, transport, store, replicaId, clock, ackTimeoutMs, log, notices, snapshots, extras, confirmations,
+      outbox, persistence, transport, store, replicaId, clock, ackTimeoutMs, log, notices, snapshots, extras, confirmations, observer,
     }));
     this.writes = new LocalWrites({ outbox, persistence, store, replicas, log, now, clock, notices, snapshots, sender });
-    this.leases = new LeaseKeeper({ requests, extras, log, now });
+    const leases = (this.leases = new LeaseKeeper({
+      requests, extras, log, now,
+      changed: (held) => {
+        // SPEC LOCK-9: announced before it happens: the first failed renewal of a lease says how long it has left.
+        for (const [cardId, h] of Object.entries(held)) {
+          if (h.health !== "retrying" || store.get().leases[cardId]?.health === "retrying") continue;
+          const found = findCard(store.get().boards, cardId);
+          notices.add({ boardId: found?.boardId ?? "", cardId }, {
+            code: "lease-at-risk", title: found?.card.title ?? null, token: h.lock.token, expiresAt: h.lock.expiresAt, problem: h.problem ?? "no answer",
+          });
+        }
+        store.set({ leases: held });
+      },
+      ended: ({ lock, reason, by, code }) => {
+        const found = findCard(store.get().boards, lock.cardId);
+        const boardId = found?.boardId ?? "";
+        const title = found?.card.title ?? null;
+        log("local", "lease", `${lock.cardId} token ${lock.token} lost (${reason}${by ? `: ${by.holder.name} holds token ${by.token}` : ""})`);
+        notices.add({ boardId, cardId: lock.cardId }, {
+          code: "lease-lost", title, reason, token: lock.token, by: by ? { name: by.holder.name, token: by.token } : null, ...(code ? { error: code } : {}),
+        });
+      },
+    }));
+    extras.onMine({ adopted: (lock) => leases.hold(lock), ended: (cardId, by) => leases.lost(cardId, by) });
     // Every part exists: the socket's events may reach them now.
     transport.listen({
       connect: () => this.onConnect(),
       disconnect: (reason) => this.onDisconnect(reason),
       connectError: (err) => this.onConnectError(err),
       hello: (p) => {
-        log("in", "hello", `node ${p.nodeId}, protocol ${p.protocol}`);
-        store.set({ nodeId: p.nodeId });
+        log("in", "hello", `node ${p.nodeId}, protocol ${p.protocol}${p.faults ? `, demo faults: crash after ${p.faults.join(" or ")}` : ""}`, { type: "network", what: "hello", nodeId: p.nodeId, detail: `protocol ${p.protocol}` });
+        store.set({ nodeId: p.nodeId, faults: p.faults ?? null });
+        // The demo crash switch is the socket's: arm it again on this connection.
+        const armed = store.get().crashArmed;
+        if (armed && p.faults) this.net.emit("sim:crash", { after: armed });
       },
       // A `changes` batch rebuilds each board it touches once.
       changes: (changes) => snapshots.batch(() => this.feed.onChanges(changes)),
       lock: (p) => {
-        log("in", "lock", `${p.cardId} ${p.lock ? `held by ${p.lock.holder.name} (token ${p.lock.token})` : "released"}`);
+        log("in", "lock", `${p.cardId} ${p.lock ? `held by ${p.lock.holder.name} (token ${p.lock.token})` : "released"}`, {
+          type: "lock", boardId: p.boardId, cardId: p.cardId, ...(p.lock ? { holder: p.lock.holder, token: p.lock.token, expiresAt: p.lock.expiresAt } : {}),
+        });
         extras.setLock(p.boardId, p.cardId, p.lock);
       },
       presence: (p) => {
-        log("in", "presence", `${p.users.length} on board`);
-        extras.setPresence(p.boardId, p.users);
+        log("in", "presence", `${p.total ?? p.users.length} on board`, {
+          type: "presence", boardId: p.boardId, users: p.users.map((u) => u.name), total: p.total ?? p.users.length,
+        });
+        extras.setPresence(p.boardId, p.users, p.total ?? p.users.length);
+      },
+      presenceDelta: (p) => {
+        log("in", "presence:delta", `${p.users.length ? `+${p.users.map((u) => u.name).join(", ")} ` : ""}${p.left.length ? `−${p.left.length} ` : ""}(${p.total} on board)`, {
+          type: "presence", boardId: p.boardId, users: p.users.map((u) => u.name), total: p.total, left: p.left.length, delta: true,
+        });
+        extras.presenceDelta(p.boardId, p.users, p.left, p.total);
       },
       tx: (p) => {
-        log("in", "tx", `${p.txId.slice(0, 8)} ${p.phase} (${p.shards.join(", ")})`);
+        log("in", "tx", `${p.txId.slice(0, 8)} ${p.phase} (${p.shards.join(", ")})`, { type: "tx", txId: p.txId, phase: p.phase, shards: p.shards });
         store.set({ lastTx: { txId: p.txId, phase: p.phase, shards: p.shards } });
+      },
+      board: (p) => {
+        log("in", "board", `${p.boardId} ${p.removed ?? (p.board ? `"${p.board.name}"${p.board.archived ? " (archived)" : ""}` : "")}`);
+        if (p.board) this.boardUpdated(p.board);
+        else if (p.removed) this.boardRemoved(p.boardId, p.removed);
+      },
+      txStep: (p) => {
+        const what = p.kind === "log" ? `log ${p.state}` : p.kind === "part" ? `shard ${p.shard} ${p.state}` : `coordinator crashed after ${p.after}; recovery in ${p.recoveryInMs / 1000} s`;
+        // Log states also come as `tx` (the contract's phases): only the parts, the crash and recovery's steps become timeline steps.
+        const own = p.kind !== "log" || p.by === "recovery";
+        log("in", "tx:step", `${p.txId.slice(0, 11)} ${p.by}: ${what}`, own ? { type: "tx", txId: p.txId, phase: p.kind === "log" ? p.state : "prepared", shards: p.shards, step: { label: what, by: p.by, ...(p.kind === "crash" ? { crash: true } : {}) } } : undefined);
+        moves.step(p);
+        if (p.kind === "crash") store.set({ crashArmed: null }); // the switch is spent
       },
     });
   }
@@ -144,6 +208,10 @@ export class SyncClient implements SyncClientApi {
     return this.store.get();
   }
 
+  hlc(): string {
+    return this.clock.peek();
+  }
+
   private setConnection(connection: ConnectionState): void {
     if (this.store.get().connection !== connection) this.store.set({ connection, ...(connection === "catching-up" ? { catchingUp: 0 } : {}) });
   }
@@ -154,7 +222,17 @@ export class SyncClient implements SyncClientApi {
    * Restores boards (with their cursors), the pending outbox and the HLC from storage. Call it
    * before `connect()`, so a reload while offline still shows the board and the pending edits.
    */
-  async load(): Promise<void> {
+  /**
+   * Restores the stored boards, outbox and clock. The socket may be opened (`connect()`) while
+   * this runs: the client acts on the connection only once it is done (SPEC FEED-7).
+   */
+  load(): Promise<void> {
+    const restoring = this.restore();
+    this.net.holdConnect(restoring);
+    return restoring;
+  }
+
+  private async restore(): Promise<void> {
     const snap = await this.storage.loadAll();
     if (snap.clock) receiveHlc(this.clock, snap.clock);
     for (const stored of snap.boards) {
@@ -196,7 +274,7 @@ export class SyncClient implements SyncClientApi {
     const epoch = this.net.epoch;
     this.sender.forgetInflight(); // whatever was in flight belongs to the old connection; it is replayed below
     this.requests.connected();
-    this.log("local", "connect", `connected (epoch ${epoch})`);
+    this.log("local", "connect", `connected (epoch ${epoch})`, { type: "network", what: "connected" });
     this.store.set({ authError: false });
     this.setConnection(this.replicas.joined().length > 0 ? "catching-up" : "online");
     void this.resync(epoch);
@@ -214,20 +292,20 @@ export class SyncClient implements SyncClientApi {
     this.sender.forgetInflight();
     this.sender.cancelRetry();
     this.feed.cancelGapChecks();
-    this.log("local", "disconnect", reason);
+    this.log("local", "disconnect", reason, { type: "network", what: "disconnected", detail: reason });
     this.setConnection(this.net.offline || this.net.closed ? "offline" : "reconnecting");
   }
 
   private onConnectError(err: Error): void {
     if (err.message === "UNAUTHORIZED") {
       // socket.io does not retry a handshake the server refused: the person must sign in again.
-      this.log("in", "connect_error", "UNAUTHORIZED");
+      this.log("in", "connect_error", "UNAUTHORIZED", { type: "network", what: "refused", detail: "UNAUTHORIZED: sign in again" });
       this.store.set({ authError: true });
       this.setConnection("offline");
       this.notices.add({ boardId: "" }, { code: "session-invalid" });
       return;
     }
-    this.log("in", "connect_error", err.message);
+    this.log("in", "connect_error", err.message, { type: "network", what: "refused", detail: err.message });
     if (!this.net.offline) this.setConnection("reconnecting");
   }
 
@@ -261,8 +339,61 @@ export class SyncClient implements SyncClientApi {
   /** Accepts an invite code; the board joins `boardList`. */
   async accept(code: string): Promise<Board> {
     const { board } = await this.requests.call("board:accept", { code }, "invite");
-    this.store.set({ boardList: [...this.store.get().boardList.filter((b) => b.id !== board.id), board] });
+    const { [board.id]: _gone, ...removedBoards } = this.store.get().removedBoards;
+    this.store.set({ boardList: [...this.store.get().boardList.filter((b) => b.id !== board.id), board], removedBoards });
     return board;
+  }
+
+  /** SPEC BOARD-1: renames a board (owner only). */
+  async renameBoard(boardId: string, name: string): Promise<Board> {
+    const { board } = await this.requests.call("board:rename", { boardId, name }, boardId);
+    this.boardUpdated(board);
+    return board;
+  }
+
+  /** SPEC BOARD-3: archives or restores a board (owner only). */
+  async archiveBoard(boardId: string, archived: boolean): Promise<Board> {
+    const { board } = await this.requests.call("board:archive", { boardId, archived }, boardId);
+    this.boardUpdated(board);
+    return board;
+  }
+
+  /** SPEC BOARD-4: deletes a board (owner only). */
+  async deleteBoard(boardId: string): Promise<void> {
+    await this.requests.call("board:delete", { boardId }, boardId);
+    this.boardRemoved(boardId, "deleted");
+  }
+
+  /** SPEC BOARD-5: gives up one's membership of a board. */
+  async quitBoard(boardId: string): Promise<void> {
+    await this.requests.call("board:quit", { boardId }, boardId);
+    this.boardRemoved(boardId, "left");
+  }
+
+  /** A board's new name or archived state (SPEC BOARD-6), in the list and on its open screen; list-only fields are kept. */
+  private boardUpdated(board: Board): void {
+    const state = this.store.get();
+    const listed = state.boardList.find((b) => b.id === board.id);
+    const merged = listed ? { ...listed, name: board.name, archived: board.archived } : undefined;
+    if (merged && !board.archived) delete merged.archived;
+    if (merged) this.store.set({ boardList: state.boardList.map((b) => (b.id === board.id ? merged : b)) });
+    const replica = this.replicas.get(board.id);
+    if (replica) {
+      const next: Board = { ...replica.board, name: board.name };
+      if (board.archived) next.archived = true;
+      else delete next.archived;
+      replica.board = next;
+      this.snapshots.refresh([board.id]);
+    }
+  }
+
+  /** A board deleted or left (SPEC BOARD-4, BOARD-5): gone from the list; an open screen says why. */
+  private boardRemoved(boardId: string, why: "deleted" | "left"): void {
+    const state = this.store.get();
+    this.store.set({
+      boardList: state.boardList.filter((b) => b.id !== boardId),
+      removedBoards: { ...state.removedBoards, [boardId]: why },
+    });
   }
 
   /** The change history of a card. */
@@ -272,10 +403,11 @@ export class SyncClient implements SyncClientApi {
 
   /**
    * Takes the lease on a card; its fencing token goes with this client's writes to it, and it is
-   * renewed before it expires for as long as the person keeps it (until `unlock`).
+   * renewed before it expires for as long as the person keeps it (until `unlock`). `ttlMs`: the
+   * first grant's length (the server's default, 30 s, when absent; renewals use the default).
    */
-  async lock(cardId: string): Promise<Lock> {
-    const { lock } = await this.requests.call("lock:acquire", { cardId }, cardId);
+  async lock(cardId: string, ttlMs?: number): Promise<Lock> {
+    const { lock } = await this.requests.call("lock:acquire", ttlMs === undefined ? { cardId } : { cardId, ttlMs }, cardId);
     this.leases.hold(lock);
     const boardId = findCard(this.store.get().boards, cardId)?.boardId;
     if (boardId) this.extras.setLock(boardId, cardId, lock);
@@ -312,6 +444,8 @@ export class SyncClient implements SyncClientApi {
    */
   leaveBoard(boardId: string): void {
     this.feed.leave(boardId);
+    this.snapshots.forgetPreview(boardId);
+    this.snapshots.refresh([boardId]);
   }
 
   // ---------------------------------------------------------------- local writes (LocalWrites)
@@ -389,5 +523,24 @@ export class SyncClient implements SyncClientApi {
   /** Closes the transport abruptly; socket.io notices and reconnects by itself. */
   killSocket(): void {
     this.net.kill();
+  }
+
+  /** The demo fault switch (SPEC TX-10): the next cross-shard move this tab sends crashes its coordinator there. */
+  setCrash(after: CrashPoint | null): void {
+    this.log("out", "sim:crash", after ? `crash the coordinator after ${after}` : "off");
+    this.store.set({ crashArmed: after });
+    this.net.emit("sim:crash", { after });
+  }
+
+  /** Lease simulator: the editor may send writes to cards someone else locked, so the server's LOCKED is seen. */
+  setSendAnyway(on: boolean): void {
+    this.log("local", "lease", on ? "send anyway: writes to cards others locked are sent" : "send anyway off");
+    this.store.set({ leaseSim: { ...this.store.get().leaseSim, sendAnyway: on } });
+  }
+
+  /** Lease simulator: a paused holder stops renewing and keeps its tokens, even stale ones (SPEC LOCK-3). */
+  setHolderPaused(paused: boolean): void {
+    this.leases.setPaused(paused);
+    this.store.set({ leaseSim: { ...this.store.get().leaseSim, paused } });
   }
 }

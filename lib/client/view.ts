@@ -10,6 +10,7 @@
 
 import { FIELD_NAMES, type Card, type CardMutation, type FieldName, type Policy } from "../protocol";
 import { decideWrite, stateFromCard, toWireCard, type WriteDecision, type WriteEnv } from "../sync/write";
+import { withChanges } from "./card-table";
 import { withOwnDot } from "./outbox";
 import { toCardMutation, touchedBoards } from "./pending";
 import type { PendingMutation } from "./types";
@@ -40,17 +41,19 @@ export function computeView(
 ): Record<string, Card> {
   const relevant = overlay.filter((m) => touchedBoards(m).includes(boardId));
   if (relevant.length === 0) return confirmed;
-  const view: Record<string, Card> = { ...confirmed };
+  /** What the overlay changes (a card, or null: not shown); the view is `confirmed` with these, sharing the rest (card-table.ts). */
+  const changes = new Map<string, Card | null>();
+  const shownCard = (id: string): Card | undefined => (changes.has(id) ? (changes.get(id) ?? undefined) : confirmed[id]);
   /** Cards an earlier pending write of this tab changed in this view (their later writes chain on it). */
   const chained = new Set<string>();
   for (const m of relevant) {
-    const shown = view[m.cardId];
+    const shown = shownCard(m.cardId);
     switch (m.kind) {
       case "create": {
         if (m.boardId !== boardId || confirmed[m.cardId]) break;
         const d = decide(null, toCardMutation(m), boardId, policy, writer, m);
         // Not confirmed yet: version 0 (an editor opened on it bases its edits on the confirmed card).
-        if (d.kind === "applied" && d.next) view[m.cardId] = { ...toWireCard(d.next, policy), version: 0, fieldVersions: zeroVersions() };
+        if (d.kind === "applied" && d.next) changes.set(m.cardId, { ...toWireCard(d.next, policy), version: 0, fieldVersions: zeroVersions() });
         break;
       }
       case "update": {
@@ -63,27 +66,27 @@ export function computeView(
         // stay the server's (the card's version badge says what the server has).
         if (d.kind === "applied" && d.next && d.changed.length > 0) {
           const { version, fieldVersions, updatedAt, updatedBy } = shown;
-          view[m.cardId] = { ...toWireCard(d.next, policy), version, fieldVersions, updatedAt, updatedBy };
+          changes.set(m.cardId, { ...toWireCard(d.next, policy), version, fieldVersions, updatedAt, updatedBy });
           chained.add(m.cardId);
         }
         break;
       }
       case "delete":
-        if (shown && decide(shown, toCardMutation(m), boardId, policy, writer, m).kind === "applied") delete view[m.cardId];
+        if (shown && decide(shown, toCardMutation(m), boardId, policy, writer, m).kind === "applied") changes.set(m.cardId, null);
         break;
       case "move":
         if (m.boardId === boardId) {
-          if (shown && decide(shown, toCardMutation(m), boardId, policy, writer, m).kind === "applied") delete view[m.cardId];
-        } else if (!view[m.cardId]) {
+          if (shown && decide(shown, toCardMutation(m), boardId, policy, writer, m).kind === "applied") changes.set(m.cardId, null);
+        } else if (!shown) {
           const from = lookup(m.cardId);
           if (from && decide(from.card, toCardMutation(m), from.card.boardId, from.policy, writer, m).kind === "applied") {
-            view[m.cardId] = { ...from.card, boardId };
+            changes.set(m.cardId, { ...from.card, boardId });
           }
         }
         break;
     }
   }
-  return view;
+  return changes.size === 0 ? confirmed : withChanges(confirmed, changes);
 }
 
 /**

@@ -52,6 +52,14 @@ export const requestSchemas = {
   /** SPEC ACCESS-3: the owner withdraws an invite code; nobody can accept it after. */
   "board:revokeInvite": z.object({ code: textSchema().min(1).max(64) }).strict(),
   "board:accept": z.object({ code: textSchema().min(1).max(64) }).strict(),
+  /** SPEC BOARD-1: the owner renames a board. */
+  "board:rename": z.object({ boardId: idSchema, name: textSchema().trim().min(1).max(LIMITS.boardName) }).strict(),
+  /** SPEC BOARD-3: the owner archives (read-only, listed apart) or restores a board. */
+  "board:archive": z.object({ boardId: idSchema, archived: z.boolean() }).strict(),
+  /** SPEC BOARD-4: the owner deletes a board; it answers like one that never existed afterwards. */
+  "board:delete": z.object({ boardId: idSchema }).strict(),
+  /** SPEC BOARD-5: a member gives up their membership (unlike `board:leave`, which only stops its broadcasts). */
+  "board:quit": z.object({ boardId: idSchema }).strict(),
   "card:create": z
     .object({
       mutationId: mutationIdSchema,
@@ -105,10 +113,24 @@ export type RequestEvent = keyof typeof requestSchemas;
 export type RequestPayload<E extends RequestEvent> = z.infer<(typeof requestSchemas)[E]>;
 export const REQUEST_EVENTS = Object.keys(requestSchemas) as RequestEvent[];
 
-export const sessionRequestSchema = z.object({ name: textSchema().trim().min(1).max(LIMITS.userName) }).strict();
+/** `POST /api/session`: a guest by name, or (with `password`, SPEC ACCOUNT-2) a sign-in to an account. */
+export const sessionRequestSchema = z
+  .object({ name: textSchema().trim().min(1).max(LIMITS.userName), password: textSchema().min(1).max(LIMITS.passwordMax).optional() })
+  .strict();
+
+/** `POST /api/account` (SPEC ACCOUNT-1): a new account, or the current guest made one. */
+export const accountRequestSchema = z
+  .object({ name: textSchema().trim().min(1).max(LIMITS.userName), password: textSchema().min(LIMITS.passwordMin).max(LIMITS.passwordMax) })
+  .strict();
 
 /** Events beyond the request table of docs/PROTOCOL.md, validated the same way (PROTO-1). */
 export const extraRequestSchemas = {
   /** Tells the board which card the person is looking at, for presence. */
   "presence:set": z.object({ boardId: idSchema, cardId: idSchema.nullable() }).strict(),
+  /**
+   * The demo fault switch (SPEC TX-10): the next cross-shard move this socket sends crashes its
+   * coordinator after both parts are prepared (`prepare`) or after the commit decision
+   * (`decision`); null disarms. Only on a node started with the demo faults on, else FORBIDDEN.
+   */
+  "sim:crash": z.object({ after: z.enum(["prepare", "decision"]).nullable() }).strict(),
 } as const;

@@ -6,12 +6,21 @@ export const LIMITS = {
   body: 20_000,
   tags: 20,
   tag: 32,
+  /** SPEC INPUT-4: the largest estimate. */
+  estimate: 1_000_000_000,
+  /** SPEC POS-1: characters of a card's position. */
+  position: 64,
   boardName: 100,
   userName: 64,
+  /** SPEC ACCOUNT-1: an account's password, in characters. */
+  passwordMin: 8,
+  passwordMax: 256,
   ttlMsMin: 100,
   ttlMsMax: 600_000,
   /** SPEC FEED-5: the most JSON bytes one `board:join` answer carries (a lone larger card goes alone). */
   joinPageBytes: 256 * 1024,
+  /** SPEC PRES-1: the most users a `presence` list names; `total` counts everyone. */
+  presenceListed: 50,
   /**
    * SPEC FEED-5: the length of a `board:join` cursor: room for the base64url JSON of a board id,
    * a card id and a position at their limits, every character escaped (about 1 600).
@@ -35,6 +44,17 @@ const WELL_FORMED_MESSAGE = "must not contain NUL characters or lone surrogates"
 /** A string of well-formed text (see WELL_FORMED_TEXT). */
 export const textSchema = () => z.string().regex(WELL_FORMED_TEXT, WELL_FORMED_MESSAGE);
 
+/**
+ * SPEC POS-1: a card's place in its column, a fractional index (the `fractional-indexing`
+ * package's keys): 1..64 characters of 0-9, A-Z, a-z, compared as plain strings.
+ */
+export const POSITION_PATTERN = /^[0-9A-Za-z]+$/;
+export const positionSchema = z
+  .string()
+  .min(1, "position must not be empty")
+  .max(LIMITS.position, `position must be at most ${LIMITS.position} characters`)
+  .regex(POSITION_PATTERN, "position must be a fractional index: only 0-9, A-Z and a-z");
+
 export const statusSchema = z.enum(["todo", "doing", "done"]);
 export type Status = z.infer<typeof statusSchema>;
 
@@ -43,9 +63,10 @@ export const fieldsSchema = z.object({
   title: textSchema().max(LIMITS.title),
   body: textSchema().max(LIMITS.body),
   status: statusSchema,
-  position: textSchema().max(64),
+  position: positionSchema,
   tags: z.array(textSchema().min(1).max(LIMITS.tag)).max(LIMITS.tags),
-  estimate: z.number().int().min(-1_000_000_000).max(1_000_000_000).nullable(),
+  /** SPEC INPUT-4: a whole number of points, 0 or more (a negative estimate is BAD_REQUEST). */
+  estimate: z.number().int().min(0, "estimate must be 0 or more").max(LIMITS.estimate).nullable(),
 });
 export type Fields = z.infer<typeof fieldsSchema>;
 export type FieldName = keyof Fields;
@@ -57,6 +78,15 @@ export const patchSchema = fieldsSchema
   .strict()
   .refine((p) => Object.keys(p).length > 0, { message: "patch names no field" });
 export type Patch = Partial<Fields>;
+
+/**
+ * SPEC INPUT-4: what a person may save from the UI (composer and editor alike): the wire's
+ * fields, and a title that is not blank. The wire itself accepts an empty title (a card made by
+ * a client that names no fields); the UI never makes one.
+ */
+export const personFieldsSchema = fieldsSchema.extend({
+  title: fieldsSchema.shape.title.refine((t) => t.trim().length > 0, "a card needs a title"),
+});
 
 export const DEFAULT_FIELDS: Fields = {
   title: "",
@@ -95,6 +125,12 @@ export interface Board {
   visibility: Visibility;
   ownerId: string;
   seq: number;
+  /** SPEC BOARD-3: archived boards are read-only until their owner restores them. */
+  archived?: true;
+  /** `board:list` only (SPEC BOARD-7): the owner's name, the number of cards, and whether the person is a member by invite. */
+  ownerName?: string;
+  cardCount?: number;
+  member?: true;
 }
 
 export interface Card extends Fields {

@@ -1,15 +1,27 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, customType, index, integer, jsonb, pgSequence, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, bigserial, customType, index, integer, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 const bytea = customType<{ data: Buffer }>({ dataType: () => "bytea" });
 
 /** Catalog database: who exists, which boards exist and where they live, leases, the 2PC coordinator log. */
 
-export const users = pgTable("users", {
-  id: text("id").primaryKey(),
-  name: text("name").notNull(),
-  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
-});
+/**
+ * Users (SPEC ACCOUNT-1, ACCOUNT-2): a guest has no password; an account has an argon2id
+ * `password_hash`, and no two accounts share a name (case-insensitively).
+ */
+export const users = pgTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    passwordHash: text("password_hash"),
+  },
+  (t) => [
+    uniqueIndex("users_account_name_idx").on(sql`lower(${t.name})`).where(sql`password_hash IS NOT NULL`),
+    index("users_name_idx").on(sql`lower(${t.name})`),
+  ],
+);
 
 export const boards = pgTable("boards", {
   id: text("id").primaryKey(),
@@ -19,6 +31,10 @@ export const boards = pgTable("boards", {
   visibility: text("visibility", { enum: ["open", "private"] }).notNull(),
   ownerId: text("owner_id").notNull(),
   createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  /** SPEC BOARD-3: an archived board is read-only and listed apart until its owner restores it. */
+  archivedAt: timestamp("archived_at", { withTimezone: true }),
+  /** SPEC BOARD-4: a deleted board answers like one that never existed; its card ids stay taken (ID-1). */
+  deletedAt: timestamp("deleted_at", { withTimezone: true }),
 });
 
 export const boardMembers = pgTable(
@@ -99,7 +115,8 @@ export const txLog = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index("tx_log_state_idx").on(t.state)],
+  // TX-11: a resent move finds its earlier attempts by mutationId.
+  (t) => [index("tx_log_state_idx").on(t.state), index("tx_log_mutation_idx").on(sql`(${t.payload}->'req'->>'mutationId')`)],
 );
 
 /** Large broadcast payloads of the Socket.IO Postgres adapter (NOTIFY carries at most 8 kB). */
@@ -107,4 +124,16 @@ export const socketIoAttachments = pgTable("socket_io_attachments", {
   id: bigserial("id", { mode: "number" }).unique(),
   createdAt: timestamp("created_at", { withTimezone: true }).defaultNow(),
   payload: bytea("payload"),
+});
+
+/**
+ * Which server of each replicated shard is its primary, and the shard's epoch (SPEC STANDBY-3):
+ * `primary` indexes the pair the configuration names (0: the first URL). Raised only by the
+ * elected node's failover, by compare-and-set on `epoch`. No row: the shard has no standby.
+ */
+export const shardReplicas = pgTable("shard_replicas", {
+  shard: text("shard").primaryKey(),
+  epoch: bigint("epoch", { mode: "number" }).notNull(),
+  primary: integer("primary").notNull(),
+  changedAt: timestamp("changed_at", { withTimezone: true }).notNull().defaultNow(),
 });

@@ -1,4 +1,5 @@
-import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { bigint, check, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 import type { FieldName, WireVectorClock } from "../../lib/protocol";
 import type { MvrRegisters } from "../../lib/sync/write";
 
@@ -42,7 +43,8 @@ export const cards = pgTable(
   },
   // Snapshot pages read a board's cards in (position, id) order after a cursor (SPEC FEED-5);
   // this index also serves every lookup by board.
-  (t) => [index("cards_board_page_idx").on(t.boardId, t.position, t.id)],
+  // A position is a fractional index (SPEC POS-1): the database holds that line too.
+  (t) => [index("cards_board_page_idx").on(t.boardId, t.position, t.id), check("cards_position_check", sql`${t.position} ~ '^[0-9A-Za-z]{1,64}$'`)],
 );
 
 export const changes = pgTable(
@@ -73,3 +75,14 @@ export const appliedMutations = pgTable(
   // A move carries a card's applied mutations to the target shard (IDEM-2).
   (t) => [index("applied_mutations_card_idx").on(t.cardId)],
 );
+
+/**
+ * The shard's epoch (SPEC STANDBY-3): one row, raised on the new primary by each failover. Every
+ * write statement a node runs carries the epoch it believes in (the `concord.epoch` setting of
+ * its connections); a trigger on the written tables refuses it when this row says otherwise, so
+ * an old primary that comes back never accepts a write from a node that knows the new epoch.
+ */
+export const concordEpoch = pgTable("concord_epoch", {
+  id: integer("id").primaryKey(),
+  epoch: bigint("epoch", { mode: "number" }).notNull(),
+});

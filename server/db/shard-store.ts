@@ -1,9 +1,10 @@
-import type { Sql, TransactionSql } from "postgres";
+import type { ReservedSql, Sql, TransactionSql } from "postgres";
 import type { Change, FieldName, WireVectorClock } from "../../lib/protocol";
+import { isConnectionLost } from "./unavailable";
 import { changeRecord, type CardState, type ChangeEntry, type MvrRegisters } from "../../lib/sync/write";
 
 /** A query runner: the shard's pool, or one of its transactions. */
-export type Q = Sql | TransactionSql;
+export type Q = Sql | TransactionSql | ReservedSql;
 export type ShardTx = TransactionSql;
 
 /** A `cards` row as postgres.js returns it (snake_case; bigint as a string; jsonb parsed). */
@@ -47,6 +48,9 @@ export interface AppliedRow<R = unknown> {
   at?: string;
 }
 
+/** One card statement of a record batch. */
+export type CardWrite = { kind: "insert"; card: CardState } | { kind: "update"; card: CardState; from: number } | { kind: "delete"; id: string };
+
 /** The one row → card mapping. */
 function rowToState(r: CardRow): CardState {
   return {
@@ -62,6 +66,12 @@ function rowToChange(r: ChangeRow): Change {
     at: new Date(r.at).toISOString(),
   });
 }
+
+/** The primary could not be reached (SQLSTATE class 08, shutting down, or the driver's own codes). */
+const isConnectionError = (err: unknown) => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (/^08|^57P0[123]$/.test(code) || /^(ECONN|CONNECT|CONNECTION_|ETIMEDOUT|EPIPE)/.test(code));
+};
 
 /** A jsonb parameter (null stays SQL NULL). */
 const json = (q: Q, v: unknown) => (v === null || v === undefined ? null : q.json(v as Parameters<Q["json"]>[0]));
@@ -82,18 +92,58 @@ export const FREE_CONNECTIONS = 2;
  * Transactions that may wait for row locks (writes, move parts, fence raises, trims) go through
  * `transaction`, which admits at most `poolSize - FREE_CONNECTIONS` of them at once (TX-2).
  */
+/** How long a pipelined batch waits for its reads (the head lock may wait for another node's batch) and for its COMMIT (SPEC PERF-1). */
+const READ_BOUND_MS = 15_000;
+const COMMIT_BOUND_MS = 5_000;
+
 export class ShardStore {
   private readonly capacity: number;
   private active = 0;
   private readonly waiting: (() => void)[] = [];
+  private primary: Sql;
+  private standbySql: Sql | null = null;
+  /** The epoch this store's primary pool writes under (SPEC STANDBY-3); 0: the shard has no standby. */
+  epoch = 0;
+  /** Which server of the configured pair is the primary (0 or 1). */
+  primaryIndex = 0;
+  /** Reads answered by each server (SPEC STANDBY-4), and which one answered the last. */
+  readonly reads = { primary: 0, standby: 0, last: "primary" as "primary" | "standby" };
 
   constructor(
     readonly name: string,
-    /** The shard's one pool (also for tests and tools that inspect the shard). */
-    readonly sql: Sql,
+    sql: Sql,
     poolSize: number,
   ) {
+    this.primary = sql;
     this.capacity = Math.max(1, poolSize - FREE_CONNECTIONS);
+  }
+
+  /** The shard's primary pool (also for tests and tools that inspect the shard); replaced by a failover. */
+  get sql(): Sql {
+    return this.primary;
+  }
+
+  /** The standby's read-only pool, when the shard has one. */
+  get standby(): Sql | null {
+    return this.standbySql;
+  }
+
+  /**
+   * Points writes at a new primary under a new epoch (SPEC STANDBY-3) and reads at its standby.
+   * Answers the pools no longer used, for the caller to end.
+   */
+  switchTo(primary: Sql, standby: Sql | null, epoch: number, primaryIndex: number): Sql[] {
+    const old = [this.primary, this.standbySql].filter((p): p is Sql => p !== null && p !== primary && p !== standby);
+    this.primary = primary;
+    this.standbySql = standby;
+    this.epoch = epoch;
+    this.primaryIndex = primaryIndex;
+    return old;
+  }
+
+  /** Ends both pools. */
+  async end(timeout: number): Promise<void> {
+    await Promise.all([this.primary.end({ timeout }), this.standbySql?.end({ timeout })]);
   }
 
   /**
@@ -114,9 +164,131 @@ export class ShardStore {
     }
   }
 
-  /** A read-only REPEATABLE READ transaction: one consistent moment (FEED-2). Never waits for locks. */
-  async snapshot<T>(fn: (tx: ShardTx) => Promise<T>): Promise<T> {
-    return (await this.sql.begin("isolation level repeatable read read only", fn)) as T;
+  /**
+   * A write transaction in two round trips (SPEC PERF-1), on one connection of its own, admitted
+   * like `transaction`: BEGIN and the statements `read` sends, pipelined; then `decide` (no round
+   * trip to this shard) answers the result and the statements to write, which go pipelined with
+   * the COMMIT. A failed statement aborts the transaction, so the COMMIT behind it rolls back and
+   * its error is thrown: nothing of the transaction is kept.
+   * `read` and `writes` must START every statement before they return (`.execute()`, as
+   * `batchReads` and `batchWrites` do): postgres.js sends a query when it is first awaited, and
+   * an `await` of a query inside an async function starts it only a microtask later, which would
+   * let the COMMIT overtake it.
+   */
+  async pipelined<R, T>(read: (q: Q) => Promise<R>, decide: (r: R) => Promise<{ value: T; writes: (q: Q) => Promise<unknown>[] }>): Promise<T> {
+    await this.admit();
+    try {
+      const q = await this.sql.reserve();
+      try {
+        let decided: { value: T; writes: (q: Q) => Promise<unknown>[] };
+        try {
+          const begin = q.unsafe("BEGIN").execute();
+          const reads = read(q);
+          await this.answered(Promise.all([begin, reads]), READ_BOUND_MS, "the batch's reads");
+          decided = await decide(await reads);
+        } catch (err) {
+          await this.rollback(q, err);
+          throw err;
+        }
+        const writes = decided.writes(q);
+        const commit = q.unsafe("COMMIT").execute();
+        let settled: PromiseSettledResult<unknown>[];
+        try {
+          settled = await this.answered(Promise.allSettled([...writes, commit]), COMMIT_BOUND_MS, "the batch's COMMIT");
+        } catch (err) {
+          await this.rollback(q, err);
+          throw err;
+        }
+        const failed = settled.find((x) => x.status === "rejected");
+        if (failed) throw failed.reason;
+        const tag = (settled[settled.length - 1] as PromiseFulfilledResult<{ command?: string }>).value.command;
+        if (tag !== "COMMIT") throw new Error(`the transaction ended with ${tag ?? "nothing"}, not COMMIT`);
+        return decided.value;
+      } finally {
+        q.release();
+      }
+    } finally {
+      this.leave();
+    }
+  }
+
+  /**
+   * `p`, or an UNAVAILABLE error (ETIMEDOUT) after `ms`: a statement sent on a connection that
+   * died is never answered by postgres.js, which would hold the board's lane forever
+   * (server/db/pg-restart.int.test.ts). Whether a timed-out COMMIT took effect is unknown; the
+   * client sends the write again under its mutationId, which answers the first result (IDEM-1).
+   */
+  private async answered<X>(p: Promise<X>, ms: number, what: string): Promise<X> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(Object.assign(new Error(`shard ${this.name}: no answer to ${what} in ${ms} ms`), { code: "ETIMEDOUT" })), ms);
+    });
+    try {
+      return await Promise.race([p, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * Ends a failed pipelined transaction before its connection goes back to the pool. On a lost
+   * connection the server ended it already, and a ROLLBACK would never be answered; after a
+   * timeout it is queued behind what is still unanswered (a COMMIT that still arrives makes it a
+   * no-op) and not waited for.
+   */
+  private async rollback(q: Q, err: unknown): Promise<void> {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (code === "ETIMEDOUT") {
+      q.unsafe("ROLLBACK").execute().catch(() => {});
+      return;
+    }
+    if (isConnectionLost(err)) return;
+    await this.answered(q.unsafe("ROLLBACK").execute(), COMMIT_BOUND_MS, "ROLLBACK").catch(() => {});
+  }
+
+  /**
+   * A read-only REPEATABLE READ transaction: one consistent moment (FEED-2). Never waits for locks.
+   * With `from`, it may run on the standby (SPEC STANDBY-4): only when the board's head there has
+   * reached the primary's head, read first (after the reader joined the board's room), which is
+   * at least any seq the reader has seen. With the primary unreachable, the standby answers when
+   * it has reached `from.known`, the seq the reader says it has. Otherwise the primary answers.
+   */
+  async snapshot<T>(fn: (tx: ShardTx) => Promise<T>, from?: { boardId: string; known: number }): Promise<T> {
+    const standby = this.standbySql;
+    if (from && standby) {
+      let atLeast: number;
+      let primaryDown = false;
+      try {
+        atLeast = (await this.head(this.sql, from.boardId))?.seq ?? 0;
+      } catch (err) {
+        primaryDown = true;
+        if (!isConnectionError(err)) throw err;
+        primaryDown = true;
+        atLeast = from.known;
+      }
+      const NOT_YET = Symbol("behind");
+      const out = await standby
+        .begin("isolation level repeatable read read only", async (tx) => {
+          // Only a server in recovery is a standby: an old primary back from the dead is not (STANDBY-5).
+          const [head] = await tx<{ seq: string; standby: boolean }[]>`
+            SELECT seq, pg_is_in_recovery() AS standby FROM board_heads WHERE board_id = ${from.boardId}`;
+          if (!head?.standby || Number(head.seq) < atLeast) return NOT_YET;
+          return fn(tx);
+        })
+        .catch((err: unknown) => {
+          if (primaryDown) throw err;
+          return NOT_YET;
+        });
+      if (out !== NOT_YET) {
+        this.reads.standby++;
+        this.reads.last = "standby";
+        return out as T;
+      }
+    }
+    const out = (await this.sql.begin("isolation level repeatable read read only", fn)) as T;
+    this.reads.primary++;
+    this.reads.last = "primary";
+    return out;
   }
 
   private async admit(): Promise<void> {
@@ -140,7 +312,7 @@ export class ShardStore {
   }
 
   /** Locks the heads of `boardIds` in board id order (TX-7) and answers their seq. */
-  async lockHeads(tx: ShardTx, boardIds: string[]): Promise<Map<string, number>> {
+  async lockHeads(tx: Q, boardIds: string[]): Promise<Map<string, number>> {
     const rows = await tx<{ board_id: string; seq: string }[]>`
       SELECT board_id, seq FROM board_heads WHERE board_id IN ${tx(boardIds)} ORDER BY board_id FOR UPDATE`;
     return new Map(rows.map((r) => [r.board_id, Number(r.seq)]));
@@ -164,10 +336,18 @@ export class ShardStore {
     return new Map(rows.map((r) => [r.board_id, Number(r.seq)]));
   }
 
+  /** How many cards each of these boards holds now (SPEC BOARD-7: tiles count cards, not changes). */
+  async cardCounts(boardIds: string[]): Promise<Map<string, number>> {
+    if (boardIds.length === 0) return new Map();
+    const rows = await this.sql<{ board_id: string; n: string }[]>`
+      SELECT board_id, count(*) AS n FROM cards WHERE board_id IN ${this.sql(boardIds)} GROUP BY board_id`;
+    return new Map(rows.map((r) => [r.board_id, Number(r.n)]));
+  }
+
   // Cards ------------------------------------------------------------------------------------
 
   /** The cards with these ids, locked FOR UPDATE in id order. */
-  async lockCards(tx: ShardTx, ids: string[]): Promise<Map<string, CardState>> {
+  async lockCards(tx: Q, ids: string[]): Promise<Map<string, CardState>> {
     if (ids.length === 0) return new Map();
     const rows = await tx<CardRow[]>`SELECT * FROM cards WHERE id IN ${tx(ids)} ORDER BY id FOR UPDATE`;
     return new Map(rows.map((r) => [r.id, rowToState(r)]));
@@ -179,26 +359,39 @@ export class ShardStore {
   }
 
   async insertCard(q: Q, c: CardState): Promise<void> {
-    await q`
+    await this.startInsertCard(q, c);
+  }
+
+  /** The INSERT of `insertCard`, started now (see `pipelined`). */
+  private startInsertCard(q: Q, c: CardState): Promise<unknown> {
+    return q`
       INSERT INTO cards (id, board_id, title, body, status, position, tags, estimate, version, field_versions,
                          hlc, registers, clock, fence, updated_at, updated_by)
       VALUES (${c.id}, ${c.boardId}, ${c.title}, ${c.body}, ${c.status}, ${c.position}, ${json(q, c.tags)}, ${c.estimate},
               ${c.version}, ${json(q, c.fieldVersions)}, ${json(q, c.hlc)}, ${json(q, c.registers)}, ${json(q, c.clock)},
-              ${c.fence}, ${c.updatedAt}, ${c.updatedBy})`;
+              ${c.fence}, ${c.updatedAt}, ${c.updatedBy})`.execute();
   }
 
   /** Writes `c` over the row that still has version `from` (the caller holds its lock). */
   async updateCard(q: Q, c: CardState, from: number): Promise<void> {
-    await q`
+    await this.startUpdateCard(q, c, from);
+  }
+
+  private startUpdateCard(q: Q, c: CardState, from: number): Promise<unknown> {
+    return q`
       UPDATE cards SET title = ${c.title}, body = ${c.body}, status = ${c.status}, position = ${c.position},
              tags = ${json(q, c.tags)}, estimate = ${c.estimate}, version = ${c.version},
              field_versions = ${json(q, c.fieldVersions)}, hlc = ${json(q, c.hlc)}, registers = ${json(q, c.registers)},
              clock = ${json(q, c.clock)}, updated_at = ${c.updatedAt}, updated_by = ${c.updatedBy}
-      WHERE id = ${c.id} AND version = ${from}`;
+      WHERE id = ${c.id} AND version = ${from}`.execute();
   }
 
   async deleteCard(q: Q, id: string): Promise<void> {
-    await q`DELETE FROM cards WHERE id = ${id}`;
+    await this.startDeleteCard(q, id);
+  }
+
+  private startDeleteCard(q: Q, id: string): Promise<unknown> {
+    return q`DELETE FROM cards WHERE id = ${id}`.execute();
   }
 
   /** The board a card is on here, if it is here. */
@@ -207,9 +400,17 @@ export class ShardStore {
     return row?.board_id ?? null;
   }
 
+  /** Every card id with its board; read on the standby while the primary is down (a node starting then, SPEC STANDBY-5). */
   async allCardIds(): Promise<{ cardId: string; boardId: string }[]> {
-    const rows = await this.sql<{ id: string; board_id: string }[]>`SELECT id, board_id FROM cards`;
+    const read = (sql: Sql) => sql<{ id: string; board_id: string }[]>`SELECT id, board_id FROM cards`;
+    const rows = await read(this.sql).catch((err: unknown) => (this.standbySql ? read(this.standbySql) : Promise.reject(err)));
     return rows.map((r) => ({ cardId: r.id, boardId: r.board_id }));
+  }
+
+  /** How many cards the board has, counting no further than `upTo` (FEED-6). */
+  async countCards(q: Q, boardId: string, upTo: number): Promise<number> {
+    const [row] = await q<{ n: string }[]>`SELECT count(*) AS n FROM (SELECT 1 FROM cards WHERE board_id = ${boardId} LIMIT ${upTo}) AS c`;
+    return Number(row?.n ?? 0);
   }
 
   /** One page of a board's cards in (position, id) order after `after` (FEED-5). */
@@ -242,19 +443,25 @@ export class ShardStore {
 
   /**
    * Appends `entries` (seq already counted under the head's lock, in order) to the board's log
-   * and moves its head to the last one: two statements however many entries.
+   * and moves its head to the last one: two statements however many entries, sent together.
    */
-  async appendChanges(tx: ShardTx, boardId: string, entries: ChangeEntry[]): Promise<void> {
-    if (entries.length === 0) return;
+  async appendChanges(tx: Q, boardId: string, entries: ChangeEntry[]): Promise<void> {
+    await Promise.all(this.startAppendChanges(tx, boardId, entries));
+  }
+
+  private startAppendChanges(tx: Q, boardId: string, entries: ChangeEntry[]): Promise<unknown>[] {
+    if (entries.length === 0) return [];
     const rows = entries.map((e) => ({
       board_id: e.boardId, seq: e.seq, type: e.type, card_id: e.cardId, card: e.card ?? null, mutation_id: e.mutationId, by: e.by, at: e.at,
     }));
-    await tx`
-      INSERT INTO changes (board_id, seq, type, card_id, card, mutation_id, by, at)
-      SELECT board_id, seq, type, card_id, card, mutation_id, by, at
-      FROM jsonb_to_recordset(${json(tx, rows)}) AS x(board_id text, seq bigint, type text, card_id text,
-           card jsonb, mutation_id text, by text, at timestamptz)`;
-    await tx`UPDATE board_heads SET seq = ${entries[entries.length - 1]!.seq} WHERE board_id = ${boardId}`;
+    return [
+      tx`
+        INSERT INTO changes (board_id, seq, type, card_id, card, mutation_id, by, at)
+        SELECT board_id, seq, type, card_id, card, mutation_id, by, at
+        FROM jsonb_to_recordset(${json(tx, rows)}) AS x(board_id text, seq bigint, type text, card_id text,
+             card jsonb, mutation_id text, by text, at timestamptz)`.execute(),
+      tx`UPDATE board_heads SET seq = ${entries[entries.length - 1]!.seq} WHERE board_id = ${boardId}`.execute(),
+    ];
   }
 
   async changesAfter(q: Q, boardId: string, seq: number, limit: number): Promise<Change[]> {
@@ -267,6 +474,18 @@ export class ShardStore {
     const rows = await this.sql<ChangeRow[]>`
       SELECT * FROM changes WHERE board_id = ${boardId} AND card_id = ${cardId} ORDER BY seq DESC LIMIT ${limit}`;
     return rows.reverse().map(rowToChange);
+  }
+
+  /** SPEC HIST-2: the card's newest `limit` changes on every board of this shard (a card id is unique: ID-1), oldest first. */
+  async cardHistory(cardId: string, limit: number): Promise<Change[]> {
+    const rows = await this.sql<ChangeRow[]>`SELECT * FROM changes WHERE card_id = ${cardId} ORDER BY at DESC, seq DESC LIMIT ${limit}`;
+    return rows.reverse().map(rowToChange);
+  }
+
+  /** SPEC TX-12: the changes one mutation made to a card on this shard's boards, in seq order. */
+  async changesOfMutation(cardId: string, mutationId: string): Promise<Change[]> {
+    const rows = await this.sql<ChangeRow[]>`SELECT * FROM changes WHERE card_id = ${cardId} AND mutation_id = ${mutationId} ORDER BY board_id, seq`;
+    return rows.map(rowToChange);
   }
 
   /** Drops changes older than the newest `keep` of each board and raises `floor` to match (FEED-3). */
@@ -305,19 +524,51 @@ export class ShardStore {
    * may already be here (kept as they are).
    */
   async remember(q: Q, rows: AppliedRow[], carried = false): Promise<void> {
-    if (rows.length === 0) return;
+    await this.startRemember(q, rows, carried);
+  }
+
+  private startRemember(q: Q, rows: AppliedRow[], carried = false): Promise<unknown> {
+    if (rows.length === 0) return Promise.resolve();
     const data = rows.map((r) => ({ mutation_id: r.mutationId, user_id: r.userId, card_id: r.cardId, result: r.result, at: r.at ?? null }));
-    await q`
+    return q`
       INSERT INTO applied_mutations (mutation_id, user_id, card_id, result, at)
       SELECT mutation_id, user_id, card_id, result, coalesce(at, now())
       FROM jsonb_to_recordset(${json(q, data)}) AS x(mutation_id text, user_id text, card_id text, result jsonb, at timestamptz)
-      ${carried ? q`ON CONFLICT DO NOTHING` : q``}`;
+      ${carried ? q`ON CONFLICT DO NOTHING` : q``}`.execute();
+  }
+
+  // A record batch (SPEC PERF-1), as `pipelined` sends it ---------------------------------------
+
+  /**
+   * The batch's reads, started now in this order: the board's head locked (FEED-1), its
+   * mutationIds' stored results (IDEM-1), its cards locked in id order (OCC-1).
+   */
+  batchReads<R>(q: Q, boardId: string, mutationIds: string[], cardIds: string[]): Promise<{ head: number | undefined; results: Map<string, AppliedRow<R>>; cards: Map<string, CardState> }> {
+    const head = q<{ seq: string }[]>`SELECT seq FROM board_heads WHERE board_id = ${boardId} FOR UPDATE`.execute();
+    const applied = q<{ mutation_id: string; user_id: string; card_id: string; result: R }[]>`
+      SELECT mutation_id, user_id, card_id, result FROM applied_mutations WHERE mutation_id IN ${q(mutationIds)}`.execute();
+    const cards = cardIds.length > 0 ? q<CardRow[]>`SELECT * FROM cards WHERE id IN ${q(cardIds)} ORDER BY id FOR UPDATE`.execute() : Promise.resolve([]);
+    return Promise.all([head, applied, cards]).then(([h, a, c]) => ({
+      head: h[0] ? Number(h[0].seq) : undefined,
+      results: new Map(a.map((r) => [r.mutation_id, { mutationId: r.mutation_id, userId: r.user_id, cardId: r.card_id, result: r.result }])),
+      cards: new Map(c.map((r) => [r.id, rowToState(r)])),
+    }));
+  }
+
+  /** The batch's writes, started now in order: each card statement, the log rows and new head, the applied mutations. */
+  batchWrites(q: Q, boardId: string, ops: CardWrite[], changes: ChangeEntry[], applied: AppliedRow[]): Promise<unknown>[] {
+    const out = ops.map((op) =>
+      op.kind === "insert" ? this.startInsertCard(q, op.card) : op.kind === "update" ? this.startUpdateCard(q, op.card, op.from) : this.startDeleteCard(q, op.id),
+    );
+    return [...out, ...this.startAppendChanges(q, boardId, changes), this.startRemember(q, applied)];
   }
 
   // Two-phase commit (TX-2, TX-4) ------------------------------------------------------------
 
+  /** Whether the shard takes PREPARE TRANSACTION; asked of the standby while the primary is down (a standby must allow at least as many). */
   async twoPhaseCommit(): Promise<boolean> {
-    const [row] = await this.sql<{ max_prepared_transactions: string }[]>`SHOW max_prepared_transactions`;
+    const show = (sql: Sql) => sql<{ max_prepared_transactions: string }[]>`SHOW max_prepared_transactions`;
+    const [row] = await show(this.sql).catch((err: unknown) => (this.standbySql ? show(this.standbySql) : Promise.reject(err)));
     return Number(row?.max_prepared_transactions ?? 0) > 0;
   }
 

@@ -1,17 +1,13 @@
 import type { z } from "zod";
 import { ConcordError, type WireError } from "../../lib/protocol";
+import { isUnavailable } from "../db/unavailable";
 
-const UNAVAILABLE_CODES = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "CONNECT_TIMEOUT", "CONNECTION_CLOSED", "CONNECTION_ENDED", "CONNECTION_DESTROYED",
-]);
 
 /** Maps anything thrown to a wire error; unknown errors become INTERNAL without their text. */
 export function toWireError(err: unknown, log: (err: unknown) => void): WireError {
   if (err instanceof ConcordError) return err.toWire();
-  const code = (err as { code?: unknown } | null)?.code;
-  // Connection-level failures of a database or shard are retryable (OUTBOX-5): SQLSTATE class 08,
-  // the server shutting down or starting (57P01-57P03), sockets, and the driver's own codes.
-  if (typeof code === "string" && (/^08/.test(code) || /^57P0[123]$/.test(code) || UNAVAILABLE_CODES.has(code))) {
+  // Connection-level failures of a database or shard are retryable (server/db/unavailable.ts).
+  if (isUnavailable(err)) {
     return { code: "UNAVAILABLE", message: "a database is unreachable; try again" };
   }
   log(err);

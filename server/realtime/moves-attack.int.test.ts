@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Board, Card, Policy } from "../../lib/protocol";
-import { SimulatedCrash } from "../services/moves";
+import { SimulatedCrash, type TxStep } from "../services/moves";
 import { mid, ok, request, startCluster, type TestCluster, type TestSocket } from "../test/harness";
 
 /**
@@ -232,5 +232,159 @@ describe("TX-9 shard names with underscores", () => {
     const { copies, prepared } = await shardsOf(under, [c.id]);
     expect(prepared).toBe(0);
     expect(copies.get(c.id)).toEqual([`shard_b:${to.id}`]);
+  });
+});
+
+describe("TX-4 recovery finishes what it can while one shard is away", () => {
+  it("a shard that cannot be read (a failover in progress) does not keep recovery from the other shard's parts and the log", async (ctx) => {
+    if (!cluster.dbs.twoPhaseCommit) ctx.skip();
+    const s = await cluster.connect((await cluster.signIn("half-away")).token);
+    const from = await board(s, "a");
+    const to = await board(s, "b");
+    const moves = cluster.nodes[0]!.services.moves;
+    // Two coordinators die: one right after logging (no part anywhere), one with its source part
+    // prepared on shard a.
+    const crash = async (title: string, step: TxStep) => {
+      const c = await card(s, from.id, title);
+      moves.faults = (at) => {
+        if (at === step) throw new SimulatedCrash(at);
+      };
+      try {
+        expect((await request(s, "card:move", { mutationId: mid(), cardId: c.id, toBoardId: to.id, baseVersion: 1 })).ok).toBe(false);
+      } finally {
+        moves.faults = null;
+      }
+      return c;
+    };
+    const logged = await crash("died after logging", "logged");
+    const prepared = await crash("died after preparing on a", "source-prepared");
+    // Shard b cannot be read by recovery (a fault: its primary is away).
+    const b = cluster.dbs.shards.get("b")!;
+    const read = b.preparedParts.bind(b);
+    b.preparedParts = () => Promise.reject(new Error("shard b is away"));
+    try {
+      await expect(moves.recover(0)).rejects.toThrow("shard b is away"); // reported, after doing the rest
+    } finally {
+      b.preparedParts = read;
+    }
+    const states = async (c: Card) => (await cluster.dbs.catalogSql<{ state: string }[]>`SELECT state FROM tx_log WHERE payload->'req'->>'cardId' = ${c.id}`).map((t) => t.state);
+    expect(await states(logged)).toEqual(["aborted"]);
+    expect(await states(prepared)).toEqual(["aborted"]);
+    const after = await shardsOf(cluster, [logged.id, prepared.id]);
+    expect(after.prepared).toBe(0); // shard a's part was rolled back though shard b was away
+    expect(after.copies.get(prepared.id)).toEqual([`a:${from.id}`]);
+    expect(await moves.recover(0)).toMatchObject({ committed: 0, aborted: 0 });
+  });
+});
+
+describe("TX-11 a move sent again while its first attempt is in doubt", () => {
+  // The first attempt's coordinator dies at `step`; the client, cut off, sends the same move
+  // again at once (to any node). That resend must never answer a refusal the first attempt
+  // then contradicts: it answers the move's result, or UNAVAILABLE while the outcome is open.
+  const steps = [
+    ["logged", "open"],
+    ["source-prepared", "open"],
+    ["target-prepared", "open"],
+    ["decided", "committed"],
+    ["source-committed", "committed"],
+  ] as const;
+  for (const [step, outcome] of steps) {
+    it(`crash after ${step}: the resend answers ${outcome === "open" ? "UNAVAILABLE, then the move once recovery has aborted the first" : "the committed move's result"}`, async (ctx) => {
+      if (!cluster.dbs.twoPhaseCommit) ctx.skip();
+      const s = await cluster.connect((await cluster.signIn(`doubt-${step}`)).token);
+      const from = await board(s, "a");
+      const to = await board(s, "b");
+      const c = await card(s, from.id, `in doubt after ${step}`);
+      const move = { mutationId: mid(), cardId: c.id, toBoardId: to.id, baseVersion: 1 };
+      // A tab watching both boards (TX-12): the resend finishes the move, so it
+      // must tell the boards; the crashed coordinator told them nothing.
+      const watcher = await cluster.connect((await cluster.signIn(`watch-${step}`)).token);
+      const seen: { boardId: string; type: string; cardId?: string; card?: { id: string } }[] = [];
+      watcher.on("change", (ch) => seen.push(ch));
+      await ok(watcher, "board:join", { boardId: from.id });
+      await ok(watcher, "board:join", { boardId: to.id });
+      const moves = cluster.nodes[0]!.services.moves;
+      const waited = moves.inDoubtWaitMs;
+      moves.faults = (at) => {
+        if (at === step) throw new SimulatedCrash(at);
+      };
+      try {
+        const first = await request(s, "card:move", move);
+        expect(first.ok).toBe(false); // the coordinator "died" before it answered
+      } finally {
+        moves.faults = null;
+      }
+      moves.inDoubtWaitMs = 300;
+      try {
+        const again = await request(s, "card:move", move);
+        const answers: unknown[] = [];
+        if (outcome === "committed") {
+          expect(again.ok ? "ok" : again.error.code).toBe("ok");
+          answers.push(again);
+          const told = () => [from, to].map((b) => seen.filter((ch) => ch.boardId === b.id && (ch.cardId ?? ch.card?.id) === c.id).map((ch) => ch.type).at(-1));
+          const end = Date.now() + 3_000;
+          while (told().join() !== "card.delete,card.upsert" && Date.now() < end) await new Promise((r) => setTimeout(r, 25));
+          expect(told()).toEqual(["card.delete", "card.upsert"]);
+        } else {
+          expect(again.ok ? "ok" : again.error.code).toBe("UNAVAILABLE");
+          await moves.recover(0); // the first attempt is aborted: nothing of it stays
+        }
+        const settled = await request(s, "card:move", move);
+        expect(settled.ok ? "ok" : settled.error.code).toBe("ok");
+        answers.push(settled, await request(s, "card:move", move));
+        expect(answers[1]).toEqual(answers[0]);
+      } finally {
+        moves.inDoubtWaitMs = waited;
+      }
+      await moves.recover(0);
+      const { copies, prepared } = await shardsOf(cluster, [c.id]);
+      expect(copies.get(c.id)).toEqual([`b:${to.id}`]);
+      expect(prepared).toBe(0);
+      for (const b of [from, to]) {
+        const log = await ok<{ seq: number; changes: { seq: number; type: string; cardId?: string; card?: { id: string } }[] }>(s, "board:join", { boardId: b.id, since: 0 });
+        expect(log.changes.map((ch) => ch.seq)).toEqual(Array.from({ length: log.seq }, (_, i) => i + 1));
+        expect(log.changes.filter((ch) => (ch.cardId ?? ch.card?.id) === c.id).map((ch) => ch.type)).toEqual(b === from ? ["card.upsert", "card.delete"] : ["card.upsert"]);
+      }
+    });
+  }
+});
+
+describe("TX-11 a move sent again while its first attempt is still running", () => {
+  it("the first attempt stalls after its source part is prepared: the resend answers UNAVAILABLE, never a refusal; both then answer the one result", async (ctx) => {
+    if (!cluster.dbs.twoPhaseCommit) ctx.skip();
+    const s = await cluster.connect((await cluster.signIn("stalled-mover")).token);
+    const from = await board(s, "a");
+    const to = await board(s, "b");
+    const c = await card(s, from.id, "stalled");
+    const move = { mutationId: mid(), cardId: c.id, toBoardId: to.id, baseVersion: 1 };
+    const moves = cluster.nodes[0]!.services.moves;
+    const waited = moves.inDoubtWaitMs;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let stalled!: () => void;
+    const atStall = new Promise<void>((r) => (stalled = r));
+    moves.faults = async (at) => {
+      if (at !== "source-prepared") return;
+      stalled();
+      await gate; // a slow coordinator, alive: it holds its prepared part and has not decided
+    };
+    moves.inDoubtWaitMs = 300;
+    try {
+      const first = request(s, "card:move", move);
+      await atStall;
+      const again = await request(s, "card:move", move);
+      expect(again.ok ? "ok" : again.error.code).toBe("UNAVAILABLE");
+      release();
+      const firstAnswer = await first;
+      expect(firstAnswer.ok ? "ok" : firstAnswer.error.code).toBe("ok");
+      expect(await request(s, "card:move", move)).toEqual(firstAnswer);
+    } finally {
+      moves.faults = null;
+      moves.inDoubtWaitMs = waited;
+      release();
+    }
+    const { copies, prepared } = await shardsOf(cluster, [c.id]);
+    expect(copies.get(c.id)).toEqual([`b:${to.id}`]);
+    expect(prepared).toBe(0);
   });
 });

@@ -112,6 +112,24 @@ describe("IDEM-1 / FEED-1 idempotency and the change log", () => {
     expect((history as unknown as { changes: Change[] }).changes.map((c) => c.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
 
+  it("IDEM-3 each write's answer names its commit batch; a replay answers the same stored result, batch included", async () => {
+    const writer = await userSocket("batcher");
+    const board = await newBoard(writer.socket);
+    const { batch } = await ok<{ card: Card; batch: number }>(writer.socket, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "x" } });
+    expect(batch).toBe(1);
+    // 20 creates sent at once: the first commits alone, the others queue on the board's lane meanwhile (PERF-1).
+    const ids = Array.from({ length: 20 }, () => mid());
+    const send = (m: string, i: number) => ok<{ card: Card; seq: number; batch: number }>(writer.socket, "card:create", { mutationId: m, boardId: board.id, cardId: `c_${m.slice(2)}`, fields: { title: `t${i}` } });
+    const acks = await Promise.all(ids.map(send));
+    for (const a of acks) expect(a.batch).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...acks.map((a) => a.batch))).toBeGreaterThan(1);
+    // Writes of one batch share one transaction: as many writes answered with batch n as n times the batches of n.
+    const bySize = new Map<number, number>();
+    for (const a of acks) bySize.set(a.batch, (bySize.get(a.batch) ?? 0) + 1);
+    for (const [size, count] of bySize) expect(count % size).toBe(0);
+    expect(await send(ids[7]!, 7)).toEqual(acks[7]);
+  });
+
   it("IDEM-1 a mutationId used by another user is BAD_REQUEST on every write, the card's present or gone, and changes nothing", async () => {
     const alice = await userSocket("alice");
     const mallory = await userSocket("mallory");
@@ -134,8 +152,11 @@ describe("IDEM-1 / FEED-1 idempotency and the change log", () => {
       expect(r.ok ? "applied" : r.error.code, event).toBe("BAD_REQUEST");
     }
     const { entries } = await ok<{ entries: Change[] }>(alice.socket, "card:history", { cardId: card.id });
-    expect(entries).toHaveLength(1); // the move's arrival on `other`: nothing after it
-    expect(entries[0]!.card!.title).toBe("y");
+    // HIST-2: the history follows the card across the move; the move's arrival on `other` is the last entry: nothing after it.
+    expect(entries.map((e) => [e.boardId === other.id ? "other" : "board", e.type])).toEqual([
+      ["board", "card.upsert"], ["board", "card.upsert"], ["board", "card.delete"], ["other", "card.upsert"],
+    ]);
+    expect(entries[3]!.card!.title).toBe("y");
   });
 
   it("FEED-2 board:join with since returns exactly the missed changes", async () => {

@@ -13,9 +13,25 @@ interface BoardRow {
   shard: string;
   visibility: Visibility;
   owner_id: string;
+  archived: boolean;
 }
 
-const toMeta = (r: BoardRow): BoardMeta => ({ id: r.id, name: r.name, policy: r.policy, shard: r.shard, visibility: r.visibility, ownerId: r.owner_id });
+const toMeta = (r: BoardRow): BoardMeta => ({
+  id: r.id,
+  name: r.name,
+  policy: r.policy,
+  shard: r.shard,
+  visibility: r.visibility,
+  ownerId: r.owner_id,
+  ...(r.archived ? { archived: true as const } : {}),
+});
+
+/**
+ * How long a node trusts its cached board metadata and membership. Renames, archiving, deletes
+ * and departures (SPEC BOARD-1 … BOARD-5) reach every node's cache at once through the adapter;
+ * this bounds staleness when such a message is lost.
+ */
+const CACHE_MS = 60_000;
 
 /** An `invites` row, as far as the rules read it. */
 interface InviteRow {
@@ -30,12 +46,37 @@ interface InviteRow {
  * signed-in user; private boards admit the owner and people who accepted an invite.
  */
 export class BoardService {
-  /** Board metadata never changes after creation, so it is cached without invalidation. */
-  private readonly metaCache = new Map<string, BoardMeta>();
-  /** Positive access decisions only: `${userId}:${boardId}`. */
-  private readonly allowed = new Set<string>();
+  /** Board metadata, until CACHE_MS passes or a change to the board is announced. */
+  private readonly metaCache = new Map<string, { meta: BoardMeta; until: number }>();
+  /** Positive access decisions only: `${userId}:${boardId}` → until when. */
+  private readonly allowed = new Map<string, number>();
+  /** Tells the other nodes to forget what they cached of a board (node.ts sends it through the adapter). */
+  onInvalidate: (boardId: string) => void = () => {};
 
-  constructor(private readonly dbs: Databases) {}
+  constructor(
+    private readonly dbs: Databases,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Forgets this node's cached metadata and access decisions of a board (a change was announced). */
+  forget(boardId: string): void {
+    this.metaCache.delete(boardId);
+    for (const key of this.allowed.keys()) if (key.endsWith(`:${boardId}`)) this.allowed.delete(key);
+  }
+
+  private changed(boardId: string): void {
+    this.forget(boardId);
+    this.onInvalidate(boardId);
+  }
+
+  private allow(userId: string, boardId: string): void {
+    this.allowed.set(`${userId}:${boardId}`, this.now() + CACHE_MS);
+  }
+
+  private isAllowed(userId: string, boardId: string): boolean {
+    const until = this.allowed.get(`${userId}:${boardId}`);
+    return until !== undefined && until > this.now();
+  }
 
   shard(name: string): ShardStore {
     const s = this.dbs.shards.get(name);
@@ -66,18 +107,23 @@ export class BoardService {
     const sql = this.dbs.catalogSql;
     await sql`INSERT INTO boards (id, name, policy, shard, visibility, owner_id)
               VALUES (${meta.id}, ${meta.name}, ${meta.policy}, ${meta.shard}, ${meta.visibility}, ${meta.ownerId})`;
-    this.metaCache.set(meta.id, meta);
-    this.allowed.add(`${user.id}:${meta.id}`);
+    this.metaCache.set(meta.id, { meta, until: this.now() + CACHE_MS });
+    this.allowed.set(`${user.id}:${meta.id}`, this.now() + CACHE_MS);
     return { ...meta, seq: 0 };
   }
 
+  /** A board's metadata; null when it does not exist or was deleted (SPEC BOARD-4). */
   async meta(boardId: string): Promise<BoardMeta | null> {
     const hit = this.metaCache.get(boardId);
-    if (hit) return hit;
-    const [row] = await this.dbs.catalogSql<BoardRow[]>`SELECT id, name, policy, shard, visibility, owner_id FROM boards WHERE id = ${boardId}`;
-    if (!row) return null;
+    if (hit && hit.until > this.now()) return hit.meta;
+    const [row] = await this.dbs.catalogSql<BoardRow[]>`
+      SELECT id, name, policy, shard, visibility, owner_id, archived_at IS NOT NULL AS archived FROM boards WHERE id = ${boardId} AND deleted_at IS NULL`;
+    if (!row) {
+      this.metaCache.delete(boardId);
+      return null;
+    }
     const meta = toMeta(row);
-    this.metaCache.set(boardId, meta);
+    this.metaCache.set(boardId, { meta, until: this.now() + CACHE_MS });
     return meta;
   }
 
@@ -88,11 +134,79 @@ export class BoardService {
   async authorize(user: User, boardId: string): Promise<BoardMeta> {
     const meta = await this.meta(boardId);
     if (!meta) throw new ConcordError("NOT_FOUND", "no such board");
-    if (meta.visibility === "open" || meta.ownerId === user.id || this.allowed.has(`${user.id}:${boardId}`)) return meta;
+    if (meta.visibility === "open" || meta.ownerId === user.id || this.isAllowed(user.id, boardId)) return meta;
     const [member] = await this.dbs.catalogSql`SELECT user_id FROM board_members WHERE board_id = ${boardId} AND user_id = ${user.id}`;
     if (!member) throw new ConcordError("NOT_FOUND", "no such board");
-    this.allowed.add(`${user.id}:${boardId}`);
+    this.allow(user.id, boardId);
     return meta;
+  }
+
+  /**
+   * The board if `user` owns it (SPEC BOARD-1 … BOARD-4): NOT_FOUND when they may not see it
+   * (ACCESS-2), FORBIDDEN when they may see it but do not own it.
+   */
+  private async owned(user: User, boardId: string, what: string): Promise<BoardMeta> {
+    const meta = await this.authorize(user, boardId);
+    if (meta.ownerId !== user.id) throw new ConcordError("FORBIDDEN", `only the owner can ${what} a board`);
+    return meta;
+  }
+
+  /** SPEC BOARD-1: the owner gives the board a new name. */
+  async rename(user: User, boardId: string, name: string): Promise<Board> {
+    await this.owned(user, boardId, "rename");
+    await this.dbs.catalogSql`UPDATE boards SET name = ${name} WHERE id = ${boardId} AND deleted_at IS NULL`;
+    this.changed(boardId);
+    return this.fresh(boardId);
+  }
+
+  /** SPEC BOARD-3: the owner archives the board (read-only) or restores it. */
+  async archive(user: User, boardId: string, archived: boolean): Promise<Board> {
+    await this.owned(user, boardId, archived ? "archive" : "restore");
+    await this.dbs.catalogSql`
+      UPDATE boards SET archived_at = ${archived ? this.dbs.catalogSql`coalesce(archived_at, now())` : null}
+      WHERE id = ${boardId} AND deleted_at IS NULL`;
+    this.changed(boardId);
+    return this.fresh(boardId);
+  }
+
+  /**
+   * SPEC BOARD-4: the owner deletes the board. Afterwards it answers like a board that never
+   * existed; its invites admit nobody, its cards cannot be reached, and their ids stay taken
+   * (ID-1: the catalog's card_ids rows remain).
+   */
+  async delete(user: User, boardId: string): Promise<BoardMeta> {
+    const meta = await this.owned(user, boardId, "delete");
+    await this.dbs.catalogSql.begin(async (tx) => {
+      await tx`UPDATE boards SET deleted_at = now() WHERE id = ${boardId} AND deleted_at IS NULL`;
+      await tx`UPDATE invites SET revoked_at = coalesce(revoked_at, now()) WHERE board_id = ${boardId}`;
+    });
+    this.changed(boardId);
+    return meta;
+  }
+
+  /**
+   * SPEC BOARD-5: a member gives up their membership of a board. The owner cannot (FORBIDDEN:
+   * they delete it instead); someone who is not a member gets BAD_REQUEST.
+   */
+  async quit(user: User, boardId: string): Promise<BoardMeta> {
+    const meta = await this.authorize(user, boardId);
+    if (meta.ownerId === user.id) throw new ConcordError("FORBIDDEN", "the owner cannot leave their board; delete it instead");
+    const left = await this.dbs.catalogSql`DELETE FROM board_members WHERE board_id = ${boardId} AND user_id = ${user.id} RETURNING user_id`;
+    if (left.length === 0) throw new ConcordError("BAD_REQUEST", "you are not a member of this board");
+    this.changed(boardId);
+    return meta;
+  }
+
+  /** The members' ids of a board (SPEC BOARD-6: who hears of its changes). */
+  async memberIds(boardId: string): Promise<string[]> {
+    const rows = await this.dbs.catalogSql<{ user_id: string }[]>`SELECT user_id FROM board_members WHERE board_id = ${boardId}`;
+    return rows.map((r) => r.user_id);
+  }
+
+  private async fresh(boardId: string): Promise<Board> {
+    const meta = await this.meta(boardId);
+    if (!meta) throw new ConcordError("NOT_FOUND", "no such board");
+    return this.withSeq(meta);
   }
 
   async head(meta: BoardMeta): Promise<number> {
@@ -104,19 +218,37 @@ export class BoardService {
     return { ...meta, seq: await this.head(meta) };
   }
 
-  /** Boards the user may see: open ones, their own, and private ones they joined. */
+  /**
+   * Boards the user may see: open ones, their own, and private ones they joined (SPEC BOARD-7),
+   * each with its owner's name, its number of cards, and `member` when they joined by invite.
+   */
   async list(user: User): Promise<Board[]> {
-    const rows = await this.dbs.catalogSql<BoardRow[]>`
-      SELECT id, name, policy, shard, visibility, owner_id FROM boards
-      WHERE visibility = 'open' OR owner_id = ${user.id} OR id IN (SELECT board_id FROM board_members WHERE user_id = ${user.id})
-      ORDER BY created_at`;
+    const rows = await this.dbs.catalogSql<(BoardRow & { owner_name: string | null; member: boolean })[]>`
+      SELECT b.id, b.name, b.policy, b.shard, b.visibility, b.owner_id, b.archived_at IS NOT NULL AS archived,
+             u.name AS owner_name, m.user_id IS NOT NULL AS member
+      FROM boards b
+      LEFT JOIN users u ON u.id = b.owner_id
+      LEFT JOIN board_members m ON m.board_id = b.id AND m.user_id = ${user.id}
+      WHERE b.deleted_at IS NULL AND (b.visibility = 'open' OR b.owner_id = ${user.id} OR m.user_id IS NOT NULL)
+      ORDER BY b.created_at`;
     const heads = new Map<string, number>();
-    for (const shard of this.dbs.shards.values()) {
-      const ids = rows.filter((r) => r.shard === shard.name).map((r) => r.id);
-      if (ids.length === 0) continue;
-      for (const [id, seq] of await shard.heads(ids)) heads.set(id, seq);
-    }
-    return rows.map((r) => ({ ...toMeta(r), seq: heads.get(r.id) ?? 0 }));
+    const counts = new Map<string, number>();
+    await Promise.all(
+      [...this.dbs.shards.values()].map(async (shard) => {
+        const ids = rows.filter((r) => r.shard === shard.name).map((r) => r.id);
+        if (ids.length === 0) return;
+        const [h, c] = await Promise.all([shard.heads(ids), shard.cardCounts(ids)]);
+        for (const [id, seq] of h) heads.set(id, seq);
+        for (const [id, n] of c) counts.set(id, n);
+      }),
+    );
+    return rows.map((r) => ({
+      ...toMeta(r),
+      seq: heads.get(r.id) ?? 0,
+      ...(r.owner_name !== null ? { ownerName: r.owner_name } : {}),
+      cardCount: counts.get(r.id) ?? 0,
+      ...(r.member && r.owner_id !== user.id ? { member: true as const } : {}),
+    }));
   }
 
   /** Adds each author's display name (`byName`) to changes, from the catalog's users. */
@@ -177,7 +309,7 @@ export class BoardService {
       }
       return inv.board_id;
     })) as string;
-    this.allowed.add(`${user.id}:${boardId}`);
+    this.allow(user.id, boardId);
     const meta = await this.meta(boardId);
     if (!meta) throw new ConcordError("NOT_FOUND", "the board of this invite is gone");
     return this.withSeq(meta);

@@ -13,6 +13,8 @@ export type JoinResult =
 
 /** Room left in each page for the envelope (board, seq, cursor, and what the transport adds). */
 const ENVELOPE_BYTES = 32 * 1024;
+/** SPEC FEED-7: the most JSON a snapshot's first page carries (about a hundred cards): enough for the top of every column. */
+const FIRST_PAGE_BYTES = 48 * 1024;
 /** Most items in one page, however small. */
 const MAX_PAGE_ROWS = 1_000;
 /**
@@ -22,6 +24,12 @@ const MAX_PAGE_ROWS = 1_000;
  */
 const FIRST_BATCH_ROWS = 16;
 const MAX_BATCH_ROWS = 64;
+/**
+ * SPEC FEED-6: below this many changes a catch-up always answers the changes (small and exact);
+ * above it, it answers whichever is smaller, the changes or a snapshot. `CATCH_UP_MIN_CHANGES`
+ * sets it (`npm run verify` raises it: its checkers read every board's whole log with since 0).
+ */
+export const CATCH_UP_MIN_CHANGES = Number(process.env.CATCH_UP_MIN_CHANGES) > 0 ? Number(process.env.CATCH_UP_MIN_CHANGES) : 256;
 
 /**
  * Where a paged answer continues (SPEC FEED-5), opaque to clients. `cards`: the snapshot taken at
@@ -105,18 +113,35 @@ export class FeedService {
     const at = cursor === undefined ? undefined : decodeCursor(cursor, meta.id);
     const budget = Math.max(1, this.pageBytes - ENVELOPE_BYTES);
     const store = this.shardOf(meta);
+    // SPEC STANDBY-4: the standby may answer once it has reached the primary's head.
+    const known = Math.max(since ?? 0, at?.s ?? 0);
     return store.snapshot(async (tx) => {
       const head = await store.head(tx, meta.id);
       const seq = head?.seq ?? 0;
       const inLog = (n: number) => head !== null && n >= head.floor && n <= seq;
       const from = at ? (at.k === "changes" ? at.s : undefined) : since;
-      if (from !== undefined && inLog(from)) return this.changesPage(tx, store, { ...meta, seq }, from, budget);
+      // SPEC FEED-6: a `since` whose changes outweigh the board's cards gets the snapshot instead.
+      const smaller = at === undefined && from !== undefined && inLog(from) && (await this.snapshotIsSmaller(tx, store, meta.id, seq - from));
+      if (from !== undefined && inLog(from) && !smaller) return this.changesPage(tx, store, { ...meta, seq }, from, budget);
       // A snapshot's later pages are read as of now, not as of its seq: the changes after its
       // seq, which the last page sends the client on to, repair whatever moved in between.
       if (at?.k === "cards" && inLog(at.s)) return this.cardsPage(tx, store, meta, at.s, seq, { position: at.p, id: at.i }, budget);
-      const first = await this.cardsPage(tx, store, meta, seq, seq, undefined, budget);
-      return since === undefined && at === undefined ? first : { ...first, reset: true as const };
-    });
+      // SPEC FEED-7: a first join's first page is small, so a tab can show the top of the board at once.
+      const fresh = since === undefined && at === undefined;
+      const first = await this.cardsPage(tx, store, meta, seq, seq, undefined, fresh ? Math.min(budget, FIRST_PAGE_BYTES) : budget);
+      return fresh ? first : { ...first, reset: true as const };
+    }, { boardId: meta.id, known });
+  }
+
+  /**
+   * SPEC FEED-6: true when `changes` changes outweigh a snapshot of the board. Each change carries
+   * at most one card (a delete carries none), a snapshot each live card once, so it compares
+   * counts: the changes outweigh the snapshot when there are more of them than live cards. The
+   * count stops at `changes` (an index-only read of at most that many rows).
+   */
+  private async snapshotIsSmaller(tx: ShardTx, store: ShardStore, boardId: string, changes: number): Promise<boolean> {
+    if (changes <= CATCH_UP_MIN_CHANGES) return false;
+    return (await store.countCards(tx, boardId, changes)) < changes;
   }
 
   /**
@@ -160,6 +185,23 @@ export class FeedService {
       return { board: { ...board, seq: end }, seq: end, changes: page, more: true, cursor: encodeCursor({ k: "changes", b: board.id, s: end }) };
     }
     return { board, seq: board.seq, changes: page };
+  }
+
+  /**
+   * SPEC HIST-2: the card's changes on every board it has been on (every shard: a card id is
+   * unique, ID-1), in time order, the newest `limit`, keeping only those on boards `mayRead`
+   * admits. A move shows as its delete on the old board and its upsert on the new one (one mutationId).
+   */
+  async historyAcross(shards: ShardStore[], cardId: string, mayRead: (boardId: string) => Promise<boolean>, limit = 200): Promise<Change[]> {
+    const all = (await Promise.all(shards.map((s) => s.cardHistory(cardId, limit)))).flat();
+    const readable = new Map<string, boolean>();
+    for (const b of new Set(all.map((c) => c.boardId))) readable.set(b, await mayRead(b));
+    // Time order; within one instant a move's delete (old board) comes before its upsert (new board).
+    const rank = (c: Change) => (c.type === "card.delete" ? 0 : 1);
+    return all
+      .filter((c) => readable.get(c.boardId))
+      .sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0) || (x.mutationId === y.mutationId ? rank(x) - rank(y) : 0) || x.seq - y.seq)
+      .slice(-limit);
   }
 
   /** The card's changes on the board, oldest first, at most `limit`. */

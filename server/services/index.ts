@@ -8,11 +8,13 @@ import { LockService } from "./locks";
 import type { LeaseStore } from "./lease-stores/types";
 import { MoveService } from "./moves";
 import { RecordService } from "./records";
-import type { Lock, TxPhase } from "../../lib/protocol";
+import type { Change, Lock, TxPhase, TxStepBroadcast } from "../../lib/protocol";
 
-/** Announces who is on a board (implemented by the realtime layer). */
+/** Announces who is on a board (implemented by the realtime layer, SPEC PRES-1). */
 export interface Presence {
-  announce(boardId: string): Promise<void>;
+  joined(boardId: string, socketId: string, userId: string): void;
+  left(boardId: string, userId: string): void;
+  focused(boardId: string, userId: string): void;
 }
 
 /** Broadcasts `lock: null` when a lease runs out unrenewed (implemented by the realtime layer). */
@@ -32,6 +34,8 @@ export interface Services {
   moves: MoveService;
   presence: Presence;
   lockExpiry: LockExpiry;
+  /** SPEC TX-10: the demo fault switch (`sim:crash`) is offered (demo or dev node, never by default). */
+  demoFaults: boolean;
 }
 
 export function createServices(opts: {
@@ -40,9 +44,16 @@ export function createServices(opts: {
   dbs: Databases;
   changeLogKeep: number;
   onTx: (txId: string, phase: TxPhase, shards: string[], boards: string[]) => void;
+  /** SPEC TX-10: each step of a cross-shard move, for the inspector's timeline. */
+  onTxStep?: (step: TxStepBroadcast, boards: string[]) => void;
+  /** SPEC TX-12: changes of a move finished by recovery or a resend, to broadcast. */
+  onChanges?: (changes: Change[]) => void;
+  demoFaults?: boolean;
   presence: Presence;
   lockExpiry: LockExpiry;
   leaseStore: LeaseStore;
+  /** Told each record batch's size (metrics). */
+  onBatch?: (writes: number) => void;
 }): Services {
   const boards = new BoardService(opts.dbs);
   const shardOf = (b: BoardMeta) => boards.shard(b.shard);
@@ -54,11 +65,12 @@ export function createServices(opts: {
     nodeId: opts.nodeId,
     boards,
     directory,
-    records: new RecordService(shardOf, locks, clock),
+    records: new RecordService(shardOf, locks, clock, opts.onBatch),
     feed: new FeedService(shardOf, opts.changeLogKeep),
     locks,
-    moves: new MoveService(opts.dbs, locks, directory, opts.onTx),
+    moves: new MoveService(opts.dbs, locks, directory, opts.onTx, opts.onTxStep, opts.onChanges),
     presence: opts.presence,
     lockExpiry: opts.lockExpiry,
+    demoFaults: opts.demoFaults ?? false,
   };
 }

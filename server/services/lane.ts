@@ -12,6 +12,13 @@ export class Lanes<T, R> {
     private readonly maxBatch = 64,
   ) {}
 
+  /** Tasks queued on every lane, not yet in a running batch. */
+  depth(): number {
+    let n = 0;
+    for (const q of this.queues.values()) n += q.length;
+    return n;
+  }
+
   /** Queues `task` on lane `key`; resolves with its own result once its batch has committed. */
   push(key: string, task: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {

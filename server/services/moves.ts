@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { ConcordError, type Card, type Change, type RequestPayload, type TxPhase } from "../../lib/protocol";
+import { ConcordError, type Card, type Change, type CrashPoint, type RequestPayload, type TxPhase, type TxStepBroadcast, type TxTimelineStep } from "../../lib/protocol";
 import { changeRecord, decideWrite, decisionError, needsLease, toWireCard, type CardState, type ChangeEntry } from "../../lib/sync/write";
 import type { Databases } from "../db/databases";
 import type { AppliedRow, ShardStore, ShardTx } from "../db/shard-store";
@@ -25,7 +25,7 @@ export interface MoveOutcome {
 }
 
 /** The steps of a cross-shard move at which a crash can be injected (tests only). */
-export type TxStep = "logged" | "source-prepared" | "target-prepared" | "decided" | "source-committed";
+export type TxStep = "logged" | "source-prepared" | "target-prepared" | "prepared" | "decided" | "source-committed";
 
 /**
  * A simulated process death: thrown by an injected fault, it skips every cleanup the running
@@ -38,6 +38,18 @@ export class SimulatedCrash extends Error {
 }
 
 type TxEvents = (txId: string, phase: TxPhase, shards: string[], boards: string[]) => void;
+/** A step of a cross-shard move as it happens (SPEC TX-10), for the boards involved. */
+type TxStepEvents = (step: TxStepBroadcast, boards: string[]) => void;
+
+/** What the tx log's payload says about a move (written with `preparing`). */
+interface TxPayload {
+  from: string;
+  to: string;
+  req: { cardId: string; mutationId: string };
+}
+
+/** SPEC TX-10: how soon recovery runs after a demo crash (the 10 s grace, for a crash before the decision). */
+const DEMO_RECOVERY_MS: Record<CrashPoint, number> = { prepare: 10_500, decision: 3_000 };
 
 /**
  * Prepared transaction ids (SPEC TX-9): `concord:<txId>:<shard>`. Shard names are
@@ -50,6 +62,9 @@ export function parseGid(gid: string): { txId: string; shard: string } | null {
   const m = /^concord[:_](tx_[0-9a-f-]{36})[:_]([a-z0-9_]{1,32})$/.exec(gid);
   return m ? { txId: m[1]!, shard: m[2]! } : null;
 }
+
+/** How long one recovery run may take before the next may start (SPEC TX-4). */
+const RECOVERY_TIMEOUT_MS = 60_000;
 
 /** How long one part of a move waits for a lock before the attempt is abandoned (TX-5). */
 const LOCK_TIMEOUT = "5s";
@@ -73,23 +88,40 @@ const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class MoveService {
   /** Fault injection for tests: called after each step of a cross-shard move; may throw SimulatedCrash or stall. */
   faults: ((step: TxStep) => void | Promise<void>) | null = null;
+  /** TX-11: how long a resend waits for its earlier attempt's transaction to be decided (tests shorten it). */
+  inDoubtWaitMs = 6_000;
+  /** One recovery run at a time on this node (a demo crash schedules runs besides the periodic one). */
+  private recovering: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly dbs: Databases,
     private readonly leases: LeaseReader,
     private readonly directory: CardDirectory,
     private readonly onTx: TxEvents,
+    private readonly onStep: TxStepEvents = () => {},
+    /** SPEC TX-12: changes committed by someone other than the move's coordinator, for the boards' sockets. */
+    private readonly onChanges: (changes: Change[]) => void = () => {},
   ) {}
 
-  async move(writer: Writer, from: BoardMeta, to: BoardMeta, req: MoveRequest): Promise<MoveOutcome> {
+  /**
+   * `crashAfter` (SPEC TX-10, the demo fault switch): a cross-shard move's coordinator "dies"
+   * after both parts are prepared (`prepare`) or after the decision (`decision`): it throws
+   * SimulatedCrash, skipping every cleanup, and recovery finishes the transaction.
+   */
+  async move(writer: Writer, from: BoardMeta, to: BoardMeta, req: MoveRequest, crashAfter?: CrashPoint): Promise<MoveOutcome> {
+    // TX-11: first, whatever an earlier attempt of this mutation left in doubt. (Once it is decided
+    // `committed`, the directory already places the card on the target board, so this resend
+    // may look like a move within one shard.)
+    const earlier = await this.earlierAttempt(writer, req.mutationId);
+    if (earlier) return { result: earlier, changes: [] };
+    if (from.shard !== to.shard && !this.dbs.twoPhaseCommit) {
+      throw new ConcordError("TWO_PHASE_UNAVAILABLE", "cross-shard moves need max_prepared_transactions > 0 on every shard");
+    }
     try {
       if (from.shard === to.shard) return await this.localMove(writer, from, to, req);
-      if (!this.dbs.twoPhaseCommit) {
-        throw new ConcordError("TWO_PHASE_UNAVAILABLE", "cross-shard moves need max_prepared_transactions > 0 on every shard");
-      }
       for (let attempt = 1; ; attempt++) {
         try {
-          return await this.twoPhase(writer, from, to, req);
+          return await this.twoPhase(writer, from, to, req, crashAfter);
         } catch (err) {
           if (!(err instanceof RetryMove) || attempt === ATTEMPTS) {
             if (err instanceof RetryMove) throw new ConcordError("TX_ABORTED", "the move was rolled back; nothing changed");
@@ -101,9 +133,13 @@ export class MoveService {
     } catch (err) {
       // TX-8: the same move may have been applied by a twin request that held the boards
       // meanwhile. Once neither board is held any more, its stored result is the answer.
-      if (err instanceof SimulatedCrash || !(err instanceof ConcordError) || err.code === "TWO_PHASE_UNAVAILABLE") throw err;
+      if (err instanceof SimulatedCrash || !(err instanceof ConcordError)) throw err;
       const stored = await this.settledResult(writer, [from, to], req.mutationId);
       if (stored) return { result: stored, changes: [] };
+      // TX-11: an earlier attempt that logged after the check above may still be in doubt; its
+      // outcome, not this refusal, is the answer.
+      const earlier = await this.earlierAttempt(writer, req.mutationId);
+      if (earlier) return { result: earlier, changes: [] };
       throw err;
     }
   }
@@ -168,10 +204,17 @@ export class MoveService {
     this.directory.remember(cardId, boardId);
   }
 
-  private async twoPhase(writer: Writer, from: BoardMeta, to: BoardMeta, req: MoveRequest): Promise<MoveOutcome> {
+  private async twoPhase(writer: Writer, from: BoardMeta, to: BoardMeta, req: MoveRequest, crashAfter?: CrashPoint): Promise<MoveOutcome> {
     const txId = `tx_${randomUUID()}`;
     const shards = [from.shard, to.shard];
     const boards = [from.id, to.id];
+    const step = (s: TxTimelineStep) => this.onStep({ ...s, txId, by: "coordinator", at: new Date().toISOString(), cardId: req.cardId, fromBoardId: from.id, toBoardId: to.id, shards }, boards);
+    const crash = (after: CrashPoint) => {
+      if (crashAfter !== after) return;
+      step({ kind: "crash", after, recoveryInMs: DEMO_RECOVERY_MS[after] });
+      this.recoverSoon(txId, DEMO_RECOVERY_MS[after]);
+      throw new SimulatedCrash(after === "prepare" ? "prepared" : "decided");
+    };
     // The card as it is now, and the mutations applied to it, read without locks: the source
     // part checks under its locks that nothing changed since (else the attempt is retried).
     const source = this.store(from.shard);
@@ -183,6 +226,7 @@ export class MoveService {
     const payload = { user: { id: writer.id, name: writer.name }, from: from.id, to: to.id, req };
     await catalog`INSERT INTO tx_log (tx_id, state, shards, payload) VALUES (${txId}, 'preparing', ${catalog.json(shards)}, ${catalog.json(payload as never)})`;
     this.onTx(txId, "preparing", shards, boards);
+    step({ kind: "log", state: "preparing" });
     await this.faults?.("logged");
 
     // Each part runs in its own shard transaction and ends prepared, holding its locks. The
@@ -225,15 +269,22 @@ export class MoveService {
         const store = this.store(part.shard);
         await store.transaction((tx) => part.run(store, tx), { lockTimeout: LOCK_TIMEOUT, prepare: gidOf(txId, part.shard) });
         prepared.push(part.shard);
+        step({ kind: "part", shard: part.shard, state: "prepared" });
         await this.faults?.(part.step);
       }
       if ((await this.decideTx(txId, "prepared")) !== "prepared") throw new ConcordError("TX_ABORTED", "recovery aborted this move; nothing changed", { txId });
       this.onTx(txId, "prepared", shards, boards);
+      step({ kind: "log", state: "prepared" });
+      crash("prepare");
     } catch (err) {
       if (err instanceof SimulatedCrash) throw err; // a dead process cleans nothing up
-      for (const shard of prepared) await this.store(shard).finishPrepared(gidOf(txId, shard), "ROLLBACK").catch(() => {});
+      for (const shard of prepared) {
+        const undone = await this.store(shard).finishPrepared(gidOf(txId, shard), "ROLLBACK").then(() => true, () => false);
+        if (undone) step({ kind: "part", shard, state: "rolled back" });
+      }
       await this.decideTx(txId, "aborted").catch(() => {});
       this.onTx(txId, "aborted", shards, boards);
+      step({ kind: "log", state: "aborted" });
       if (err instanceof RetryMove || isLockTimeout(err)) throw new RetryMove();
       if (err instanceof ConcordError) throw err;
       throw new ConcordError("TX_ABORTED", "the move was rolled back; nothing changed", { txId });
@@ -242,12 +293,16 @@ export class MoveService {
     if ((await this.decideTx(txId, "committed", { cardId: req.cardId, boardId: to.id })) !== "committed") {
       for (const shard of prepared) await this.store(shard).finishPrepared(gidOf(txId, shard), "ROLLBACK").catch(() => {});
       this.onTx(txId, "aborted", shards, boards);
+      step({ kind: "log", state: "aborted" });
       throw new ConcordError("TX_ABORTED", "recovery aborted this move; nothing changed", { txId });
     }
+    step({ kind: "log", state: "committed" });
     this.directory.remember(req.cardId, to.id);
     await this.faults?.("decided");
+    crash("decision");
     for (const [i, shard] of shards.entries()) {
       await this.store(shard).finishPrepared(gidOf(txId, shard), "COMMIT");
+      step({ kind: "part", shard, state: "committed" });
       if (i === 0) await this.faults?.("source-committed");
     }
     this.onTx(txId, "committed", shards, boards);
@@ -272,6 +327,54 @@ export class MoveService {
   }
 
   /**
+   * TX-11: the outcome of an earlier attempt of this mutation, as the coordinator log tells it.
+   * Decided `committed`: its prepared parts are finished here (the decision is logged, so anyone
+   * may finish it, as recovery does) and its stored result is the answer. Undecided: waits up to
+   * `inDoubtWaitMs` for the decision, then answers UNAVAILABLE, since the outcome is still open
+   * (recovery decides it within its grace). Aborted, or no earlier attempt: null, and the move runs.
+   */
+  private async earlierAttempt(writer: Writer, mutationId: string): Promise<MoveResult | null> {
+    const catalog = this.dbs.catalogSql;
+    const deadline = Date.now() + this.inDoubtWaitMs;
+    for (let wait = 20; ; wait = Math.min(wait * 2, 250)) {
+      const entries = await catalog<{ tx_id: string; state: TxPhase; shards: string[]; payload: TxPayload | null }[]>`
+        SELECT tx_id, state, shards, payload FROM tx_log
+        WHERE payload->'req'->>'mutationId' = ${mutationId} AND state <> 'aborted'`;
+      if (entries.length === 0) return null;
+      const open = entries.find((e) => e.state !== "committed");
+      if (!open) {
+        for (const e of entries) {
+          let finished = false;
+          for (const shard of e.shards) {
+            if (await this.store(shard).finishPrepared(gidOf(e.tx_id, shard), "COMMIT").then(() => true, () => false)) finished = true;
+          }
+          if (finished) await this.announce(e.shards, e.payload);
+        }
+        const stored = await this.directory.appliedAnywhere(mutationId, writer);
+        if (stored?.card) return stored as MoveResult;
+      }
+      if (Date.now() >= deadline) {
+        throw new ConcordError("UNAVAILABLE", "an earlier attempt of this move is still being decided; send it again shortly", { txId: (open ?? entries[0]!).tx_id });
+      }
+      await pause(wait);
+    }
+  }
+
+  /**
+   * SPEC TX-12: a committed move finished by someone other than its coordinator (recovery, or a
+   * resend: TX-11) is told to both boards' sockets, both parts, since the coordinator may have
+   * died before it broadcast either. A tab that already has a change ignores it (FEED-4).
+   */
+  private async announce(shards: string[], payload: TxPayload | null): Promise<void> {
+    if (!payload?.req.mutationId) return;
+    const changes: Change[] = [];
+    for (const shard of shards) {
+      changes.push(...(await this.store(shard).changesOfMutation(payload.req.cardId, payload.req.mutationId).catch(() => [])));
+    }
+    if (changes.length > 0) this.onChanges(changes);
+  }
+
+  /**
    * TX-8: waits until no transaction holds either board's head (a twin request's prepared
    * parts are committed or rolled back by then), then looks the mutation up on every shard.
    */
@@ -288,33 +391,100 @@ export class MoveService {
    * `graceMs` is decided `aborted` through the same conditional write the coordinator uses
    * (TX-6), so a slow coordinator can no longer commit it; a part the log never heard of is
    * presumed aborted. Decided entries whose parts are all finished are deleted once older than
-   * `keepMs`, so the log stays small.
+   * `keepMs`, so the log stays small. A shard or part that fails (a database away, a failover in
+   * progress) does not stop the rest: it is retried next run, and the run then reports the first
+   * failure. A run that hangs (a connection to a vanished server) holds the next one up for at
+   * most RECOVERY_TIMEOUT_MS.
    */
-  async recover(graceMs = 10_000, keepMs = 3_600_000): Promise<{ committed: number; aborted: number; forgotten: number }> {
+  recover(graceMs = 10_000, keepMs = 3_600_000): Promise<{ committed: number; aborted: number; forgotten: number }> {
+    const run = this.recovering.then(() => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`recovery did not finish within ${RECOVERY_TIMEOUT_MS} ms`)), RECOVERY_TIMEOUT_MS);
+        timer.unref?.();
+      });
+      return Promise.race([this.recoverOnce(graceMs, keepMs), timeout]).finally(() => clearTimeout(timer));
+    });
+    this.recovering = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * SPEC TX-10: after a demo crash this node runs recovery itself, as a restarted coordinator
+   * would at start: `afterMs` later (past the grace for an undecided transaction), then every
+   * second until none of the transaction's parts is still prepared (at most 30 s).
+   */
+  private recoverSoon(txId: string, afterMs: number): void {
+    const deadline = Date.now() + afterMs + 30_000;
+    const tick = async (): Promise<void> => {
+      await this.recover().catch(() => {});
+      let left = 0;
+      for (const shard of this.dbs.shards.values()) {
+        left += (await shard.preparedParts(0).catch(() => [])).filter((p) => parseGid(p.gid)?.txId === txId).length;
+      }
+      if (left > 0 && Date.now() < deadline) setTimeout(() => void tick(), 1_000).unref?.();
+    };
+    setTimeout(() => void tick(), afterMs).unref?.();
+  }
+
+  private async recoverOnce(graceMs: number, keepMs: number): Promise<{ committed: number; aborted: number; forgotten: number }> {
     let committed = 0;
     let aborted = 0;
+    const failures: unknown[] = [];
     const parts: { shard: string; gid: string; txId: string | null; old: boolean }[] = [];
     for (const shard of this.dbs.shards.values()) {
-      for (const r of await shard.preparedParts(graceMs)) parts.push({ shard: shard.name, gid: r.gid, txId: parseGid(r.gid)?.txId ?? null, old: r.old });
+      try {
+        for (const r of await shard.preparedParts(graceMs)) parts.push({ shard: shard.name, gid: r.gid, txId: parseGid(r.gid)?.txId ?? null, old: r.old });
+      } catch (err) {
+        failures.push(err); // this shard's parts wait for the next run; the others are finished now
+      }
     }
     const ids = [...new Set(parts.flatMap((p) => (p.txId ? [p.txId] : [])))];
     const catalog = this.dbs.catalogSql;
     const grace = graceMs / 1000;
-    const entries = ids.length === 0 ? [] : await catalog<{ tx_id: string; state: TxPhase; old: boolean }[]>`
-      SELECT tx_id, state, updated_at <= now() - make_interval(secs => ${grace}) AS old FROM tx_log WHERE tx_id IN ${catalog(ids)}`;
+    const entries = ids.length === 0 ? [] : await catalog<{ tx_id: string; state: TxPhase; old: boolean; shards: string[]; payload: TxPayload | null }[]>`
+      SELECT tx_id, state, shards, payload, updated_at <= now() - make_interval(secs => ${grace}) AS old FROM tx_log WHERE tx_id IN ${catalog(ids)}`;
     const states = new Map<string, TxPhase | null>(entries.map((e) => [e.tx_id, e.state]));
+    // SPEC TX-10: what recovery does is told to the boards involved, like the coordinator's steps.
+    const byId = new Map(entries.map((e) => [e.tx_id, e]));
+    const step = (txId: string, s: TxTimelineStep) => {
+      const e = byId.get(txId);
+      if (!e?.payload) return;
+      const boards = [e.payload.from, e.payload.to];
+      this.onStep({ ...s, txId, by: "recovery", at: new Date().toISOString(), cardId: e.payload.req.cardId, fromBoardId: e.payload.from, toBoardId: e.payload.to, shards: e.shards }, boards);
+    };
+    const finished = new Map<string, TxPhase>();
     for (const e of entries) {
-      if ((e.state === "preparing" || e.state === "prepared") && e.old) states.set(e.tx_id, await this.decideTx(e.tx_id, "aborted"));
+      if ((e.state === "preparing" || e.state === "prepared") && e.old) {
+        const decided = await this.decideTx(e.tx_id, "aborted");
+        states.set(e.tx_id, decided);
+        if (decided === "aborted") step(e.tx_id, { kind: "log", state: "aborted" });
+      }
     }
     for (const p of parts) {
       const state = p.txId ? states.get(p.txId) : undefined;
-      if (state === "committed") {
-        await this.store(p.shard).finishPrepared(p.gid, "COMMIT");
-        committed++;
-      } else if (state === "aborted" || (state === undefined && p.old)) {
-        await this.store(p.shard).finishPrepared(p.gid, "ROLLBACK");
-        aborted++;
+      try {
+        if (state === "committed") {
+          await this.store(p.shard).finishPrepared(p.gid, "COMMIT");
+          committed++;
+          step(p.txId!, { kind: "part", shard: p.shard, state: "committed" });
+          finished.set(p.txId!, state);
+        } else if (state === "aborted" || (state === undefined && p.old)) {
+          await this.store(p.shard).finishPrepared(p.gid, "ROLLBACK");
+          aborted++;
+          if (p.txId) {
+            step(p.txId, { kind: "part", shard: p.shard, state: "rolled back" });
+            finished.set(p.txId, "aborted");
+          }
+        }
+      } catch (err) {
+        failures.push(err);
       }
+    }
+    for (const [txId, state] of finished) {
+      const e = byId.get(txId);
+      if (e?.payload) this.onTx(txId, state, e.shards, [e.payload.from, e.payload.to]);
+      if (e && state === "committed") await this.announce(e.shards, e.payload);
     }
     // Undecided entries that never prepared anything (the coordinator died early).
     await catalog`
@@ -325,6 +495,7 @@ export class MoveService {
       WHERE state IN ('committed', 'aborted') AND updated_at <= now() - make_interval(secs => ${keepMs / 1000})
         AND NOT (tx_id = ANY(${ids}::text[]))
       RETURNING tx_id`;
+    if (failures.length > 0) throw failures[0];
     return { committed, aborted, forgotten: forgotten.length };
   }
 }

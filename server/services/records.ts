@@ -1,7 +1,7 @@
 import { ConcordError, type Card, type CardMutation, type Change } from "../../lib/protocol";
 import type { HybridClock } from "../../lib/sync/hlc";
 import { changeRecord, decideWrite, decisionError, needsLease, toWireCard, type CardState, type ChangeEntry, type MvrRegisters, type WriteEnv } from "../../lib/sync/write";
-import type { AppliedRow, ShardStore, ShardTx } from "../db/shard-store";
+import type { AppliedRow, CardWrite, Q, ShardStore } from "../db/shard-store";
 import type { BoardMeta } from "./boards";
 import { replayOf } from "./idempotency";
 import { Lanes } from "./lane";
@@ -23,6 +23,8 @@ export interface WriteResult {
   ignored?: string[];
   /** mvr: values a write displaced under the bound without having seen them (SPEC MVR-5). */
   dropped?: MvrRegisters;
+  /** SPEC IDEM-3: how many writes the transaction that decided this one held (PERF-1); stored, so a replay answers it too. */
+  batch?: number;
 }
 
 /** A write's outcome: a conflict or a refusal is a result (`rejected`, with its wire error), not an exception. */
@@ -33,6 +35,8 @@ export type Outcome =
 
 /** What one batch has read and written so far. */
 interface Batch {
+  /** How many writes this transaction holds (SPEC IDEM-3). */
+  size: number;
   /** The board's seq, counted up as the batch logs changes (its head row is locked). */
   seq: number;
   /** First results of the batch's mutationIds: stored before it began, or made by it. */
@@ -41,6 +45,8 @@ interface Batch {
   cards: Map<string, CardState | null>;
   changes: ChangeEntry[];
   applied: AppliedRow<WriteResult>[];
+  /** The batch's card statements, in order, sent together with its log rows and the COMMIT. */
+  writes: CardWrite[];
 }
 
 /**
@@ -55,8 +61,18 @@ export class RecordService {
     private readonly shardOf: (board: BoardMeta) => ShardStore,
     private readonly leases: LeaseReader,
     private readonly clock: HybridClock,
+    /** Told each batch's size (the metrics' concord_batch_writes). */
+    private readonly onBatch: (writes: number) => void = () => {},
   ) {
-    this.lanes = new Lanes((_key, batch) => this.runBatch(batch));
+    this.lanes = new Lanes((_key, batch) => {
+      this.onBatch(batch.length);
+      return this.runBatch(batch);
+    });
+  }
+
+  /** Writes queued on this node's lanes, not yet in a batch. */
+  queued(): number {
+    return this.lanes.depth();
   }
 
   /** Queues a write on its board's lane; resolves once its batch has committed. */
@@ -66,31 +82,28 @@ export class RecordService {
 
   /**
    * Group commit (SPEC PERF-1): one transaction for a batch of writes to one board, each still
-   * checked and answered on its own. The batch locks its cards and reads its mutationIds' earlier
-   * results in one pipelined round trip; the log rows, applied mutations and new head go in once
-   * at the end. If the batch fails as a whole (a database error), each write is retried alone so
-   * one bad write cannot fail its neighbours.
+   * checked and answered on its own, in two round trips (`ShardStore.pipelined`): BEGIN, the head
+   * lock, the batch's cards locked and its mutationIds' earlier results, pipelined; then every
+   * card statement, the log rows, the new head and the applied mutations, pipelined with COMMIT.
+   * If the batch fails as a whole (a database error), each write is retried alone so one bad
+   * write cannot fail its neighbours.
    */
   private async runBatch(batch: Write[]): Promise<PromiseSettledResult<Outcome>[]> {
     const board = batch[0]!.board;
     const store = this.shardOf(board);
+    const cardIds = [...new Set(batch.map((w) => w.mutation.cardId).filter((id): id is string => id !== undefined))];
     try {
-      const outcomes = await store.transaction(async (tx) => {
-        // The board's head row lock: one writer per board at a time, on every node (FEED-1).
-        const head = (await store.lockHeads(tx, [board.id])).get(board.id);
-        if (head === undefined) throw new ConcordError("NOT_FOUND", "board has no head on its shard");
-        const cardIds = [...new Set(batch.map((w) => w.mutation.cardId).filter((id): id is string => id !== undefined))];
-        const [results, cards] = await Promise.all([
-          store.applied<WriteResult>(tx, batch.map((w) => w.mutation.mutationId)),
-          store.lockCards(tx, cardIds),
-        ]);
-        const b: Batch = { seq: head, results, cards, changes: [], applied: [] };
-        const out: Outcome[] = [];
-        for (const w of batch) out.push(await this.applyOne(tx, store, b, w));
-        await store.appendChanges(tx, board.id, b.changes);
-        await store.remember(tx, b.applied);
-        return out;
-      });
+      const outcomes = await store.pipelined(
+        // The board's head row lock first: one writer per board at a time, on every node (FEED-1).
+        (q) => store.batchReads<WriteResult>(q, board.id, batch.map((w) => w.mutation.mutationId), cardIds),
+        async ({ head, results, cards }) => {
+          if (head === undefined) throw new ConcordError("NOT_FOUND", "board has no head on its shard");
+          const b: Batch = { size: batch.length, seq: head, results, cards, changes: [], applied: [], writes: [] };
+          const out: Outcome[] = [];
+          for (const w of batch) out.push(await this.applyOne(b, w));
+          return { value: out, writes: (q: Q) => store.batchWrites(q, board.id, b.writes, b.changes, b.applied) };
+        },
+      );
       return outcomes.map((value) => ({ status: "fulfilled", value }));
     } catch (err) {
       if (batch.length === 1) return [{ status: "rejected", reason: err }];
@@ -100,7 +113,7 @@ export class RecordService {
     }
   }
 
-  private async applyOne(tx: ShardTx, store: ShardStore, b: Batch, { board, writer, mutation: m }: Write): Promise<Outcome> {
+  private async applyOne(b: Batch, { board, writer, mutation: m }: Write): Promise<Outcome> {
     // IDEM-1: a mutationId seen before answers its first result and applies nothing.
     const replay = replayOf(b.results.get(m.mutationId), writer.id);
     if (replay instanceof ConcordError) return { kind: "rejected", error: replay };
@@ -114,11 +127,11 @@ export class RecordService {
     const cardId = d.next?.id ?? state!.id;
     if (d.effect === "none") {
       // lww: every field lost to a newer one; nothing changes, nothing is logged.
-      return this.answer(b, m.mutationId, writer, cardId, { card: toWireCard(state!, board.policy), seq: b.seq, ignored: d.ignored });
+      return this.answer(b, m.mutationId, writer, cardId, { card: toWireCard(state!, board.policy), seq: b.seq, ignored: d.ignored, batch: b.size });
     }
-    if (d.effect === "insert") await store.insertCard(tx, d.next!);
-    else if (d.effect === "update") await store.updateCard(tx, d.next!, state!.version);
-    else if (d.effect === "delete") await store.deleteCard(tx, cardId);
+    if (d.effect === "insert") b.writes.push({ kind: "insert", card: d.next! });
+    else if (d.effect === "update") b.writes.push({ kind: "update", card: d.next!, from: state!.version });
+    else if (d.effect === "delete") b.writes.push({ kind: "delete", id: cardId });
     else throw new Error(`a ${d.effect} is not a record write`);
     b.cards.set(cardId, d.next);
     const card = d.next ? toWireCard(d.next, board.policy) : null;
@@ -128,8 +141,8 @@ export class RecordService {
     };
     b.changes.push(entry);
     const result: WriteResult = card
-      ? { card, seq: entry.seq, ...(d.ignored ? { ignored: d.ignored } : {}), ...(d.dropped ? { dropped: d.dropped } : {}) }
-      : { seq: entry.seq };
+      ? { card, seq: entry.seq, ...(d.ignored ? { ignored: d.ignored } : {}), ...(d.dropped ? { dropped: d.dropped } : {}), batch: b.size }
+      : { seq: entry.seq, batch: b.size };
     const outcome = this.answer(b, m.mutationId, writer, cardId, result);
     return { ...outcome, change: changeRecord(entry) };
   }

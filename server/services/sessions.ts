@@ -2,7 +2,8 @@ import { createHmac, randomBytes, randomUUID, timingSafeEqual } from "node:crypt
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { User } from "../../lib/protocol";
+import { hash as argon2Hash, verify as argon2Verify } from "@node-rs/argon2";
+import { ConcordError, userHandle, type User } from "../../lib/protocol";
 import type { Sql } from "postgres";
 
 /** What a valid token says: who, and which session record (SPEC SEC-2) it belongs to. */
@@ -88,16 +89,87 @@ export class SessionStore {
     readonly tokens: Sessions,
   ) {}
 
-  /** Signs a new user in: records them and their session in the catalog, returns their token. */
+  /** Signs a new guest in (no password): records them and their session in the catalog, returns their token. */
   async create(name: string): Promise<{ token: string; user: User; sessionId: string }> {
-    const user: User = { id: `u_${randomUUID()}`, name };
-    const sessionId = `s_${randomBytes(16).toString("base64url")}`;
+    const user: User = { id: await this.newUserId(name), name };
+    const sessionId = newSessionId();
     await this.catalog.begin(async (tx) => {
       await tx`INSERT INTO users (id, name) VALUES (${user.id}, ${user.name})`;
       await tx`INSERT INTO sessions (id, user_id, expires_at)
                VALUES (${sessionId}, ${user.id}, now() + make_interval(secs => ${Sessions.MAX_AGE_MS / 1000}))`;
     });
     return { token: this.tokens.sign(user, sessionId), user, sessionId };
+  }
+
+  /**
+   * A new user's id (SPEC ACCOUNT-3): people are shown as their name and the handle the id
+   * starts with, so the id is drawn until no other user of the same name (case-insensitively)
+   * has its handle, and two people called Alice never look the same.
+   */
+  private async newUserId(name: string): Promise<string> {
+    const rows = await this.catalog<{ id: string }[]>`SELECT id FROM users WHERE lower(name) = lower(${name})`;
+    const taken = new Set(rows.map((r) => userHandle(r.id)));
+    for (;;) {
+      const id = `u_${randomUUID()}`;
+      if (!taken.has(userHandle(id))) return id;
+    }
+  }
+
+  /**
+   * Makes an account (SPEC ACCOUNT-1): a name no other account has (case-insensitively) and an
+   * argon2id hash of the password. With the live session of a guest, the guest becomes the
+   * account, keeping its id and so its boards (ACCOUNT-4); the guest's session is revoked and
+   * a new one returned. NAME_TAKEN when an account has the name; CONFLICT when the session is
+   * an account's already.
+   */
+  async signUp(name: string, password: string, current: SessionClaims | null): Promise<{ token: string; user: User; sessionId: string; replaced?: string }> {
+    const passwordHash = await argon2Hash(password);
+    const sessionId = newSessionId();
+    try {
+      return await this.catalog.begin(async (tx) => {
+        let user: User;
+        if (current) {
+          const [row] = await tx<{ password_hash: string | null }[]>`SELECT password_hash FROM users WHERE id = ${current.user.id} FOR UPDATE`;
+          if (!row) throw new ConcordError("UNAUTHORIZED", "no such user");
+          if (row.password_hash !== null) throw new ConcordError("CONFLICT", "this session belongs to an account already; sign out first");
+          user = { id: current.user.id, name };
+          await tx`UPDATE users SET name = ${name}, password_hash = ${passwordHash} WHERE id = ${user.id}`;
+          await tx`UPDATE sessions SET revoked_at = now() WHERE id = ${current.sessionId} AND revoked_at IS NULL`;
+        } else {
+          user = { id: await this.newUserId(name), name };
+          await tx`INSERT INTO users (id, name, password_hash) VALUES (${user.id}, ${user.name}, ${passwordHash})`;
+        }
+        await tx`INSERT INTO sessions (id, user_id, expires_at)
+                 VALUES (${sessionId}, ${user.id}, now() + make_interval(secs => ${Sessions.MAX_AGE_MS / 1000}))`;
+        return { token: this.tokens.sign(user, sessionId), user, sessionId, ...(current ? { replaced: current.sessionId } : {}) };
+      });
+    } catch (err) {
+      if ((err as { code?: string }).code === "23505") throw new NameTakenError();
+      throw err;
+    }
+  }
+
+  /**
+   * Signs in to an account (SPEC ACCOUNT-2): a new session when the password matches the
+   * account's hash; null otherwise. An unknown name, a guest's name and a wrong password all
+   * answer null after the same work (one argon2 verify), so the answer does not tell them apart.
+   */
+  async signInWithPassword(name: string, password: string): Promise<{ token: string; user: User; sessionId: string } | null> {
+    const [row] = await this.catalog<{ id: string; name: string; password_hash: string }[]>`
+      SELECT id, name, password_hash FROM users WHERE lower(name) = lower(${name}) AND password_hash IS NOT NULL`;
+    const ok = await argon2Verify(row?.password_hash ?? (await dummyHash()), password).catch(() => false);
+    if (!row || !ok) return null;
+    const user: User = { id: row.id, name: row.name };
+    const sessionId = newSessionId();
+    await this.catalog`INSERT INTO sessions (id, user_id, expires_at)
+                       VALUES (${sessionId}, ${user.id}, now() + make_interval(secs => ${Sessions.MAX_AGE_MS / 1000}))`;
+    return { token: this.tokens.sign(user, sessionId), user, sessionId };
+  }
+
+  /** Whether the user has an account (a password) rather than being a guest. */
+  async isAccount(userId: string): Promise<boolean> {
+    const [row] = await this.catalog<{ a: boolean }[]>`SELECT password_hash IS NOT NULL AS a FROM users WHERE id = ${userId}`;
+    return row?.a ?? false;
   }
 
   /** The claims of a token whose signature is good and whose session is live; else null. */
@@ -121,6 +193,25 @@ export class SessionStore {
       SELECT id FROM sessions WHERE id IN ${this.catalog([...sessionIds])} AND revoked_at IS NULL AND expires_at > now()`;
     return new Set(rows.map((r) => r.id));
   }
+}
+
+/** The name of a sign-up is an account's already (SPEC ACCOUNT-1). */
+export class NameTakenError extends Error {
+  constructor() {
+    super("an account with this name exists; sign in, or choose another name");
+    this.name = "NameTakenError";
+  }
+}
+
+function newSessionId(): string {
+  return `s_${randomBytes(16).toString("base64url")}`;
+}
+
+/** A hash of a random password, verified against when the name has no account (same work as a real check). */
+let dummy: Promise<string> | undefined;
+function dummyHash(): Promise<string> {
+  dummy ??= argon2Hash(randomBytes(16).toString("hex"));
+  return dummy;
 }
 
 /** The session secret: SESSION_SECRET, or one generated once and kept in the data folder. */

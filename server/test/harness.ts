@@ -5,6 +5,7 @@ import { io as ioClient, type Socket } from "socket.io-client";
 import { inject } from "vitest";
 import type { Ack, ClientToServerEvents, ServerToClientEvents, User } from "../../lib/protocol";
 import { ensureDatabase, openDatabases, type Databases } from "../db/databases";
+import type { ReplicationOptions } from "../db/replication";
 import { createNode, type AdapterKind, type ConcordNode, type NodeOptions } from "../node";
 import { Sessions } from "../services/sessions";
 
@@ -46,7 +47,7 @@ export interface TestCluster {
   /** Signs a user in through the real HTTP API. */
   signIn(name: string): Promise<{ token: string; user: User }>;
   /** A real socket.io-client, connected (resolves on `connect`). */
-  connect(token: string, opts?: { node?: number; batch?: boolean; replicaId?: string }): Promise<TestSocket>;
+  connect(token: string, opts?: { node?: number; batch?: boolean; replicaId?: string; presenceDelta?: boolean }): Promise<TestSocket>;
   close(): Promise<void>;
 }
 
@@ -62,9 +63,14 @@ export async function startCluster(
     nodes?: number; adapter?: AdapterKind; changeLogKeep?: number; redis?: boolean; now?: () => number; shards?: string[];
     /** More node options (security settings, a stand-in UI), the same for every node. */
     node?: Partial<NodeOptions>;
+    /** Shards replaced by servers the test runs itself (a primary/standby pair, SPEC STANDBY-1). */
+    shardUrls?: Record<string, string>;
+    replication?: ReplicationOptions;
   } = {},
 ): Promise<TestCluster> {
-  const { catalogUrl, shardUrls, drop } = await freshDatabases("t", opts.shards);
+  const fresh = await freshDatabases("t", opts.shards);
+  const { catalogUrl, drop } = fresh;
+  const shardUrls = { ...fresh.shardUrls, ...opts.shardUrls };
   const count = opts.nodes ?? 1;
   const secret = randomBytes(16).toString("hex");
   const redisPrefix = `concord-test-${randomBytes(4).toString("hex")}:`;
@@ -74,7 +80,7 @@ export async function startCluster(
   const dbsList: Databases[] = [];
   const urls: string[] = [];
   for (let i = 0; i < count; i++) {
-    const dbs = await openDatabases(catalogUrl, shardUrls);
+    const dbs = await openDatabases(catalogUrl, shardUrls, opts.replication, (line) => log.info(line));
     dbsList.push(dbs);
     const node = await createNode({
       nodeId: `test-node-${i + 1}`,
@@ -109,7 +115,7 @@ export async function startCluster(
     },
     connect(token, o = {}) {
       const socket: TestSocket = ioClient(urls[o.node ?? 0]!, {
-        auth: { token, ...(o.batch ? { batch: true } : {}), ...(o.replicaId ? { replicaId: o.replicaId } : {}) },
+        auth: { token, ...(o.batch ? { batch: true } : {}), ...(o.replicaId ? { replicaId: o.replicaId } : {}), ...(o.presenceDelta ? { presenceDelta: true } : {}) },
         transports: ["websocket"],
         forceNew: true,
         reconnection: false,

@@ -66,8 +66,10 @@ describe("the cluster tool", () => {
     const node1 = (await healthy(port))!;
     const node2 = (await healthy(port + 1))!;
     expect(node2).toBe(`${node1.slice(0, -2)}-2`);
-    const pgPort = Number(lines.map((l) => /embedded Postgres on 127\.0\.0\.1:(\d+)/.exec(l)?.[1]).find(Boolean));
-    expect(await portIsOpen(pgPort)).toBe(true);
+    // The catalog and each shard's primary and standby (SPEC STANDBY-1) are Postgres servers of its own.
+    const pgPorts = lines.flatMap((l) => [...l.matchAll(/(?:embedded catalog|primary|standby) on 127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1])));
+    expect(pgPorts).toHaveLength(5);
+    for (const p of pgPorts) expect(await portIsOpen(p)).toBe(true);
 
     // A node that dies is started again; the other keeps serving meanwhile.
     const first = pidOf(node1);
@@ -81,6 +83,6 @@ describe("the cluster tool", () => {
     expect(await exited).toBe(0);
     expect(await portIsOpen(port)).toBe(false);
     expect(await portIsOpen(port + 1)).toBe(false);
-    expect(await portIsOpen(pgPort)).toBe(false);
+    for (const p of pgPorts) expect(await portIsOpen(p)).toBe(false);
   }, 150_000);
 });

@@ -5,6 +5,10 @@
  * (the first port defaults to PORT, else 3000; with DATABASE_URL set, the nodes use that server
  * instead of the embedded one).
  *
+ * With the embedded Postgres, each shard runs on a primary and a standby (SPEC STANDBY-1; set
+ * CONCORD_STANDBYS=0 for one server): the supervisor owns those servers and, after a failover,
+ * rebuilds the old primary as the new standby (STANDBY-5).
+ *
  * It is a supervisor: a node that dies is started again (after 1 s, then 2 s, 4 s… up to 30 s);
  * one that dies five times within a minute stops the cluster. SIGINT / SIGTERM stop every node,
  * then the embedded Postgres, and exit.
@@ -16,7 +20,9 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { loadConfig } from "../config";
 import { ensureDatabase } from "../db/databases";
+import postgres from "postgres";
 import { startEmbeddedPostgres, type EmbeddedServer } from "../db/embedded";
+import { startEmbeddedStandbys, type EmbeddedStandbys } from "../db/embedded-standbys";
 import { loadSecret } from "../services/sessions";
 import { ensureBuilt } from "../ui";
 
@@ -40,6 +46,7 @@ async function main() {
   const firstPort = Number(values.port);
   if (!Number.isInteger(firstPort) || firstPort <= 0 || firstPort + count - 1 > 65535) throw new Error(`--port ${values.port} is not a usable port`);
   let embedded: EmbeddedServer | null = null;
+  let standbys: EmbeddedStandbys | null = null;
   const env: NodeJS.ProcessEnv = { ...process.env };
   let stopping = false;
   const members: Member[] = [];
@@ -62,6 +69,7 @@ async function main() {
     if (embedded) {
       say("stopping embedded Postgres…");
       await embedded.stop();
+      await standbys?.stop();
     }
     say("stopped");
     process.exit(code);
@@ -69,7 +77,37 @@ async function main() {
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
 
-  if (!config.databaseUrl) {
+  if (!config.databaseUrl && process.env.CONCORD_STANDBYS !== "0") {
+    const dir = path.join(config.dataDir, "replicated");
+    say(`starting embedded Postgres: a catalog and a ${config.replication} standby per shard…`);
+    embedded = await startEmbeddedPostgres(path.join(dir, "catalog"), say);
+    await ensureDatabase(embedded.url("postgres"), "concord");
+    env.DATABASE_URL = embedded.url("concord");
+    const owned = await startEmbeddedStandbys(dir, ["a", "b"], config.replication, say);
+    standbys = owned;
+    env.SHARD_URLS = Object.entries(owned.pairs).map(([name, [p, q]]) => `${name}=${p}|${q}`).join(",");
+    for (const [name, urls] of Object.entries(owned.pairs)) {
+      say(`shard ${name}: primary on ${new URL(urls[0]).host}, standby on ${new URL(urls[1]).host}`);
+    }
+    env.CONCORD_STANDBYS = "0"; // the nodes use the servers named above
+    // After a failover (the catalog names the other server primary), rebuild the old one.
+    const catalog = postgres(env.DATABASE_URL, { max: 1, onnotice: () => {} });
+    const primaries = new Map<string, number>();
+    const rebuilding = new Set<string>();
+    setInterval(() => {
+      void catalog<{ shard: string; primary: number }[]>`SELECT shard, "primary" FROM shard_replicas`.then(async (rows) => {
+        for (const r of rows) {
+          const was = primaries.get(r.shard);
+          primaries.set(r.shard, r.primary);
+          if (was === undefined || was === r.primary || rebuilding.has(r.shard)) continue;
+          rebuilding.add(r.shard);
+          await owned.rebuild(r.shard, was).catch((err: Error) => say(`shard ${r.shard}: rebuild failed: ${err.message}`));
+          rebuilding.delete(r.shard);
+        }
+      }, () => {});
+    }, 1_000).unref();
+    say(`embedded catalog on 127.0.0.1:${embedded.port}; data in ${dir}`);
+  } else if (!config.databaseUrl) {
     say("starting embedded Postgres…");
     embedded = await startEmbeddedPostgres(path.join(config.dataDir, "pg"), say);
     for (const db of ["concord", "concord_shard_a", "concord_shard_b"]) await ensureDatabase(embedded.url("postgres"), db);

@@ -1,6 +1,6 @@
 /**
- * One real Concord node for the measuring tools (bench.ts, catch-up-memory.ts): over
- * BENCH_DATABASE_URL, else an embedded Postgres in a temp folder; fresh catalog and shard
+ * Real Concord nodes for the measuring tools (bench/, catch-up-memory.ts): over `adminUrl` (else
+ * BENCH_DATABASE_URL, else an embedded Postgres in a temp folder); fresh catalog and shard
  * databases (`a`, `b`), a signed-in user, and a way to connect sockets. `close` leaves nothing
  * behind (on someone else's server it drops the databases it made).
  */
@@ -13,21 +13,45 @@ import postgres from "postgres";
 import { io as ioClient, type Socket } from "socket.io-client";
 import { ensureDatabase, openDatabases, type Databases } from "../db/databases";
 import { startEmbeddedPostgres } from "../db/embedded";
-import { createNode, type ConcordNode } from "../node";
+import type { ReplicationOptions } from "../db/replication";
+import { createNode, type AdapterKind, type ConcordNode, type NodeOptions } from "../node";
 import { Sessions } from "../services/sessions";
+import type { User } from "../../lib/protocol";
 
 export interface ToolNode {
+  /** The first node. */
   node: ConcordNode;
+  nodes: ConcordNode[];
+  /** Each node's base URL (http://127.0.0.1:port). */
+  urls: string[];
   dbs: Databases;
-  /** A connected socket of the tool's user; `batch`: coalesced `changes` (SPEC PERF-2). */
-  connect(opts?: { batch?: boolean }): Promise<Socket>;
+  /** The tool user and its session token (auth.token). */
+  user: User;
+  token: string;
+  /** A connected socket of the tool's user; `batch`: coalesced `changes` (SPEC PERF-2); `node`: which node. */
+  connect(opts?: { batch?: boolean; node?: number }): Promise<Socket>;
   close(): Promise<void>;
 }
 
-export async function startToolNode(label: string): Promise<ToolNode> {
+export interface ToolNodeOptions {
+  /** Serve the UI too (the bench's `ui` scenario: `createUi` of server/ui.ts). */
+  ui?: NodeOptions["ui"];
+  /** A Postgres superuser URL; absent: BENCH_DATABASE_URL, else an embedded server of its own. */
+  adminUrl?: string;
+  /** Nodes over the same databases (default 1). */
+  nodes?: number;
+  /** Cross-node broadcasts (default `memory` for one node, `postgres` for more). */
+  adapter?: AdapterKind;
+  /** Shards on databases of their own (e.g. a primary with a standby) instead of fresh ones on adminUrl; never dropped. */
+  shardUrls?: Record<string, string>;
+  /** The standbys of those shards, as `openDatabases` takes them (SPEC STANDBY-1). */
+  replication?: ReplicationOptions;
+}
+
+export async function startToolNode(label: string, opts: ToolNodeOptions = {}): Promise<ToolNode> {
   let tmp: string | null = null;
   let stopPg: (() => Promise<void>) | null = null;
-  let adminUrl = process.env.BENCH_DATABASE_URL;
+  let adminUrl = opts.adminUrl ?? process.env.BENCH_DATABASE_URL;
   if (!adminUrl) {
     tmp = await mkdtemp(path.join(os.tmpdir(), `concord-${label}-`));
     await chmod(tmp, 0o755);
@@ -37,27 +61,43 @@ export async function startToolNode(label: string): Promise<ToolNode> {
   }
   const admin = adminUrl;
   const name = `concord_${label.replace(/[^a-z0-9_]/g, "_")}_${randomBytes(4).toString("hex")}`;
-  const names = [name, `${name}_a`, `${name}_b`];
   const url = (db: string) => Object.assign(new URL(admin), { pathname: `/${db}` }).toString();
+  const fresh = ["a", "b"].filter((s) => !opts.shardUrls?.[s]);
+  const names = [name, ...fresh.map((s) => `${name}_${s}`)];
   for (const db of names) await ensureDatabase(admin, db);
-  const dbs = await openDatabases(url(name), { a: url(`${name}_a`), b: url(`${name}_b`) });
+  const shardUrls = Object.fromEntries(["a", "b"].map((s) => [s, opts.shardUrls?.[s] ?? url(`${name}_${s}`)]));
+  const dbs = await openDatabases(url(name), shardUrls, opts.replication);
   const sessions = new Sessions(randomBytes(16).toString("hex"));
-  const node = await createNode({ nodeId: label, dbs, sessions, log: pino({ level: "silent" }), adapter: "memory" });
-  const port = await node.listen(0, "127.0.0.1");
-  const base = `http://127.0.0.1:${port}`;
-  const { token } = await node.sessions.create(label);
+  const count = opts.nodes ?? 1;
+  const adapter = opts.adapter ?? (count > 1 ? "postgres" : "memory");
+  const nodes: ConcordNode[] = [];
+  const urls: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const node = await createNode({
+      nodeId: `${label}-${i + 1}`, dbs, sessions, log: pino({ level: "silent" }), adapter, catalogUrl: url(name), ...(opts.ui ? { ui: opts.ui } : {}),
+    });
+    nodes.push(node);
+    urls.push(`http://127.0.0.1:${await node.listen(0, "127.0.0.1")}`);
+  }
+  const { token, user } = await nodes[0]!.sessions.create(label);
   return {
-    node,
+    node: nodes[0]!,
+    nodes,
+    urls,
     dbs,
-    connect: (opts = {}) =>
+    user,
+    token,
+    connect: (o = {}) =>
       new Promise<Socket>((resolve, reject) => {
-        const s = ioClient(base, { auth: { token, batch: opts.batch ?? false }, transports: ["websocket"], forceNew: true });
+        const s = ioClient(urls[o.node ?? 0]!, { auth: { token, batch: o.batch ?? false }, transports: ["websocket"], forceNew: true });
         s.once("connect", () => resolve(s));
         s.once("connect_error", reject);
       }),
     close: async () => {
-      await node.close();
-      await new Promise<void>((r) => node.server.close(() => r()));
+      for (const node of nodes) {
+        await node.close();
+        await new Promise<void>((r) => node.server.close(() => r()));
+      }
       await dbs.close();
       if (!stopPg) {
         const sql = postgres(admin, { max: 1, onnotice: () => {} });

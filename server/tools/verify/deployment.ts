@@ -3,6 +3,9 @@
  * fresh folder and N Concord nodes started as real processes (`node --import tsx server/main.ts`,
  * like server/tools/cluster.ts), each with the test-only 2PC crash switch (server/fault-switch.ts).
  * It can kill -9 and restart a node, restart Postgres, and read the databases directly at the end.
+ * With `standbys`, shard `a` runs on its own primary and synchronous standby (SPEC STANDBY-1) and
+ * verify can kill -9 its primary (`primary-kill`): the nodes fail over, verify rebuilds the old
+ * primary as the new standby.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -15,6 +18,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import postgres from "postgres";
 import { EMBEDDED_PASSWORD } from "../../db/embedded-events";
 import { freePort } from "../../db/embedded";
+import { startServer, type PgServer } from "../../db/pg-server";
+import { configurePrimary, rebuildAsStandby, startPair } from "../../db/standby-pair";
 import type { DbDump } from "./history";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -44,11 +49,14 @@ export class Deployment {
   readonly nodes: NodeProc[] = [];
   private stopping = false;
   private logs: WriteStream;
+  /** Shard `a`'s two servers, when it has a standby. */
+  private pair: [PgServer, PgServer] | null = null;
 
   constructor(
     private readonly count: number,
     private readonly faultEnv: (i: number) => string | undefined,
     private readonly events: DeploymentEvents,
+    private readonly standbys = false,
   ) {
     // As root, Postgres runs as the postgres user, which must reach its data folder inside.
     chmodSync(this.dir, 0o755);
@@ -102,6 +110,17 @@ export class Deployment {
     const admin = postgres(this.url("postgres"), { max: 1, onnotice: () => {} });
     for (const db of Object.values(DATABASES)) await admin.unsafe(`CREATE DATABASE ${db}`);
     await admin.end();
+    if (this.standbys) {
+      this.pair = await startPair(
+        { dirs: [path.join(this.dir, "a0"), path.join(this.dir, "a1")], ports: [await freePort(), await freePort()] },
+        "sync",
+        async (adminUrl) => {
+          const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
+          await a.unsafe(`CREATE DATABASE ${DATABASES.a}`);
+          await a.end();
+        },
+      );
+    }
     for (let i = 0; i < this.count; i++) this.nodes.push({ name: `node-${i + 1}`, port: await freePort(), child: null, held: false, ready: false });
     // The first node applies the migrations; the others start once it is up.
     await this.launch(this.nodes[0]!);
@@ -116,15 +135,20 @@ export class Deployment {
       env: {
         ...process.env,
         DATABASE_URL: this.url(DATABASES.catalog),
-        SHARD_URLS: `a=${this.url(DATABASES.a)},b=${this.url(DATABASES.b)}`,
+        SHARD_URLS: this.pair
+          ? `a=${this.pair[0].url(DATABASES.a)}|${this.pair[1].url(DATABASES.a)},b=${this.url(DATABASES.b)}`
+          : `a=${this.url(DATABASES.a)},b=${this.url(DATABASES.b)}`,
+        CONCORD_FAILOVER_MS: "1000",
         SESSION_SECRET: this.secret,
         PORT: String(n.port),
         HOST: "127.0.0.1",
         NODE_ID: n.name,
         CONCORD_UI: "off",
         LOG_LEVEL: "warn",
-        // The checkers read every board's whole log at the end.
+        // The checkers read every board's whole log at the end, with since 0: kept, and answered
+        // as changes rather than as the smaller snapshot (FEED-6).
         CHANGE_LOG_KEEP: "100000000",
+        CATCH_UP_MIN_CHANGES: "100000000",
         ...(fault ? { CONCORD_FAULTS: fault } : {}),
       },
       stdio: ["ignore", "pipe", "pipe"],
@@ -183,6 +207,46 @@ export class Deployment {
     if (!this.stopping && !n.child) await this.launch(n).catch(() => {});
   }
 
+  /** Shard `a`'s database on its current primary (the catalog says which, SPEC STANDBY-3). */
+  private async shardUrl(shard: "a" | "b"): Promise<string> {
+    if (shard === "b" || !this.pair) return this.url(DATABASES[shard]);
+    return this.pair[await this.primaryIndex()]!.url(DATABASES.a);
+  }
+
+  private async primaryIndex(): Promise<number> {
+    const sql = postgres(this.url(DATABASES.catalog), { max: 1, onnotice: () => {} });
+    try {
+      const [row] = await sql<{ primary: number }[]>`SELECT "primary" FROM shard_replicas WHERE shard = 'a'`;
+      return row?.primary ?? 0;
+    } finally {
+      await sql.end();
+    }
+  }
+
+  /**
+   * kill -9 of shard `a`'s primary (SPEC STANDBY-5): waits until the nodes have promoted the
+   * standby (the catalog names it primary), then rebuilds the old primary as the new standby.
+   * Answers how long the failover took, for the record.
+   */
+  async killPrimary(): Promise<string> {
+    if (!this.pair) return "shard a has no standby";
+    const was = await this.primaryIndex();
+    const killedAt = Date.now();
+    await this.pair[was]!.kill();
+    const deadline = killedAt + 60_000;
+    while ((await this.primaryIndex().catch(() => was)) === was) {
+      if (Date.now() > deadline || this.stopping) return `kill -9 shard a primary #${was}: no failover within 60 s`;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const tookMs = Date.now() - killedAt;
+    const primary = this.pair[1 - was]!;
+    await rebuildAsStandby(this.pair[was]!.dir, primary);
+    this.pair[was] = await startServer(this.pair[was]!.dir, this.pair[was]!.port);
+    const admin = postgres(primary.url("postgres"), { max: 1, onnotice: () => {} });
+    await configurePrimary(admin, "sync").finally(() => admin.end());
+    return `kill -9 shard a primary #${was}: standby #${1 - was} promoted within ${tookMs} ms; old primary rebuilt as the standby`;
+  }
+
   /** Waits until every node is up (the supervisor restarts dead ones). */
   async allReady(timeoutMs = 60_000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
@@ -197,8 +261,8 @@ export class Deployment {
   /** Prepared transactions left on the shards (SPEC TX-4 must leave none). */
   async preparedLeft(): Promise<number> {
     let total = 0;
-    for (const db of [DATABASES.a, DATABASES.b]) {
-      const sql = postgres(this.url(db), { max: 1, onnotice: () => {} });
+    for (const shard of ["a", "b"] as const) {
+      const sql = postgres(await this.shardUrl(shard), { max: 1, onnotice: () => {} });
       try {
         const [r] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_prepared_xacts WHERE database = current_database()`;
         total += r!.n;
@@ -223,8 +287,8 @@ export class Deployment {
   /** Reads what the checkers need straight from the databases. */
   async dump(): Promise<DbDump> {
     const out: DbDump = { shards: {}, txLog: [], cardIds: [], leases: [] };
-    for (const [shard, db] of [["a", DATABASES.a], ["b", DATABASES.b]] as const) {
-      const sql = postgres(this.url(db), { max: 1, onnotice: () => {} });
+    for (const shard of ["a", "b"] as const) {
+      const sql = postgres(await this.shardUrl(shard), { max: 1, onnotice: () => {} });
       try {
         out.shards[shard] = {
           cards: await sql`SELECT id, board_id AS "boardId", version, fence::float8 AS fence FROM cards`,
@@ -267,6 +331,7 @@ export class Deployment {
       ),
     );
     await this.stopPostgres().catch(() => {});
+    for (const server of this.pair ?? []) await server.stop().catch(() => {});
     this.logs.end();
     if (!keep) rmSync(this.dir, { recursive: true, force: true });
   }

@@ -2,7 +2,9 @@
  * The fault schedule, drawn from the seed: every few seconds one fault of an enabled kind.
  * Server-side kinds need verify's own deployment: `kill` (kill -9 a node, start it again),
  * `pg-restart` (stop and start Postgres), `2pc-crash` (the nodes' test-only switch ends a node at a
- * step of a cross-shard move: set at boot, counted when it fires). Client-side kinds work against
+ * step of a cross-shard move: set at boot, counted when it fires), `primary-kill` (kill -9 of
+ * shard a's primary, which has a synchronous standby: the nodes fail over, SPEC STANDBY-5; verify
+ * then rebuilds the old primary as the standby). Client-side kinds work against
  * any cluster: `drop-socket` (a socket dropped mid-request), `drop-ack` (an ack ignored: the client
  * replays the same mutationId, often on another node), `lease-pause` (a holder paused past its TTL
  * writes with its old token).
@@ -12,7 +14,7 @@ import type { Deployment } from "./deployment";
 import type { Rng } from "./rng";
 import { leasePause, type World } from "./workload";
 
-export const SERVER_FAULTS = ["kill", "pg-restart", "2pc-crash"] as const;
+export const SERVER_FAULTS = ["kill", "pg-restart", "2pc-crash", "primary-kill"] as const;
 export const CLIENT_FAULTS = ["drop-socket", "drop-ack", "lease-pause"] as const;
 export const ALL_FAULTS: string[] = [...SERVER_FAULTS, ...CLIENT_FAULTS];
 
@@ -37,7 +39,7 @@ export interface FaultContext {
   stopAt: number;
 }
 
-const WEIGHTS: Record<string, number> = { kill: 3, "pg-restart": 1, "drop-socket": 3, "drop-ack": 3, "lease-pause": 2 };
+const WEIGHTS: Record<string, number> = { kill: 3, "pg-restart": 1, "primary-kill": 1, "drop-socket": 3, "drop-ack": 3, "lease-pause": 2 };
 
 function pickWeighted(rng: Rng, kinds: string[]): string {
   const total = kinds.reduce((n, k) => n + (WEIGHTS[k] ?? 1), 0);
@@ -71,6 +73,15 @@ export async function runFaults(ctx: FaultContext): Promise<void> {
       busyServer = true;
       const d = ctx.deployment;
       pending.push(d.restartPostgres().catch((err: Error) => ctx.record("pg-restart", `restart failed: ${err.message}`)).finally(() => (busyServer = false)));
+    } else if (kind === "primary-kill" && ctx.deployment && !busyServer) {
+      ctx.record("primary-kill", "kill -9 of shard a's primary");
+      busyServer = true;
+      const d = ctx.deployment;
+      pending.push(
+        d.killPrimary()
+          .then((detail) => ctx.record("failover", detail), (err: Error) => ctx.record("failover", `failed: ${err.message}`))
+          .finally(() => (busyServer = false)),
+      );
     } else if (kind === "drop-socket" || kind === "drop-ack") {
       // Recorded by the client when the request it hits is sent.
       ctx.rng.pick(ctx.clients).pendingFault = kind;

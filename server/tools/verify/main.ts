@@ -56,7 +56,7 @@ async function run(opts: { seconds: number; clients: number; faults: string; see
     out(`verify: starting embedded Postgres and ${opts.nodes} nodes over shards a, b…`);
     deployment = new Deployment(opts.nodes, (i) => (kinds.includes("2pc-crash") ? `2pc-crash:${CRASH_PROBABILITY}:${opts.seed * 16 + i + 1}` : undefined), {
       onUnexpectedExit: (node, code, signal, crashStep) => record(crashStep ? "2pc-crash" : "node-exit", crashStep ? `${node} died after ${crashStep}` : `${node} exited (${signal ?? code})`),
-    });
+    }, kinds.includes("primary-kill"));
     await deployment.start();
   }
   const urls = () => (deployment ? deployment.urls : opts.url!.split(",").map((u) => u.trim().replace(/\/+$/, "")));
@@ -225,7 +225,7 @@ async function main(): Promise<number> {
     },
   });
   if (values.help) {
-    out("usage: npm run verify -- [--seconds 60] [--clients 12] [--faults on|off|kill,pg-restart,2pc-crash,drop-socket,drop-ack,lease-pause] [--seed N] [--nodes 3] [--url a,b,c] [--out FILE] [--keep]\n       npm run verify -- --check FILE");
+    out("usage: npm run verify -- [--seconds 60] [--clients 12] [--faults on|off|kill,pg-restart,2pc-crash,primary-kill,drop-socket,drop-ack,lease-pause] [--seed N] [--nodes 3] [--url a,b,c] [--out FILE] [--keep]\n       npm run verify -- --check FILE");
     return 0;
   }
   if (values.check) return check(values.check);

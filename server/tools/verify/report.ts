@@ -3,7 +3,7 @@ import type { CheckResult } from "./checkers";
 import type { ParsedHistory } from "./history";
 
 /** Recorded, but consequences rather than injected faults: a node that exited on its own (a Postgres restart can take nodes down), a client-side error. */
-const EVENTS = new Set(["node-exit", "client-error", "settle"]);
+const EVENTS = new Set(["node-exit", "client-error", "settle", "failover"]);
 
 export function summarize(h: ParsedHistory): { attempts: Record<string, number>; answers: Record<string, number>; writes: { total: number; acknowledged: number; refused: number; open: number }; faults: Record<string, number>; events: Record<string, number> } {
   const attempts: Record<string, number> = {};

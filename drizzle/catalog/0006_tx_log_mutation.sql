@@ -1,0 +1,1 @@
+CREATE INDEX "tx_log_mutation_idx" ON "tx_log" USING btree (("payload"->'req'->>'mutationId'));

@@ -1,0 +1,1 @@
+ALTER TABLE "cards" ADD CONSTRAINT "cards_position_check" CHECK ("cards"."position" ~ '^[0-9A-Za-z]{1,64}$');

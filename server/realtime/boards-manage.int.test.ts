@@ -1,0 +1,154 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Board, BoardBroadcast, Card } from "../../lib/protocol";
+import { mid, ok, request, startCluster, type TestCluster, type TestSocket } from "../test/harness";
+
+/**
+ * SPEC BOARD-1 … BOARD-7 over two real nodes (broadcasts and cache invalidations cross through
+ * the Postgres adapter): rename, archive, delete and leave, who may do each, what each does to
+ * cards, ids, invites and other nodes' caches, and the board list's owners and card counts.
+ */
+
+async function expectCode(s: TestSocket, event: string, payload: unknown, code: string): Promise<void> {
+  const r = await request(s, event, payload);
+  expect(r.ok ? "ok" : r.error.code, `${event} ${JSON.stringify(payload)}`).toBe(code);
+}
+
+/** Retries `check` until it passes (a broadcast or invalidation crossing nodes), at most 5 s. */
+async function eventually(check: () => Promise<void>): Promise<void> {
+  const until = Date.now() + 5000;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > until) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+function boardEvents(s: TestSocket): BoardBroadcast[] {
+  const seen: BoardBroadcast[] = [];
+  s.on("board", (b) => seen.push(b));
+  return seen;
+}
+
+describe("BOARD-1 … BOARD-7 managing boards (two nodes)", () => {
+  let c: TestCluster;
+  let owner: TestSocket;
+  let member: TestSocket;
+  let stranger: TestSocket;
+  let ownerId: string;
+  let memberToken: string;
+  beforeAll(async () => {
+    c = await startCluster({ nodes: 2 });
+    const o = await c.signIn("Olive");
+    ownerId = o.user.id;
+    owner = await c.connect(o.token, { node: 0 });
+    memberToken = (await c.signIn("Max")).token;
+    member = await c.connect(memberToken, { node: 1 });
+    stranger = await c.connect((await c.signIn("Sam")).token, { node: 1 });
+  });
+  afterAll(async () => c?.close());
+
+  async function privateBoardWithMember(name: string): Promise<Board> {
+    const { board } = await ok<{ board: Board }>(owner, "board:create", { name, policy: "occ", visibility: "private" });
+    const { code } = await ok<{ code: string }>(owner, "board:invite", { boardId: board.id });
+    await ok(member, "board:accept", { code });
+    return board;
+  }
+
+  it("BOARD-1/6: the owner renames; members on another node hear it; others get FORBIDDEN or NOT_FOUND and nothing changes", async () => {
+    const board = await privateBoardWithMember("Old name");
+    await ok(member, "board:join", { boardId: board.id }); // node 2 caches the board's metadata
+    const heard = boardEvents(member);
+    const renamed = await ok<{ board: Board }>(owner, "board:rename", { boardId: board.id, name: "  New name  " });
+    expect(renamed.board.name).toBe("New name");
+    await eventually(async () => expect(heard.filter((e) => e.boardId === board.id).map((e) => e.board?.name)).toContain("New name"));
+    await eventually(async () => expect((await ok<{ board: Board }>(member, "board:join", { boardId: board.id })).board.name).toBe("New name"));
+    await expectCode(member, "board:rename", { boardId: board.id, name: "Mine now" }, "FORBIDDEN");
+    await expectCode(stranger, "board:rename", { boardId: board.id, name: "Mine now" }, "NOT_FOUND");
+    for (const bad of [{ boardId: board.id, name: "" }, { boardId: board.id, name: "x".repeat(101) }, { boardId: board.id }, { boardId: board.id, name: 5 }, { boardId: board.id, name: "a\u0000" }]) {
+      await expectCode(owner, "board:rename", bad, "BAD_REQUEST");
+    }
+    const { boards } = await ok<{ boards: Board[] }>(owner, "board:list", {});
+    expect(boards.find((b) => b.id === board.id)?.name).toBe("New name");
+  });
+
+  it("BOARD-3: an archived board is read-only (FORBIDDEN for new writes and locks, replays answer their first result) until restored", async () => {
+    const { board } = await ok<{ board: Board }>(owner, "board:create", { name: "Archive me", policy: "lww" });
+    const createId = mid();
+    const { card } = await ok<{ card: Card }>(owner, "card:create", { mutationId: createId, boardId: board.id, fields: { title: "kept" } });
+    await ok(member, "board:join", { boardId: board.id }); // node 2 caches it as not archived
+    await expectCode(member, "board:archive", { boardId: board.id, archived: true }, "FORBIDDEN");
+    const archived = await ok<{ board: Board }>(owner, "board:archive", { boardId: board.id, archived: true });
+    expect(archived.board.archived).toBe(true);
+    await eventually(() => expectCode(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "no" } }, "FORBIDDEN"));
+    await expectCode(owner, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "no" } }, "FORBIDDEN");
+    await expectCode(owner, "card:delete", { mutationId: mid(), cardId: card.id, baseVersion: card.version }, "FORBIDDEN");
+    await expectCode(owner, "lock:acquire", { cardId: card.id }, "FORBIDDEN");
+    const replay = await ok<{ card: Card }>(owner, "card:create", { mutationId: createId, boardId: board.id, fields: { title: "kept" } });
+    expect(replay.card.id).toBe(card.id);
+    const joined = await ok<{ board: Board; cards: Card[] }>(member, "board:join", { boardId: board.id });
+    expect(joined.cards.map((x) => x.title)).toEqual(["kept"]);
+    await ok(owner, "board:archive", { boardId: board.id, archived: false });
+    await eventually(async () => {
+      await ok(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "edited again" } });
+    });
+  });
+
+  it("BOARD-4: the owner deletes; it answers NOT_FOUND everywhere, its invites admit nobody, its card ids are never reused", async () => {
+    const board = await privateBoardWithMember("Doomed");
+    const { card } = await ok<{ card: Card }>(owner, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "gone soon" } });
+    const { code } = await ok<{ code: string }>(owner, "board:invite", { boardId: board.id });
+    await ok(member, "board:join", { boardId: board.id });
+    const heard = boardEvents(member);
+    await expectCode(member, "board:delete", { boardId: board.id }, "FORBIDDEN");
+    await expectCode(stranger, "board:delete", { boardId: board.id }, "NOT_FOUND");
+    await ok(owner, "board:delete", { boardId: board.id });
+    await eventually(async () => expect(heard).toContainEqual({ boardId: board.id, removed: "deleted" }));
+    for (const s of [owner, member]) {
+      await eventually(() => expectCode(s, "board:join", { boardId: board.id }, "NOT_FOUND"));
+      await expectCode(s, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "x" } }, "NOT_FOUND");
+      await expectCode(s, "card:history", { cardId: card.id }, "NOT_FOUND");
+      const { boards } = await ok<{ boards: Board[] }>(s, "board:list", {});
+      expect(boards.map((b) => b.id)).not.toContain(board.id);
+    }
+    await expectCode(stranger, "board:accept", { code }, "NOT_FOUND");
+    await expectCode(owner, "board:delete", { boardId: board.id }, "NOT_FOUND");
+    const { board: other } = await ok<{ board: Board }>(owner, "board:create", { name: "Elsewhere", policy: "occ" });
+    await expectCode(owner, "card:create", { mutationId: mid(), boardId: other.id, cardId: card.id, fields: { title: "reuse?" } }, "BAD_REQUEST");
+  });
+
+  it("BOARD-5: a member leaves (on every node at once); the owner cannot; a non-member gets BAD_REQUEST", async () => {
+    const board = await privateBoardWithMember("Leave me");
+    await ok(member, "board:join", { boardId: board.id }); // node 2 remembers Max may see it
+    const heard = boardEvents(member);
+    await expectCode(owner, "board:quit", { boardId: board.id }, "FORBIDDEN");
+    await expectCode(stranger, "board:quit", { boardId: board.id }, "NOT_FOUND");
+    const { board: open } = await ok<{ board: Board }>(owner, "board:create", { name: "Open one", policy: "occ" });
+    await expectCode(stranger, "board:quit", { boardId: open.id }, "BAD_REQUEST");
+    // Max leaves through node 1; node 2 (where Max's other socket is) must forget what it cached.
+    const maxOnNode1 = await c.connect(memberToken, { node: 0 });
+    await ok(maxOnNode1, "board:quit", { boardId: board.id });
+    await eventually(async () => expect(heard).toContainEqual({ boardId: board.id, removed: "left" }));
+    await eventually(() => expectCode(member, "board:join", { boardId: board.id }, "NOT_FOUND"));
+    await expectCode(member, "board:quit", { boardId: board.id }, "NOT_FOUND");
+    const { boards } = await ok<{ boards: Board[] }>(member, "board:list", {});
+    expect(boards.map((b) => b.id)).not.toContain(board.id);
+  });
+
+  it("BOARD-7: the list names owners, counts cards (not changes) and marks boards joined by invite", async () => {
+    const board = await privateBoardWithMember("Counted");
+    const a = await ok<{ card: Card }>(owner, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "a" } });
+    const b = await ok<{ card: Card }>(owner, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "b" } });
+    let version = a.card.version;
+    for (const t of ["a1", "a2", "a3"]) version = (await ok<{ card: Card }>(owner, "card:update", { mutationId: mid(), cardId: a.card.id, baseVersion: version, patch: { title: t } })).card.version;
+    await ok(owner, "card:delete", { mutationId: mid(), cardId: b.card.id, baseVersion: b.card.version });
+    const mine = (await ok<{ boards: Board[] }>(owner, "board:list", {})).boards.find((x) => x.id === board.id)!;
+    expect(mine).toMatchObject({ ownerId, ownerName: "Olive", cardCount: 1 });
+    expect(mine.seq).toBeGreaterThan(1);
+    expect(mine.member).toBeUndefined();
+    const theirs = (await ok<{ boards: Board[] }>(member, "board:list", {})).boards.find((x) => x.id === board.id)!;
+    expect(theirs).toMatchObject({ ownerName: "Olive", cardCount: 1, member: true });
+  });
+});

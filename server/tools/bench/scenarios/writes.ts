@@ -1,0 +1,111 @@
+/**
+ * Committed writes/s, ack latency and write → other client latency: the naive server against
+ * Concord under the same closed-loop load (load/workloads.ts `writes`), each client joined to the
+ * board it writes, so every write fans out to the board's other clients. Runs alternate naive /
+ * Concord / Concord batch within each repeat; rows are medians, ratios from the same run.
+ */
+import { median } from "../stats";
+import { seedBoards } from "../seed";
+import type { BenchContext, Row, Scenario } from "../types";
+import type { WritesResult } from "../load/workloads";
+
+interface Case {
+  label: string;
+  clients: number;
+  boards: number;
+  cards: number;
+  /** Also Concord with `batch` clients (SPEC PERF-2). */
+  batch: boolean;
+}
+
+type Variant = "naive" | "concord" | "concord batch";
+
+async function runCase(ctx: BenchContext, c: Case): Promise<Row[]> {
+  const naive = await ctx.naive();
+  const concord = await ctx.concord();
+  const load = await ctx.load();
+  try {
+    const cardsPerBoard = Math.ceil(c.cards / c.boards);
+    const naiveBoards = await Promise.all(
+      Array.from({ length: c.boards }, async (_, b) => ({ boardId: `b_naive_${b}`, cardIds: await naive.seed(`b_naive_${b}`, cardsPerBoard) })),
+    );
+    const concordBoards = await seedBoards(concord, c.boards, cardsPerBoard);
+    const variants: Variant[] = c.batch ? ["naive", "concord", "concord batch"] : ["naive", "concord"];
+    const results: Record<Variant, WritesResult[]> = { naive: [], concord: [], "concord batch": [] };
+    const versions: { naive?: Record<string, number>; concord?: Record<string, number> } = {};
+    for (let r = 0; r < ctx.repeat; r++) {
+      for (const v of variants) {
+        const res = await load.run("writes", {
+          ...(v === "naive" ? { url: naive.url, boards: naiveBoards } : { url: concord.urls[0]!, token: concord.token, batch: v === "concord batch", boards: concordBoards }),
+          clients: c.clients,
+          seconds: ctx.seconds,
+          warmupSeconds: ctx.quick ? 0.3 : 0.5,
+          versions: versions[v === "naive" ? "naive" : "concord"],
+        });
+        versions[v === "naive" ? "naive" : "concord"] = res.versions;
+        results[v].push(res);
+        const errs = Object.entries(res.errors).map(([k, n]) => `${k} ${n}`).join(", ");
+        ctx.progress(
+          `[writes] ${c.label}, ${v} (${r + 1}/${ctx.repeat}): ${res.writesPerSecond.toFixed(0)} writes/s, ack p50 ${res.ackMs.p50.toFixed(1)} ms, ` +
+            `→ other p50 ${res.deliverMs.p50.toFixed(1)} ms, ${res.conflicts} conflicts${errs ? `, errors: ${errs}` : ""}`,
+        );
+      }
+    }
+    const med = (v: Variant, f: (x: WritesResult) => number) => median(results[v].map(f));
+    const samples = (v: Variant, f: (x: WritesResult) => number) => results[v].map(f);
+    const rows: Row[] = [];
+    const metrics: { metric: string; unit: string; f: (x: WritesResult) => number }[] = [
+      { metric: "committed writes/s", unit: "/s", f: (x) => x.writesPerSecond },
+      { metric: "ack p50", unit: "ms", f: (x) => x.ackMs.p50 },
+      { metric: "ack p99", unit: "ms", f: (x) => x.ackMs.p99 },
+      { metric: "write → other client p50", unit: "ms", f: (x) => x.deliverMs.p50 },
+    ];
+    for (const v of variants.filter((x) => x !== "naive")) {
+      for (const m of metrics) {
+        const value = med(v, m.f);
+        const base = med("naive", m.f);
+        const row: Row = {
+          scenario: "writes", case: `${c.label}${v === "concord batch" ? ", batch" : ""}`, metric: m.metric, unit: m.unit, value,
+          baseline: { name: "naive", value: base }, samples: samples(v, m.f),
+        };
+        if (v === "concord" && c.clients >= 50 && c.boards === 1 && m.metric === "committed writes/s") {
+          // The ratio of medians; each repeat's own ratio is in the progress lines.
+          row.target = "≥ 1.5× naive";
+          row.met = value >= 1.5 * base;
+        }
+        if (v === "concord" && c.clients === 2 && m.metric === "ack p50") {
+          row.target = "≤ 1.5× naive";
+          row.met = value <= 1.5 * base;
+        }
+        if (v === "concord" && c.clients === 2 && m.metric === "write → other client p50") {
+          const ack = med("concord", (x) => x.ackMs.p50);
+          row.target = "≤ ack p50 + 1 ms";
+          row.met = value <= ack + 1;
+        }
+        rows.push(row);
+      }
+    }
+    return rows;
+  } finally {
+    await load.close();
+    await concord.close();
+    await naive.close();
+  }
+}
+
+export const writesScenario: Scenario = {
+  name: "writes",
+  description: "naive server vs Concord: 50 clients over 1 000 cards of one board, over 20 boards, and 2 clients",
+  async run(ctx) {
+    const cases: Case[] = ctx.quick
+      ? [{ label: "4 clients, 1 board", clients: 4, boards: 1, cards: 20, batch: false }]
+      : [
+          { label: "50 clients, 1 board", clients: 50, boards: 1, cards: 1000, batch: true },
+          { label: "50 clients, 20 boards", clients: 50, boards: 20, cards: 1000, batch: false },
+          { label: "2 clients, 1 board", clients: 2, boards: 1, cards: 1000, batch: false },
+        ];
+    const rows: Row[] = [];
+    for (const c of cases.filter((x) => !ctx.only || x.label.includes(ctx.only))) rows.push(...(await runCase(ctx, c)));
+    return rows;
+  },
+};
