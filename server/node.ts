@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { Server } from "socket.io";
 import { PROTOCOL_VERSION, type ClientToServerEvents, type CrashPoint, type Health, type ServerToClientEvents } from "../lib/protocol";
 import type { Databases } from "./db/databases";
+import type { Replication } from "./db/replication";
 import { handleHttp, type HttpContext } from "./http/routes";
 import { OriginPolicy, KeyedRateLimiter, addSecurityHeaders } from "./http/security";
 import { readCookie, sessionCookieName } from "./http/session-cookie";
@@ -97,7 +98,7 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     },
     dev: opts.dev ?? false,
     log,
-    killPrimary: opts.killPrimary,
+    ...(opts.killPrimary ? { killPrimary: guardedKill(opts.killPrimary, dbs.replication) } : {}),
   };
   const server = http.createServer((req, res) => {
     void (async () => {
@@ -336,5 +337,18 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
       for (const r of redisClients) await r.quit().catch(() => {});
       await leaseStore.close();
     },
+  };
+}
+
+/**
+ * The demo's kill of a shard's primary, refused while its standby may lack acknowledged writes
+ * (SPEC STANDBY-7): no failover could follow, and the shard would stay down until restarted by hand.
+ */
+function guardedKill(kill: (shard: string) => Promise<string>, replication: Replication | null): (shard: string) => Promise<string> {
+  return async (shard) => {
+    if (replication?.pair(shard) && !replication.mayFailOver(shard)) {
+      throw Object.assign(new Error(`shard ${shard}'s standby is still catching up: no failover could follow; try again in a moment`), { code: "STANDBY_NOT_READY" });
+    }
+    return kill(shard);
   };
 }

@@ -6,7 +6,13 @@ import { tabAuth } from "../_lib/tab-guest";
 
 /** What a shard's row says about it right now (SPEC STANDBY-6). */
 function shardState(r: ShardReplication): { text: string; cls: string } {
-  if (r.primaryDownSince) return { text: "primary unreachable: failing over", cls: "shard-down" };
+  if (r.primaryDownSince) {
+    // STANDBY-7: a standby that may lack acknowledged writes is never promoted.
+    return r.mode === "sync" && !r.standbyReady
+      ? { text: "primary unreachable: waiting for it (standby not caught up)", cls: "shard-down" }
+      : { text: "primary unreachable: failing over", cls: "shard-down" };
+  }
+  if (r.standbyState === "streaming" && r.mode === "sync" && !r.standbyReady) return { text: "standby catching up", cls: "shard-warn" };
   if (r.standbyState === "streaming") return { text: r.synchronous ? "healthy · sync" : "healthy · async", cls: "shard-ok" };
   if (r.standbyState === "fenced") return { text: "old primary fenced", cls: "shard-warn" };
   return { text: "no standby streaming", cls: "shard-warn" };
@@ -50,7 +56,8 @@ export function ShardReplicas() {
       headers: { ...auth.headers, "content-type": "application/json" },
       body: JSON.stringify({ shard }),
     }).catch(() => null);
-    setNote(res?.ok ? `Shard ${shard}: primary killed. Watch the failover.` : `Could not kill shard ${shard}'s primary.`);
+    const why = res && !res.ok ? ((await res.json().catch(() => null)) as { error?: { message?: string } } | null)?.error?.message : undefined;
+    setNote(res?.ok ? `Shard ${shard}: primary killed. Watch the failover.` : `Could not kill shard ${shard}'s primary${why ? `: ${why}` : "."}`);
   }
 
   return (
@@ -66,7 +73,9 @@ export function ShardReplicas() {
                 {state.text}
               </span>
               {health?.canKillPrimary ? (
-                <button type="button" className="btn btn-sm btn-danger" data-testid={`shard-${r.shard}-kill`} disabled={Boolean(r.primaryDownSince)} onClick={() => void kill(r.shard)}>
+                <button type="button" className="btn btn-sm btn-danger" data-testid={`shard-${r.shard}-kill`} disabled={Boolean(r.primaryDownSince) || (r.mode === "sync" && !r.standbyReady)}
+                  title={r.mode === "sync" && !r.standbyReady ? "The standby is still catching up: no failover could follow yet" : undefined}
+                  onClick={() => void kill(r.shard)}>
                   Kill primary
                 </button>
               ) : null}
@@ -86,6 +95,12 @@ export function ShardReplicas() {
               <dd>
                 last by the {r.reads.last} · {r.reads.standby} standby / {r.reads.primary} primary
               </dd>
+              <dt>Failover</dt>
+              <dd data-testid={`shard-${r.shard}-ready`}>{r.mode === "async"
+                  ? "allowed: loses what the standby has not replayed"
+                  : r.standbyReady
+                    ? "safe: the standby holds every acknowledged write"
+                    : "held: the standby may lack acknowledged writes"}</dd>
               <dt>Failovers</dt>
               <dd>{r.failovers}</dd>
             </dl>

@@ -31,6 +31,11 @@ export interface ShardReplication {
   /** Reads answered by each server on this node, and which answered the last (STANDBY-4). */
   reads: { primary: number; standby: number; last: "primary" | "standby" };
   primaryDownSince: string | null;
+  /**
+   * Whether the standby holds every acknowledged write (SPEC STANDBY-7). In sync mode a failover
+   * happens only then: false right after a failover, until the rebuilt standby has caught up.
+   */
+  standbyReady: boolean;
   failovers: number;
 }
 

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, customType, index, integer, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, customType, index, integer, jsonb, pgSequence, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 const bytea = customType<{ data: Buffer }>({ dataType: () => "bytea" });
 
@@ -136,4 +136,10 @@ export const shardReplicas = pgTable("shard_replicas", {
   epoch: bigint("epoch", { mode: "number" }).notNull(),
   primary: integer("primary").notNull(),
   changedAt: timestamp("changed_at", { withTimezone: true }).notNull().defaultNow(),
+  /**
+   * Whether the standby holds every write the primary acknowledged (SPEC STANDBY-7): set by the
+   * elected node once it saw the standby stream past a WAL position taken after it became
+   * synchronous; cleared by a failover (the new primary has no standby behind it yet).
+   */
+  standbyReady: boolean("standby_ready").notNull().default(false),
 });

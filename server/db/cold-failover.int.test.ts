@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Board, Card } from "../../lib/protocol";
-import { mid, request, startCluster, type TestCluster } from "../test/harness";
+import { freshDatabases, mid, request, startCluster, type TestCluster } from "../test/harness";
 import { testPair } from "../test/standby-pair";
 
 /**
@@ -11,14 +11,17 @@ import { testPair } from "../test/standby-pair";
  */
 let pair: Awaited<ReturnType<typeof testPair>>;
 let cluster: TestCluster | null = null;
+let databases: Awaited<ReturnType<typeof freshDatabases>>;
 
 beforeAll(async () => {
   pair = await testPair("concord_shard_a");
+  databases = await freshDatabases("t", ["b"]); // the catalog outlives the nodes
 });
 
 afterAll(async () => {
   await cluster?.close();
   await pair?.stop();
+  await databases?.drop();
 });
 
 describe("STANDBY-5 a node starts while a shard's primary is down", () => {
@@ -26,11 +29,16 @@ describe("STANDBY-5 a node starts while a shard's primary is down", () => {
     const urls = pair.urls;
     const replication = { mode: "sync" as const, pairs: { a: urls }, failoverAfterMs: 1_000 };
     // A first deployment sets the shard up (its migrations reach the standby through replication).
-    const first = await startCluster({ shardUrls: { a: urls[0] }, replication, node: { replicationWatchMs: 200 } });
+    const first = await startCluster({ databases, shardUrls: { a: urls[0] }, replication, node: { replicationWatchMs: 200 } });
+    // Only a standby known to hold every acknowledged write is promoted (STANDBY-7).
+    const ready = async () => ((await (await fetch(`${first.url}/api/health`)).json()) as { replication: { standbyReady: boolean }[] }).replication[0]!.standbyReady;
+    const deadline = Date.now() + 15_000;
+    while (!(await ready()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await ready()).toBe(true);
     await first.close();
     await pair.servers[0].kill();
     // Every node is down and the primary is gone: a node starts anyway.
-    cluster = await startCluster({ shardUrls: { a: urls[0] }, replication, node: { replicationWatchMs: 200 } });
+    cluster = await startCluster({ databases, shardUrls: { a: urls[0] }, replication, node: { replicationWatchMs: 200 } });
     const s = await cluster.connect((await cluster.signIn("after")).token);
     let board: Board | null = null;
     const until = Date.now() + 20_000;

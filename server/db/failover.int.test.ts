@@ -1,10 +1,13 @@
 import { randomUUID } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Board, Card } from "../../lib/protocol";
 import { SimulatedCrash } from "../services/moves";
 import { mid, ok, request, startCluster, type TestCluster, type TestSocket } from "../test/harness";
 import { testPair } from "../test/standby-pair";
+import { freePort } from "./embedded";
 import { startServer, type PgServer } from "./pg-server";
 import { configurePrimary, rebuildAsStandby } from "./standby-pair";
 
@@ -58,6 +61,17 @@ async function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+type Health = { epoch: number; standbyState: string; synchronous: boolean; standbyReady: boolean; primaryDownSince: string | null };
+/** Shard `a` as `/api/health` reports it (STANDBY-6). */
+const health = async (): Promise<Health> => ((await (await fetch(`${cluster.url}/api/health`)).json()) as { replication: Health[] }).replication[0]!;
+
+/** Waits until the catalog says the standby holds every acknowledged write (STANDBY-7). */
+async function standbyReady(): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!(await health()).standbyReady && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  expect((await health()).standbyReady).toBe(true);
 }
 
 /** Sends a create until it is acknowledged, with the same mutationId and card id each time (IDEM-1). */
@@ -151,8 +165,8 @@ describe("STANDBY-5 failover of a shard's primary, synchronous mode", () => {
     const { board } = await ok<{ board: Board }>(s, "board:create", { name: "failover", policy: "lww", shard: "a" });
     const store = cluster.dbs.shards.get("a")!;
     expect(store.epoch).toBe(1);
-    const health = async () => ((await (await fetch(`${cluster.url}/api/health`)).json()) as { replication: { epoch: number; standbyState: string; synchronous: boolean }[] }).replication[0]!;
     expect(await health()).toMatchObject({ epoch: 1, standbyState: "streaming", synchronous: true });
+    await standbyReady();
 
     // A steady load: four writers, each sending its next create once the last is acknowledged.
     const acked: { cardId: string; sent: number; at: number }[] = [];
@@ -190,6 +204,7 @@ describe("STANDBY-5 failover of a shard's primary, synchronous mode", () => {
     await Promise.all(writers);
     expect(store.epoch).toBe(2);
     expect(store.primaryIndex).toBe(1);
+    expect((await health()).standbyReady).toBe(false); // the new primary has no standby behind it yet
 
     // Every acknowledged write is on the new primary (sync mode: it was on the standby's disk).
     const now = postgres(servers[1].url(DB), { max: 1, onnotice: () => {} });
@@ -257,6 +272,7 @@ describe("STANDBY-5 with TX-4: a cross-shard move in doubt across a failover", (
     const { board: to } = await ok<{ board: Board }>(s, "board:create", { name: "to", policy: "occ", shard: "b" });
     const { card } = await ok<{ card: Card }>(s, "card:create", { mutationId: mid(), boardId: from.id, fields: { title: "in doubt" } });
     const store = cluster.dbs.shards.get("a")!;
+    await standbyReady();
     const epoch = store.epoch;
     const primary = store.primaryIndex;
     const moves = cluster.nodes[0]!.services.moves;
@@ -282,4 +298,65 @@ describe("STANDBY-5 with TX-4: a cross-shard move in doubt across a failover", (
     const [{ n }] = (await store.sql`SELECT count(*)::int AS n FROM pg_prepared_xacts WHERE database = current_database()`) as unknown as [{ n: number }];
     expect(n).toBe(0);
   }, 60_000);
+});
+
+describe("STANDBY-7 no failover to a standby that may lack acknowledged writes", () => {
+  it("a primary that dies while its rebuilt standby has not caught up is not failed over; started again, it has every acknowledged write", async () => {
+    const store = cluster.dbs.shards.get("a")!;
+    const epoch = store.epoch;
+    const p = store.primaryIndex;
+    const d = 1 - p; // killed by the test before; the new primary commits alone (STANDBY-2)
+    expect(servers[d]!.running()).toBe(false);
+    expect((await health()).standbyReady).toBe(false);
+    // The old primary is rebuilt as a standby and streams (asynchronously: sync is not switched
+    // on yet), then loses its way to the primary: it answers, in recovery, but receives no more WAL.
+    await rebuildAsStandby(servers[d]!.dir, servers[p]!);
+    servers[d] = await startServer(servers[d]!.dir, servers[d]!.port);
+    const streamDeadline = Date.now() + 15_000;
+    while ((await health()).standbyState !== "streaming" && Date.now() < streamDeadline) await new Promise((r) => setTimeout(r, 100));
+    expect((await health()).standbyState).toBe("streaming");
+    await servers[d]!.stop();
+    const conf = path.join(servers[d]!.dir, "postgresql.auto.conf");
+    await writeFile(conf, (await readFile(conf, "utf8")).replace(/port=\d+/, `port=${await freePort()}`));
+    servers[d] = await startServer(servers[d]!.dir, servers[d]!.port);
+
+    // Writes the primary acknowledges alone: the standby does not have them.
+    const s = await cluster.connect((await cluster.signIn("alone")).token);
+    const { board } = await ok<{ board: Board }>(s, "board:create", { name: "alone", policy: "occ", shard: "a" });
+    const acked: string[] = [];
+    for (let i = 0; i < 10; i++) acked.push((await ok<{ card: Card }>(s, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: `alone ${i}` } })).card.id);
+    expect((await health()).standbyReady).toBe(false);
+    // The demo's "Kill primary" refuses now: no failover could follow (and kills nothing).
+    const token = (await cluster.signIn("demo-too-soon")).token;
+    const refusedKill = await fetch(`${cluster.url}/api/demo/kill-primary`, {
+      method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${token}` }, body: JSON.stringify({ shard: "a" }),
+    });
+    expect(refusedKill.status).toBe(409);
+    expect(((await refusedKill.json()) as { error: { code: string } }).error.code).toBe("STANDBY_NOT_READY");
+    expect(servers[p]!.running()).toBe(true);
+
+    await servers[p]!.kill();
+    // Well past the failover timeout: the shard waits for its primary instead of promoting the standby.
+    const downDeadline = Date.now() + 5_000;
+    while (!(await health()).primaryDownSince && Date.now() < downDeadline) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, FAILOVER_AFTER_MS * 4));
+    expect(store.epoch).toBe(epoch);
+    expect(await health()).toMatchObject({ epoch, standbyReady: false });
+    expect((await health()).primaryDownSince).not.toBeNull();
+    const standby = postgres(servers[d]!.url(DB), { max: 1, onnotice: () => {} });
+    const [{ recovery }] = (await standby`SELECT pg_is_in_recovery() AS recovery`) as unknown as [{ recovery: boolean }];
+    expect(recovery).toBe(true);
+    await standby.end();
+    const refused = await request(s, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "while down" } });
+    expect(refused.ok ? "ok" : refused.error.code).toBe("UNAVAILABLE");
+
+    // The primary starts again: writes resume on it and every acknowledged write is there.
+    servers[p] = await startServer(servers[p]!.dir, servers[p]!.port);
+    const done = await within(20_000, "a write after the primary came back", createUntilAcked(s, board.id, () => false));
+    const primary = postgres(servers[p]!.url(DB), { max: 1, onnotice: () => {} });
+    const present = await primary<{ id: string }[]>`SELECT id FROM cards WHERE id IN ${primary([...acked, done!.cardId])}`;
+    await primary.end();
+    expect(present.length).toBe(acked.length + 1);
+    expect(store.epoch).toBe(epoch);
+  }, 90_000);
 });

@@ -1,7 +1,7 @@
 import postgres, { type Sql } from "postgres";
 import type { ShardReplication } from "../../lib/protocol";
 import type { ShardStore } from "./shard-store";
-import type { ReplicationMode } from "./standby-pair";
+import { STANDBY_NAME, type ReplicationMode } from "./standby-pair";
 
 /** A replicated shard's two servers as configured (SPEC STANDBY-1): `[0]` is the primary at first. */
 export type ShardPair = [string, string];
@@ -43,6 +43,12 @@ export class Replication {
   private readonly downSince = new Map<string, number>();
   private readonly failovers = new Map<string, number>();
   private readonly fenced = new Set<string>();
+  /** Per shard: the primary's WAL position when its standby was first seen synchronous this epoch (STANDBY-7). */
+  private readonly readyMark = new Map<string, { epoch: number; lsn: string }>();
+  /** Per shard: the catalog's standby_ready as last read. */
+  private readonly ready = new Map<string, boolean>();
+  /** Shards whose failover is held back because their standby is not ready (logged once). */
+  private readonly held = new Set<string>();
   private refreshing: Promise<void> | null = null;
 
   constructor(
@@ -59,6 +65,11 @@ export class Replication {
   /** Called after a failover with the old primary's index (the embedded owner rebuilds it, STANDBY-5). */
   onFailedOver: ((shard: string, oldIndex: number) => Promise<void>) | null = null;
 
+  /** Whether a failover of `shard` may promote its standby now (STANDBY-7); async mode always may. */
+  mayFailOver(shard: string): boolean {
+    return this.options.mode === "async" || (this.ready.get(shard) ?? false);
+  }
+
   /** The configured pair of a shard, or undefined when it has no standby. */
   pair(shard: string): ShardPair | undefined {
     return this.options.pairs[shard];
@@ -73,9 +84,11 @@ export class Replication {
   }
 
   /** The catalog's rows, by shard. */
-  async rows(): Promise<Map<string, { epoch: number; primary: number }>> {
-    const rows = await this.catalog<{ shard: string; epoch: string; primary: number }[]>`SELECT shard, epoch, "primary" FROM shard_replicas`;
-    return new Map(rows.map((r) => [r.shard, { epoch: Number(r.epoch), primary: r.primary }]));
+  async rows(): Promise<Map<string, { epoch: number; primary: number; standbyReady: boolean }>> {
+    const rows = await this.catalog<{ shard: string; epoch: string; primary: number; standby_ready: boolean }[]>`
+      SELECT shard, epoch, "primary", standby_ready FROM shard_replicas`;
+    for (const r of rows) this.ready.set(r.shard, r.standby_ready);
+    return new Map(rows.map((r) => [r.shard, { epoch: Number(r.epoch), primary: r.primary, standbyReady: r.standby_ready }]));
   }
 
   /**
@@ -114,8 +127,11 @@ export class Replication {
       const store = this.shards.get(shard);
       if (!store) continue;
       const primaryUp = await reachable(pair[store.primaryIndex]!);
-      if (primaryUp) this.downSince.delete(shard);
-      else {
+      if (primaryUp) {
+        this.downSince.delete(shard);
+        this.held.delete(shard);
+        await this.markReady(shard, store).catch(() => {});
+      } else {
         const since = this.downSince.get(shard) ?? now;
         this.downSince.set(shard, since);
         if (now - since >= this.options.failoverAfterMs) {
@@ -135,6 +151,15 @@ export class Replication {
     const pair = this.options.pairs[shard];
     const row = (await this.rows()).get(shard);
     if (!pair || !row) throw new Error(`shard ${shard} has no standby`);
+    if (!this.mayFailOver(shard)) {
+      // STANDBY-7: the standby may lack writes the primary acknowledged alone (after the last
+      // failover, before this standby caught up): promoting it would lose them. Wait for the primary.
+      if (!this.held.has(shard)) {
+        this.held.add(shard);
+        this.log(`shard ${shard}: primary unreachable, but its standby is not known to hold every acknowledged write; not failing over (start the primary again)`);
+      }
+      return row.epoch;
+    }
     const next = 1 - row.primary;
     const epoch = row.epoch + 1;
     const sql = probe(pair[next]!);
@@ -149,7 +174,8 @@ export class Replication {
       await sql.end({ timeout: 2 }).catch(() => {});
     }
     const moved = await this.catalog`
-      UPDATE shard_replicas SET epoch = ${epoch}, "primary" = ${next}, changed_at = now() WHERE shard = ${shard} AND epoch = ${row.epoch}`;
+      UPDATE shard_replicas SET epoch = ${epoch}, "primary" = ${next}, standby_ready = false, changed_at = now()
+      WHERE shard = ${shard} AND epoch = ${row.epoch}`;
     if (moved.count === 0) throw new Error(`shard ${shard}: the epoch moved meanwhile`);
     this.downSince.delete(shard);
     this.failovers.set(shard, (this.failovers.get(shard) ?? 0) + 1);
@@ -158,6 +184,38 @@ export class Replication {
     await this.refresh();
     void this.onFailedOver?.(shard, row.primary).catch((err: Error) => this.log(`shard ${shard}: rebuild failed: ${err.message}`));
     return epoch;
+  }
+
+  /**
+   * STANDBY-7, two looks: once the primary reports its standby streaming (and, in sync mode,
+   * synchronous), the primary's current WAL position is noted; when a later look finds the standby
+   * has flushed past it, every write acknowledged before sync was in force (the new primary's
+   * lone commits) is on the standby too, and every later one waits for it. The catalog then says
+   * so, under the epoch seen, and a failover to this standby is safe.
+   */
+  private async markReady(shard: string, store: ShardStore): Promise<void> {
+    if (this.ready.get(shard)) return;
+    const mark = this.readyMark.get(shard);
+    const lsn = mark?.epoch === store.epoch ? mark.lsn : null;
+    const [r] = await store.sql<{ state: string; sync_state: string; passed: boolean | null; now: string }[]>`
+      SELECT state, sync_state, pg_current_wal_lsn()::text AS now, flush_lsn >= ${lsn}::pg_lsn AS passed
+      FROM pg_stat_replication WHERE application_name = ${STANDBY_NAME} LIMIT 1`;
+    const inForce = r !== undefined && r.state === "streaming" && (this.options.mode === "async" || r.sync_state === "sync");
+    if (!inForce) {
+      this.readyMark.delete(shard);
+      return;
+    }
+    if (r.passed === null) {
+      this.readyMark.set(shard, { epoch: store.epoch, lsn: r.now });
+      return;
+    }
+    if (!r.passed) return;
+    const marked = await this.catalog`UPDATE shard_replicas SET standby_ready = true WHERE shard = ${shard} AND epoch = ${store.epoch} AND NOT standby_ready`;
+    this.readyMark.delete(shard);
+    if (marked.count > 0) {
+      this.ready.set(shard, true);
+      this.log(`shard ${shard}: the standby holds every acknowledged write; a failover to it is safe`);
+    }
   }
 
   /**
@@ -228,6 +286,7 @@ export class Replication {
         lagMs,
         reads: { ...store.reads },
         primaryDownSince: down === undefined ? null : new Date(down).toISOString(),
+        standbyReady: this.ready.get(shard) ?? false,
         failovers: this.failovers.get(shard) ?? 0,
       });
     }

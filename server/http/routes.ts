@@ -146,7 +146,8 @@ async function killPrimary(req: IncomingMessage, res: ServerResponse, ctx: HttpC
   try {
     send(res, 200, { killed: await kill(shard) });
   } catch (err) {
-    fail(res, 400, "BAD_REQUEST", (err as Error).message);
+    const notReady = (err as { code?: string }).code === "STANDBY_NOT_READY";
+    fail(res, notReady ? 409 : 400, notReady ? "STANDBY_NOT_READY" : "BAD_REQUEST", (err as Error).message);
   }
 }
 

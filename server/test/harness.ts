@@ -66,9 +66,11 @@ export async function startCluster(
     /** Shards replaced by servers the test runs itself (a primary/standby pair, SPEC STANDBY-1). */
     shardUrls?: Record<string, string>;
     replication?: ReplicationOptions;
+    /** Databases a cluster before this one used (a restart of the app tier): kept on close. */
+    databases?: { catalogUrl: string; shardUrls: Record<string, string> };
   } = {},
 ): Promise<TestCluster> {
-  const fresh = await freshDatabases("t", opts.shards);
+  const fresh = opts.databases ? { ...opts.databases, drop: async () => {} } : await freshDatabases("t", opts.shards);
   const { catalogUrl, drop } = fresh;
   const shardUrls = { ...fresh.shardUrls, ...opts.shardUrls };
   const count = opts.nodes ?? 1;

@@ -24,6 +24,8 @@ import type { DbDump } from "./history";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
+/** How long a primary stays unreachable before the nodes fail over (SPEC STANDBY-5). */
+const FAILOVER_MS = 1000;
 const DATABASES = { catalog: "concord", a: "concord_shard_a", b: "concord_shard_b" } as const;
 
 interface NodeProc {
@@ -138,7 +140,7 @@ export class Deployment {
         SHARD_URLS: this.pair
           ? `a=${this.pair[0].url(DATABASES.a)}|${this.pair[1].url(DATABASES.a)},b=${this.url(DATABASES.b)}`
           : `a=${this.url(DATABASES.a)},b=${this.url(DATABASES.b)}`,
-        CONCORD_FAILOVER_MS: "1000",
+        CONCORD_FAILOVER_MS: String(FAILOVER_MS),
         SESSION_SECRET: this.secret,
         PORT: String(n.port),
         HOST: "127.0.0.1",
@@ -214,10 +216,14 @@ export class Deployment {
   }
 
   private async primaryIndex(): Promise<number> {
+    return (await this.replicaRow()).primary;
+  }
+
+  private async replicaRow(): Promise<{ primary: number; ready: boolean }> {
     const sql = postgres(this.url(DATABASES.catalog), { max: 1, onnotice: () => {} });
     try {
-      const [row] = await sql<{ primary: number }[]>`SELECT "primary" FROM shard_replicas WHERE shard = 'a'`;
-      return row?.primary ?? 0;
+      const [row] = await sql<{ primary: number; ready: boolean }[]>`SELECT "primary", standby_ready AS ready FROM shard_replicas WHERE shard = 'a'`;
+      return row ?? { primary: 0, ready: false };
     } finally {
       await sql.end();
     }
@@ -226,18 +232,27 @@ export class Deployment {
   /**
    * kill -9 of shard `a`'s primary (SPEC STANDBY-5): waits until the nodes have promoted the
    * standby (the catalog names it primary), then rebuilds the old primary as the new standby.
-   * Answers how long the failover took, for the record.
+   * Answers how long the failover took, for the record. When the catalog says the standby may
+   * lack acknowledged writes (a rebuilt one still catching up, STANDBY-7), no failover may happen:
+   * verify waits four failover timeouts, then starts the killed primary again, as an operator would.
    */
   async killPrimary(): Promise<string> {
     if (!this.pair) return "shard a has no standby";
     const was = await this.primaryIndex();
     const killedAt = Date.now();
     await this.pair[was]!.kill();
-    const deadline = killedAt + 60_000;
+    // Read after the kill: only the elected node's look at a running primary can set it.
+    const ready = (await this.replicaRow().catch(() => ({ ready: true }))).ready;
+    const deadline = killedAt + (ready ? 60_000 : 4 * FAILOVER_MS);
     while ((await this.primaryIndex().catch(() => was)) === was) {
-      if (Date.now() > deadline || this.stopping) return `kill -9 shard a primary #${was}: no failover within 60 s`;
+      if (this.stopping || Date.now() > deadline) {
+        if (ready) return `kill -9 shard a primary #${was}: no failover within 60 s`;
+        this.pair[was] = await startServer(this.pair[was]!.dir, this.pair[was]!.port);
+        return `kill -9 shard a primary #${was} while its standby was not ready: no failover (STANDBY-7); the primary was started again`;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
+    if (!ready) return `kill -9 shard a primary #${was}: the standby was promoted although the catalog said it was not ready (STANDBY-7)`;
     const tookMs = Date.now() - killedAt;
     const primary = this.pair[1 - was]!;
     await rebuildAsStandby(this.pair[was]!.dir, primary);

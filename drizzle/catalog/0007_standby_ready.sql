@@ -1,0 +1,1 @@
+ALTER TABLE "shard_replicas" ADD COLUMN "standby_ready" boolean DEFAULT false NOT NULL;
