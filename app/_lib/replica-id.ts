@@ -1,4 +1,6 @@
 const KEY = "concord.replicaId";
+/** Set when this tab's page goes away (a reload, a navigation), for the next page of the same tab. */
+const RELEASED = "concord.replicaReleased";
 
 function randomHex(bytes: number): string {
   const buf = new Uint8Array(bytes);
@@ -38,9 +40,11 @@ let channel: BroadcastChannel | null = null;
 export function claimReplicaId(waitMs = 120): Promise<string> {
   const { id, fresh } = storedOrFresh();
   if (typeof BroadcastChannel === "undefined") return Promise.resolve(id);
-  // A fresh id was drawn just now and no other tab can hold it: no need to wait for an answer
-  // (only a reload, or a duplicated tab that copied sessionStorage, brings an id that may be taken).
-  if (fresh) waitMs = 0;
+  // A fresh id was drawn just now and no other tab can hold it: no need to wait for an answer.
+  // Nor when this tab's own previous page released the id on its way out (a reload): a duplicated
+  // tab copies sessionStorage from a live tab, which has no such mark (it is taken off below, and
+  // again when a page comes back from the back/forward cache), so a duplicate still waits.
+  if (fresh || takeReleased() === id) waitMs = 0;
   return new Promise((resolve) => {
     let current = id;
     let settled = false;
@@ -59,9 +63,39 @@ export function claimReplicaId(waitMs = 120): Promise<string> {
       }
     };
     ch.postMessage({ type: "claim", id });
+    releaseOnLeave(() => current);
     setTimeout(() => {
       settled = true;
       resolve(current);
     }, waitMs);
   });
+}
+
+function takeReleased(): string | null {
+  try {
+    const released = window.sessionStorage.getItem(RELEASED);
+    window.sessionStorage.removeItem(RELEASED);
+    return released;
+  } catch {
+    return null;
+  }
+}
+
+let leaving: (() => string) | null = null;
+
+/** Marks the id released when the page goes away; a page restored from the back/forward cache holds it again. */
+function releaseOnLeave(id: () => string): void {
+  if (leaving === null) {
+    window.addEventListener("pagehide", () => {
+      try {
+        if (leaving) window.sessionStorage.setItem(RELEASED, leaving());
+      } catch {
+        /* private mode */
+      }
+    });
+    window.addEventListener("pageshow", (e) => {
+      if (e.persisted) takeReleased();
+    });
+  }
+  leaving = id;
 }
