@@ -54,6 +54,8 @@ export interface NodeOptions {
   sessionSweepMs?: number;
   /** How often each node compares what its sockets got of each board with the board's head (SPEC REPL-2); default 5 s. */
   relayRepairMs?: number;
+  /** How long a node must have known no other node before it stops relaying (SPEC PERF-3); default 6 s. */
+  relayAloneAfterMs?: number;
   /** Next.js dev mode (its scripts need 'unsafe-eval' in the CSP). */
   dev?: boolean;
   /** Demo mode with embedded standbys: kill -9 of a shard's primary (SPEC STANDBY-6). */
@@ -161,7 +163,7 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
 
   // services is assigned below; the gauges read it only when scraped.
   const metrics = new Metrics({ sockets: () => io.of("/").sockets.size, laneDepth: () => services.records.queued() });
-  const broadcaster = new Broadcaster(io, { cluster: adapter !== "memory", observer: metrics });
+  const broadcaster = new Broadcaster(io, { cluster: adapter !== "memory", observer: metrics, peers: () => adapterPeers(io), aloneAfterMs: opts.relayAloneAfterMs });
   const joinReads = new SharedRead<JoinRead>();
   const presence = new PresenceTracker(io, broadcaster);
   const lockExpiry = new LockExpiryWatch(broadcaster);
@@ -351,4 +353,14 @@ function guardedKill(kill: (shard: string) => Promise<string>, replication: Repl
     }
     return kill(shard);
   };
+}
+
+/**
+ * How many other nodes the Socket.IO adapter knows (SPEC PERF-3): the Postgres adapter counts
+ * every node whose messages or heartbeats (every 5 s; a starting node announces itself before it
+ * serves) it heard within 10 s. An adapter that does not say is taken to have peers.
+ */
+function adapterPeers(io: Server): number {
+  const nodes = (io.of("/").adapter as unknown as { nodesMap?: Map<string, number> }).nodesMap;
+  return nodes instanceof Map ? nodes.size : 1;
 }

@@ -51,9 +51,20 @@ export class Broadcaster {
 
   constructor(
     private readonly io: Server<ClientToServerEvents, ServerToClientEvents>,
-    opts: { tickMs?: number; cluster?: boolean; observer?: BroadcastObserver } = {},
+    opts: {
+      tickMs?: number; cluster?: boolean; observer?: BroadcastObserver;
+      /** How many other nodes the adapter knows (its heartbeats); none: nothing to relay (SPEC PERF-3). */
+      peers?: () => number;
+      /** How long no other node must have been known before relays stop: a heartbeat's interval and more. */
+      aloneAfterMs?: number;
+      now?: () => number;
+    } = {},
   ) {
     this.tickMs = opts.tickMs ?? 16;
+    this.peers = opts.peers ?? (() => 1);
+    this.aloneAfterMs = opts.aloneAfterMs ?? 6_000;
+    this.now = opts.now ?? Date.now;
+    this.peerSeenAt = this.now(); // at start nobody was heard yet: relay until the heartbeats had time
     this.observer = opts.observer;
     const cluster = io as unknown as Server<Record<string, never>, Record<string, never>, { [RELAY]: (list: Relay[] | Relay) => void }>;
     this.relay = opts.cluster ? (list) => cluster.serverSideEmit(RELAY, list) : null;
@@ -61,6 +72,10 @@ export class Broadcaster {
   }
 
   private readonly tickMs: number;
+  private readonly peers: () => number;
+  private readonly aloneAfterMs: number;
+  private readonly now: () => number;
+  private peerSeenAt: number;
   private readonly observer: BroadcastObserver | undefined;
 
   change(change: Change): void {
@@ -120,8 +135,18 @@ export class Broadcaster {
   /** Here at once, then to the other nodes, with the rest of this turn's broadcasts (SPEC PERF-5). */
   private send(m: Relay): void {
     this.deliver(m);
-    if (!this.relay) return;
+    if (!this.relay || this.alone()) return;
     if (this.outgoing.push(m) === 1) setImmediate(() => this.sendRelays());
+  }
+
+  /**
+   * SPEC PERF-3: no other node was known for `aloneAfterMs` (the adapter hears every node's
+   * heartbeat every 5 s; a starting node announces itself before it serves): nobody to relay to.
+   */
+  private alone(): boolean {
+    const now = this.now();
+    if (this.peers() > 0) this.peerSeenAt = now;
+    return now - this.peerSeenAt >= this.aloneAfterMs;
   }
 
   /** This turn's relays, in order, in as few adapter messages as fit under RELAY_BYTES each. */
