@@ -108,6 +108,11 @@ export class ShardStore {
   primaryIndex = 0;
   /** Reads answered by each server (SPEC STANDBY-4), and which one answered the last. */
   readonly reads = { primary: 0, standby: 0, last: "primary" as "primary" | "standby" };
+  /** How long a pipelined batch waits for its reads and for its COMMIT (tests shorten them). */
+  readBoundMs = READ_BOUND_MS;
+  commitBoundMs = COMMIT_BOUND_MS;
+  /** A batch's lock waits end by themselves this soon (`lock_timeout`), before its read bound. */
+  batchLockTimeoutMs = READ_BOUND_MS - 1_000;
 
   constructor(
     readonly name: string,
@@ -179,24 +184,30 @@ export class ShardStore {
     await this.admit();
     try {
       const q = await this.sql.reserve();
+      // Back to the pool only once the transaction has ended: handed back inside it, the pool's
+      // later queries on this connection would run in a transaction that never ends.
+      let ended = true;
       try {
         let decided: { value: T; writes: (q: Q) => Promise<unknown>[] };
         try {
           const begin = q.unsafe("BEGIN").execute();
+          // A lock wait ends on its own before the bound (the head may be held by a move's
+          // prepared part until recovery), so the transaction is over when the batch answers.
+          const bounded = q.unsafe(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.batchLockTimeoutMs))}`).execute();
           const reads = read(q);
-          await this.answered(Promise.all([begin, reads]), READ_BOUND_MS, "the batch's reads");
+          await this.answered(Promise.all([begin, bounded, reads]), this.readBoundMs, "the batch's reads");
           decided = await decide(await reads);
         } catch (err) {
-          await this.rollback(q, err);
+          ended = await this.rollback(q, err);
           throw err;
         }
         const writes = decided.writes(q);
         const commit = q.unsafe("COMMIT").execute();
         let settled: PromiseSettledResult<unknown>[];
         try {
-          settled = await this.answered(Promise.allSettled([...writes, commit]), COMMIT_BOUND_MS, "the batch's COMMIT");
+          settled = await this.answered(Promise.allSettled([...writes, commit]), this.commitBoundMs, "the batch's COMMIT");
         } catch (err) {
-          await this.rollback(q, err);
+          ended = await this.rollback(q, err);
           throw err;
         }
         const failed = settled.find((x) => x.status === "rejected");
@@ -205,7 +216,7 @@ export class ShardStore {
         if (tag !== "COMMIT") throw new Error(`the transaction ended with ${tag ?? "nothing"}, not COMMIT`);
         return decided.value;
       } finally {
-        q.release();
+        if (ended) q.release();
       }
     } finally {
       this.leave();
@@ -231,19 +242,41 @@ export class ShardStore {
   }
 
   /**
-   * Ends a failed pipelined transaction before its connection goes back to the pool. On a lost
-   * connection the server ended it already, and a ROLLBACK would never be answered; after a
-   * timeout it is queued behind what is still unanswered (a COMMIT that still arrives makes it a
-   * no-op) and not waited for.
+   * Ends a failed pipelined transaction; answers whether its connection may go back to the pool
+   * now. Never while the transaction may still be open: postgres.js keeps statements sent to a
+   * busy reserved connection in a queue of that reservation, which `release()` drops, so the
+   * ROLLBACK (and the batch's later reads) would never run while the connection, still inside
+   * the transaction, served the pool (`server/services/batch-release.int.test.ts`). So the
+   * ROLLBACK is queued behind what is still unanswered (a COMMIT that still arrives makes it a
+   * no-op), and the connection goes back once it is answered: waited for (within the COMMIT
+   * bound) unless the batch timed out, else in the background. On a lost connection the server
+   * ended the transaction already; the connection goes back at once (postgres.js reconnects it).
    */
-  private async rollback(q: Q, err: unknown): Promise<void> {
-    const code = (err as { code?: unknown } | null)?.code;
-    if (code === "ETIMEDOUT") {
-      q.unsafe("ROLLBACK").execute().catch(() => {});
-      return;
+  private async rollback(q: ReservedSql, err: unknown): Promise<boolean> {
+    // Our own bound (`answered`, code ETIMEDOUT) first: the connection may well be alive, inside
+    // the transaction. A driver's ETIMEDOUT is a lost connection, whose ROLLBACK fails at once.
+    const timedOut = (err as { code?: unknown } | null)?.code === "ETIMEDOUT";
+    if (!timedOut && isConnectionLost(err)) return true;
+    const rollback = q.unsafe("ROLLBACK").execute();
+    const releaseLater = () => {
+      rollback.then(
+        () => q.release(),
+        (e: unknown) => {
+          if (isConnectionLost(e)) q.release();
+        },
+      );
+    };
+    if (timedOut) {
+      releaseLater();
+      return false;
     }
-    if (isConnectionLost(err)) return;
-    await this.answered(q.unsafe("ROLLBACK").execute(), COMMIT_BOUND_MS, "ROLLBACK").catch(() => {});
+    try {
+      await this.answered(rollback, COMMIT_BOUND_MS, "ROLLBACK");
+      return true;
+    } catch {
+      releaseLater();
+      return false;
+    }
   }
 
   /**

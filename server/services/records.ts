@@ -2,6 +2,7 @@ import { ConcordError, type Card, type CardMutation, type Change } from "../../l
 import type { HybridClock } from "../../lib/sync/hlc";
 import { changeRecord, decideWrite, decisionError, needsLease, toWireCard, type CardState, type ChangeEntry, type MvrRegisters, type WriteEnv } from "../../lib/sync/write";
 import type { AppliedRow, CardWrite, Q, ShardStore } from "../db/shard-store";
+import { isUnavailable } from "../db/unavailable";
 import type { BoardMeta } from "./boards";
 import { replayOf } from "./idempotency";
 import { Lanes } from "./lane";
@@ -105,8 +106,13 @@ export class RecordService {
         },
       );
       return outcomes.map((value) => ({ status: "fulfilled", value }));
-    } catch (err) {
-      if (batch.length === 1) return [{ status: "rejected", reason: err }];
+    } catch (thrown) {
+      // The head held past the batch's lock timeout (a move's prepared part, another node's
+      // batch): the board is busy, try again (SPEC PERF-1).
+      const err = (thrown as { code?: unknown } | null)?.code === "55P03" ? new ConcordError("UNAVAILABLE", "the board is busy; try again") : thrown;
+      // Only a database error of one write is worth retrying each write alone; a busy board or
+      // an unreachable shard fails every write of the batch the same way.
+      if (batch.length === 1 || err instanceof ConcordError || isUnavailable(err)) return batch.map(() => ({ status: "rejected", reason: err }));
       const settled: PromiseSettledResult<Outcome>[] = [];
       for (const w of batch) settled.push(...(await this.runBatch([w])));
       return settled;

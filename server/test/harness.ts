@@ -44,6 +44,8 @@ export interface TestCluster {
   nodes: ConcordNode[];
   dbs: Databases;
   catalogUrl: string;
+  /** Each shard's database, for direct connections of a test's own. */
+  shardUrls: Record<string, string>;
   /** Signs a user in through the real HTTP API. */
   signIn(name: string): Promise<{ token: string; user: User }>;
   /** A real socket.io-client, connected (resolves on `connect`). */
@@ -106,6 +108,7 @@ export async function startCluster(
     nodes,
     dbs: dbsList[0]!,
     catalogUrl,
+    shardUrls,
     async signIn(name) {
       const res = await fetch(`${urls[0]}/api/session`, {
         method: "POST",

@@ -105,6 +105,8 @@ export interface FinalState {
   replicas: { observer: string; boardId: string; seq: number; cards: WireCardLike[] }[];
   /** Per outbox client: writes still in its outbox when the run ended (set aside or undelivered). */
   outboxPending?: Record<string, number>;
+  /** Per outbox client: its set-aside writes (OUTBOX-7), as "CODE: message", counted. */
+  outboxSetAside?: Record<string, Record<string, number>>;
   /** Null when verify does not own the databases (`--url`). */
   db: DbDump | null;
 }

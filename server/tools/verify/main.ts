@@ -195,6 +195,7 @@ async function run(opts: { seconds: number; clients: number; faults: string; see
       await o.settle(heads, 15_000);
       for (const r of o.replicas()) final.replicas.push({ observer: o.name, ...r });
       final.outboxPending[o.name] = o.stuck();
+      (final.outboxSetAside ??= {})[o.name] = o.setAside();
       o.close();
     }
     if (deployment) final.db = await deployment.dump();

@@ -82,6 +82,17 @@ export class OutboxClient {
     return this.client.getSnapshot().pending.length;
   }
 
+  /** Its set-aside writes (OUTBOX-7) by what they were last answered, counted. */
+  setAside(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const m of this.client.getSnapshot().pending) {
+      if (!m.setAside) continue;
+      const why = `${m.setAside.code}: ${m.setAside.message}`;
+      out[why] = (out[why] ?? 0) + 1;
+    }
+    return out;
+  }
+
   close(): void {
     this.client.close();
   }

@@ -47,6 +47,12 @@ export function checkConvergence(h: ParsedHistory): CheckResult {
       });
     }
   }
-  for (const [client, n] of Object.entries(final.outboxPending ?? {})) if (n > 0) notes.push(`${client}: ${n} write(s) still in its outbox at the end (set aside after repeated INTERNAL answers, OUTBOX-7, or not delivered in time)`);
+  for (const [client, n] of Object.entries(final.outboxPending ?? {})) {
+    if (n === 0) continue;
+    const aside = Object.entries(final.outboxSetAside?.[client] ?? {});
+    const asideCount = aside.reduce((sum, [, k]) => sum + k, 0);
+    const why = aside.map(([msg, k]) => `${k} × ${msg}`).join("; ");
+    notes.push(`${client}: ${n} write(s) still in its outbox at the end: ${asideCount} set aside after repeated INTERNAL answers (OUTBOX-7)${why ? ` [${why}]` : ""}, ${n - asideCount} not delivered in time`);
+  }
   return { checker: "convergence", checks, violations, notes };
 }
