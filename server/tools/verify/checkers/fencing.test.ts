@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { checkFencing } from "./fencing";
-import { HistoryBuilder, ok } from "./fixtures";
+import { err, HistoryBuilder, ok } from "./fixtures";
 
 const lock = (token: number, holder: string, expiresAt: number) => ({ lock: { cardId: "c_1", token, holder: { id: holder, name: holder }, expiresAt: new Date(expiresAt).toISOString() } });
 
@@ -25,6 +25,19 @@ describe("fencing checker (LOCK-3, LOCK-6)", () => {
     expect(out.violations).toHaveLength(1);
     expect(out.violations[0]!.rule).toBe("LOCK-6");
     expect(out.violations[0]!.ops).toEqual([a, b]);
+  });
+  it("accepts a grant after a release whose answer was lost (it may have taken effect), not after a refused one", () => {
+    const h = new HistoryBuilder();
+    const t0 = Date.now();
+    h.op("acquire", { cardId: "c_1", user: "alice", req: { cardId: "c_1" } }, t0, t0 + 10, ok(lock(5, "alice", t0 + 30_000)));
+    h.op("release", { cardId: "c_1", user: "alice", req: { cardId: "c_1", token: 5 } }, t0 + 50, t0 + 60, null);
+    h.op("acquire", { cardId: "c_1", user: "bob", req: { cardId: "c_1" } }, t0 + 100, t0 + 110, ok(lock(6, "bob", t0 + 30_000)));
+    expect(checkFencing(h.parsed()).violations).toEqual([]);
+    const refused = new HistoryBuilder();
+    refused.op("acquire", { cardId: "c_1", user: "alice", req: { cardId: "c_1" } }, t0, t0 + 10, ok(lock(5, "alice", t0 + 30_000)));
+    refused.op("release", { cardId: "c_1", user: "alice", req: { cardId: "c_1", token: 5 } }, t0 + 50, t0 + 60, err("STALE_LOCK"));
+    refused.op("acquire", { cardId: "c_1", user: "bob", req: { cardId: "c_1" } }, t0 + 100, t0 + 110, ok(lock(6, "bob", t0 + 30_000)));
+    expect(checkFencing(refused.parsed()).violations.map((v) => v.rule)).toEqual(["LOCK-6"]);
   });
   it("accepts a grant after the earlier lease was released, and a refused stale write", () => {
     const h = new HistoryBuilder();

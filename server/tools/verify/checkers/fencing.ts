@@ -42,8 +42,13 @@ export function checkFencing(h: ParsedHistory): CheckResult {
       g.liveUntil = Math.max(g.liveUntil, Date.parse(lock.expiresAt));
     }
   }
+  // A release ends the certainly-live window when it is sent, unless it was refused: one whose
+  // answer was lost (its node died, its socket dropped) or was UNAVAILABLE/INTERNAL may have
+  // taken effect, and a grant after it is then no proof of two live leases.
   for (const a of h.attempts) {
-    if (a.kind !== "release" || !a.cardId || !a.answer?.ok) continue;
+    if (a.kind !== "release" || !a.cardId) continue;
+    const code = a.answer && !a.answer.ok ? (a.answer.error as { code?: string } | undefined)?.code : undefined;
+    if (a.answer && !a.answer.ok && code !== "UNAVAILABLE" && code !== "INTERNAL") continue;
     const g = byToken.get(`${a.cardId}:${String(a.req.token)}`);
     if (g) g.liveUntil = Math.min(g.liveUntil, a.invokeAt);
   }
