@@ -18,3 +18,9 @@ export function isConnectionLost(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === "string" && (/^08/.test(code) || /^57P0[123]$/.test(code) || CODES.has(code));
 }
+
+/** A lock wait that gave up (`lock_timeout`, 55P03) or lost a deadlock (40P01): the row is busy, try again. */
+export function isLockTimeout(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === "55P03" || code === "40P01";
+}

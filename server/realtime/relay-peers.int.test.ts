@@ -13,11 +13,14 @@ import { mid, ok, startCluster, type TestCluster } from "../test/harness";
 const SERVER_SIDE_EMIT = 9; // socket.io-adapter's cluster message type for serverSideEmit
 
 let cluster: TestCluster | null = null;
+let second: TestCluster | null = null;
 let listener: postgres.Sql | null = null;
 afterEach(async () => {
   await listener?.end();
+  await second?.close();
   await cluster?.close();
   listener = null;
+  second = null;
   cluster = null;
 });
 
@@ -60,5 +63,37 @@ describe("PERF-3 relays only to other nodes", () => {
     for (let i = 0; i < 5; i++) await ok(s, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: `card ${i}` } });
     await expect.poll(() => seen, { timeout: 2_000 }).toEqual([1, 2, 3, 4, 5]);
     expect(types.filter((t) => t === SERVER_SIDE_EMIT).length).toBeGreaterThan(0);
+  });
+});
+
+describe("PERF-3 with FEED-2: a node that stopped relaying, and a second node that starts while it writes", () => {
+  it("the new node's socket, joined at once, gets every change after its join, in order, none missing", async () => {
+    cluster = await startCluster({ nodes: 1, adapter: "postgres", node: { relayAloneAfterMs: 200, relayRepairMs: 500 } });
+    const s = await cluster.connect((await cluster.signIn("writer")).token);
+    const { board } = await ok<{ board: Board }>(s, "board:create", { name: "a node joins", policy: "lww" });
+    await new Promise((r) => setTimeout(r, 300)); // alone past the grace: node 0 relays nothing now
+    // Node 0 writes without pause while node 1 starts on the same databases (a deployment scaling out).
+    let writing = true;
+    let last = 0;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) last = (await ok<{ seq: number }>(s, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: `w${i}` } })).seq;
+    })();
+    second = await startCluster({
+      databases: { catalogUrl: cluster.catalogUrl, shardUrls: cluster.shardUrls },
+      nodes: 1,
+      adapter: "postgres",
+      node: { relayAloneAfterMs: 200, relayRepairMs: 500 },
+    });
+    const other = await second.connect((await second.signIn("reader")).token);
+    const seen: number[] = [];
+    other.on("change", (c: Change) => seen.push(c.seq));
+    const joined = await ok<{ seq: number }>(other, "board:join", { boardId: board.id });
+    await new Promise((r) => setTimeout(r, 1_000));
+    writing = false;
+    await writer;
+    const expected = Array.from({ length: last - joined.seq }, (_, i) => joined.seq + 1 + i);
+    expect(expected.length).toBeGreaterThan(0);
+    // Relayed once node 0 hears node 1, repaired from the log (REPL-2) for anything before: never lost.
+    await expect.poll(() => [...new Set(seen)].filter((q) => q > joined.seq).sort((x, y) => x - y), { timeout: 5_000 }).toEqual(expected);
   });
 });

@@ -3,6 +3,7 @@ import { ConcordError, type Card, type Change, type CrashPoint, type RequestPayl
 import { changeRecord, decideWrite, decisionError, needsLease, toWireCard, type CardState, type ChangeEntry } from "../../lib/sync/write";
 import type { Databases } from "../db/databases";
 import type { AppliedRow, ShardStore, ShardTx } from "../db/shard-store";
+import { isLockTimeout } from "../db/unavailable";
 import type { BoardMeta } from "./boards";
 import type { CardDirectory } from "./directory";
 import { replayOf } from "./idempotency";
@@ -73,7 +74,6 @@ const ATTEMPTS = 3;
 /** An attempt that must be retried from scratch: the card changed under it, or a lock wait ran out. */
 class RetryMove extends Error {}
 
-const isLockTimeout = (err: unknown) => (err as { code?: string }).code === "55P03" || (err as { code?: string }).code === "40P01";
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**

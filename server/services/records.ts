@@ -2,7 +2,7 @@ import { ConcordError, type Card, type CardMutation, type Change } from "../../l
 import type { HybridClock } from "../../lib/sync/hlc";
 import { changeRecord, decideWrite, decisionError, needsLease, toWireCard, type CardState, type ChangeEntry, type MvrRegisters, type WriteEnv } from "../../lib/sync/write";
 import type { AppliedRow, CardWrite, Q, ShardStore } from "../db/shard-store";
-import { isUnavailable } from "../db/unavailable";
+import { isLockTimeout, isUnavailable } from "../db/unavailable";
 import type { BoardMeta } from "./boards";
 import { replayOf } from "./idempotency";
 import { Lanes } from "./lane";
@@ -109,7 +109,7 @@ export class RecordService {
     } catch (thrown) {
       // The head held past the batch's lock timeout (a move's prepared part, another node's
       // batch): the board is busy, try again (SPEC PERF-1).
-      const err = (thrown as { code?: unknown } | null)?.code === "55P03" ? new ConcordError("UNAVAILABLE", "the board is busy; try again") : thrown;
+      const err = isLockTimeout(thrown) ? new ConcordError("UNAVAILABLE", "the board is busy; try again") : thrown;
       // Only a database error of one write is worth retrying each write alone; a busy board or
       // an unreachable shard fails every write of the batch the same way.
       if (batch.length === 1 || err instanceof ConcordError || isUnavailable(err)) return batch.map(() => ({ status: "rejected", reason: err }));
