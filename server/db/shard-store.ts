@@ -180,7 +180,12 @@ export class ShardStore {
    * an `await` of a query inside an async function starts it only a microtask later, which would
    * let the COMMIT overtake it.
    */
-  async pipelined<R, T>(read: (q: Q) => Promise<R>, decide: (r: R) => Promise<{ value: T; writes: (q: Q) => Promise<unknown>[] }>): Promise<T> {
+  async pipelined<R, T>(
+    read: (q: Q) => Promise<R>,
+    decide: (r: R) => Promise<{ value: T; writes: (q: Q) => Promise<unknown>[] }>,
+    /** Called once the reads are answered (their row locks are held), before `decide`. */
+    onReads: () => void = () => {},
+  ): Promise<T> {
     await this.admit();
     try {
       const q = await this.sql.reserve();
@@ -196,6 +201,7 @@ export class ShardStore {
           const bounded = q.unsafe(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.batchLockTimeoutMs))}`).execute();
           const reads = read(q);
           await this.answered(Promise.all([begin, bounded, reads]), this.readBoundMs, "the batch's reads");
+          onReads();
           decided = await decide(await reads);
         } catch (err) {
           ended = await this.rollback(q, err);

@@ -5,7 +5,7 @@ import type { AppliedRow, CardWrite, Q, ShardStore } from "../db/shard-store";
 import { isLockTimeout, isUnavailable } from "../db/unavailable";
 import type { BoardMeta } from "./boards";
 import { replayOf } from "./idempotency";
-import { Lanes } from "./lane";
+import { Lanes, RunAlone } from "./lane";
 import type { LeaseReader } from "./locks";
 
 /** Who writes: the user and the tab (its replica id is its entry in vector clocks, MVR-1). */
@@ -65,9 +65,9 @@ export class RecordService {
     /** Told each batch's size (the metrics' concord_batch_writes). */
     private readonly onBatch: (writes: number) => void = () => {},
   ) {
-    this.lanes = new Lanes((_key, batch) => {
+    this.lanes = new Lanes((_key, batch, holds) => {
       this.onBatch(batch.length);
-      return this.runBatch(batch);
+      return this.runBatch(batch, holds);
     });
   }
 
@@ -86,10 +86,11 @@ export class RecordService {
    * checked and answered on its own, in two round trips (`ShardStore.pipelined`): BEGIN, the head
    * lock, the batch's cards locked and its mutationIds' earlier results, pipelined; then every
    * card statement, the log rows, the new head and the applied mutations, pipelined with COMMIT.
-   * If the batch fails as a whole (a database error), each write is retried alone so one bad
-   * write cannot fail its neighbours.
+   * If the batch fails as a whole (a database error), each write is run again in a batch of its
+   * own (the lane puts it behind the batches started since, PERF-6) so one bad write cannot fail
+   * its neighbours. `holds` tells the lane the head is locked: its next batch may start (PERF-6).
    */
-  private async runBatch(batch: Write[]): Promise<PromiseSettledResult<Outcome>[]> {
+  private async runBatch(batch: Write[], holds: () => void): Promise<PromiseSettledResult<Outcome>[]> {
     const board = batch[0]!.board;
     const store = this.shardOf(board);
     const cardIds = [...new Set(batch.map((w) => w.mutation.cardId).filter((id): id is string => id !== undefined))];
@@ -104,6 +105,8 @@ export class RecordService {
           for (const w of batch) out.push(await this.applyOne(b, w));
           return { value: out, writes: (q: Q) => store.batchWrites(q, board.id, b.writes, b.changes, b.applied) };
         },
+        // The head is locked: the lane's next batch may start and wait for it in the shard (PERF-6).
+        holds,
       );
       return outcomes.map((value) => ({ status: "fulfilled", value }));
     } catch (thrown) {
@@ -113,9 +116,8 @@ export class RecordService {
       // Only a database error of one write is worth retrying each write alone; a busy board or
       // an unreachable shard fails every write of the batch the same way.
       if (batch.length === 1 || err instanceof ConcordError || isUnavailable(err)) return batch.map(() => ({ status: "rejected", reason: err }));
-      const settled: PromiseSettledResult<Outcome>[] = [];
-      for (const w of batch) settled.push(...(await this.runBatch([w])));
-      return settled;
+      // Each write again in a batch of its own, behind the batches the lane has started since (PERF-6).
+      return batch.map(() => ({ status: "rejected", reason: new RunAlone(err) }));
     }
   }
 
