@@ -19,10 +19,26 @@ function rawSocket(socket: { conn?: unknown } | undefined): import("node:net").S
   return ws?.name === "websocket" ? (ws.socket?._socket ?? null) : null;
 }
 
+/** What PERF-4 touches of an engine.io socket: the packets it holds back, and its transport. */
+interface EngineConn {
+  readyState: string;
+  writeBuffer: unknown[];
+  transport: { name: string; writable: boolean };
+  flush(): void;
+}
+
+/** A socket corked for this turn (PERF-4): its TCP socket and its engine.io connection. */
+interface Corked {
+  tcp: import("node:net").Socket;
+  conn: EngineConn;
+}
+
 /** The server-side event nodes relay broadcasts with (SPEC REPL-1). */
 const RELAY = "concord:broadcast";
 /** SPEC PERF-5: relays of one turn travel together, in messages of at most this many bytes of JSON (the Postgres adapter's NOTIFY carries 8 000; more goes through a table). */
 const RELAY_BYTES = 7_000;
+/** SPEC PERF-3: relays stop once no other node was heard for this long (more than a heartbeat's 5 s). */
+export const RELAY_ALONE_AFTER_MS = 6_000;
 
 /** What the broadcaster reports to the metrics (server/metrics.ts). */
 export interface BroadcastObserver {
@@ -62,7 +78,7 @@ export class Broadcaster {
   ) {
     this.tickMs = opts.tickMs ?? 16;
     this.peers = opts.peers ?? (() => 1);
-    this.aloneAfterMs = opts.aloneAfterMs ?? 6_000;
+    this.aloneAfterMs = opts.aloneAfterMs ?? RELAY_ALONE_AFTER_MS;
     this.now = opts.now ?? Date.now;
     this.peerSeenAt = this.now(); // at start nobody was heard yet: relay until the heartbeats had time
     this.observer = opts.observer;
@@ -221,7 +237,7 @@ export class Broadcaster {
 
   /** Rooms whose sockets are corked until the end of this turn of the event loop. */
   private readonly corkedRooms = new Set<string>();
-  private readonly corked: { uncork(): void }[] = [];
+  private readonly corked: Corked[] = [];
 
   /**
    * SPEC PERF-4: the sockets of `rooms` hold their writes until this turn of the event loop ends,
@@ -236,10 +252,11 @@ export class Broadcaster {
       this.corkedRooms.add(room);
       fresh = true;
       for (const id of ids) {
-        const tcp = rawSocket(this.io.sockets.sockets.get(id));
+        const socket = this.io.sockets.sockets.get(id);
+        const tcp = rawSocket(socket);
         if (!tcp || tcp.writableCorked > 0) continue;
         tcp.cork();
-        this.corked.push(tcp);
+        this.corked.push({ tcp, conn: socket!.conn as unknown as EngineConn });
       }
     }
     if (fresh && !this.uncorkScheduled) {
@@ -247,7 +264,17 @@ export class Broadcaster {
       setImmediate(() => {
         this.uncorkScheduled = false;
         this.corkedRooms.clear();
-        for (const tcp of this.corked.splice(0)) tcp.uncork();
+        for (const { tcp, conn } of this.corked.splice(0)) {
+          // engine.io's websocket transport sends one list of packets at a time and holds the
+          // rest back until that write's callback, which a corked socket gives only after the
+          // uncork: without this, the turn's first packet would leave alone and every other one
+          // in a write of its own. Handed to the transport now, all leave in the one write below.
+          if (conn.readyState === "open" && conn.transport.name === "websocket" && !conn.transport.writable && conn.writeBuffer.length > 0) {
+            conn.transport.writable = true;
+            conn.flush();
+          }
+          tcp.uncork();
+        }
       });
     }
   }
