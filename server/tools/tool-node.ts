@@ -15,6 +15,7 @@ import { ensureDatabase, openDatabases, type Databases } from "../db/databases";
 import { startEmbeddedPostgres } from "../db/embedded";
 import type { ReplicationOptions } from "../db/replication";
 import { createNode, type AdapterKind, type ConcordNode, type NodeOptions } from "../node";
+import { RELAY_ALONE_AFTER_MS } from "../realtime/broadcaster";
 import { Sessions } from "../services/sessions";
 import type { User } from "../../lib/protocol";
 
@@ -30,6 +31,11 @@ export interface ToolNode {
   token: string;
   /** A connected socket of the tool's user; `batch`: coalesced `changes` (SPEC PERF-2); `node`: which node. */
   connect(opts?: { batch?: boolean; node?: number }): Promise<Socket>;
+  /**
+   * Resolves once the nodes run as they do after their first seconds: a lone node with a cluster
+   * adapter relays until no other node was heard for the PERF-3 grace after its start.
+   */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -72,6 +78,7 @@ export async function startToolNode(label: string, opts: ToolNodeOptions = {}): 
   const adapter = opts.adapter ?? (count > 1 ? "postgres" : "memory");
   const nodes: ConcordNode[] = [];
   const urls: string[] = [];
+  const started = performance.now();
   for (let i = 0; i < count; i++) {
     const node = await createNode({
       nodeId: `${label}-${i + 1}`, dbs, sessions, log: pino({ level: "silent" }), adapter, catalogUrl: url(name), ...(opts.ui ? { ui: opts.ui } : {}),
@@ -93,6 +100,11 @@ export async function startToolNode(label: string, opts: ToolNodeOptions = {}): 
         s.once("connect", () => resolve(s));
         s.once("connect_error", reject);
       }),
+    settled: async () => {
+      if (count > 1 || adapter === "memory") return;
+      const left = started + RELAY_ALONE_AFTER_MS + 200 - performance.now();
+      if (left > 0) await new Promise((r) => setTimeout(r, left));
+    },
     close: async () => {
       for (const node of nodes) {
         await node.close();

@@ -20,6 +20,7 @@ export const fanoutScenario: Scenario = {
     const load = await ctx.load();
     try {
       const [seeded] = await seedBoards(concord, 1, 1);
+      await concord.settled(); // as a node runs after its first seconds (PERF-3)
       const endpointC = { url: concord.urls[0]!, token: concord.token };
       const c = await load.run("fanout", {
         writer: endpointC, groups: [{ label: "subs", endpoint: endpointC, count: subscribers }],

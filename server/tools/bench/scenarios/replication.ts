@@ -56,6 +56,7 @@ async function deploy(ctx: BenchContext, dir: string, mode: Mode, cards: number)
   try {
     const concord = await startToolNode(`bench_repl_${mode}`, { adminUrl: ctx.adminUrl, adapter: "postgres", shardUrls: { a: shardUrl }, replication });
     const [board] = await seedBoards(concord, 1, cards);
+    await concord.settled(); // as a node runs after its first seconds (PERF-3)
     return {
       concord, board: board!, primaryUrl: shardUrl,
       stop: async () => {

@@ -30,6 +30,8 @@ async function runCase(ctx: BenchContext, c: Case): Promise<Row[]> {
       Array.from({ length: c.boards }, async (_, b) => ({ boardId: `b_naive_${b}`, cardIds: await naive.seed(`b_naive_${b}`, cardsPerBoard) })),
     );
     const concordBoards = await seedBoards(concord, c.boards, cardsPerBoard);
+    // Measured as a node runs after its first seconds (a lone node stops relaying, PERF-3).
+    await concord.settled();
     const variants: Variant[] = c.batch ? ["naive", "concord", "concord batch"] : ["naive", "concord"];
     const results: Record<Variant, WritesResult[]> = { naive: [], concord: [], "concord batch": [] };
     const versions: { naive?: Record<string, number>; concord?: Record<string, number> } = {};
@@ -103,6 +105,8 @@ export const writesScenario: Scenario = {
           { label: "50 clients, 1 board", clients: 50, boards: 1, cards: 1000, batch: true },
           { label: "50 clients, 20 boards", clients: 50, boards: 20, cards: 1000, batch: false },
           { label: "2 clients, 1 board", clients: 2, boards: 1, cards: 1000, batch: false },
+          // A lone writer: a write's own cost, without the other client's batch ahead of it.
+          { label: "1 client, 1 board", clients: 1, boards: 1, cards: 1000, batch: false },
         ];
     const rows: Row[] = [];
     for (const c of cases.filter((x) => !ctx.only || x.label.includes(ctx.only))) rows.push(...(await runCase(ctx, c)));
