@@ -1,7 +1,7 @@
 import type { Socket as TcpSocket } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { Board, Card, Change } from "../../lib/protocol";
-import { mid, ok, request, startCluster, type TestCluster, type TestSocket } from "../test/harness";
+import type { Change } from "../../lib/protocol";
+import { boardWithCards, mid, ok, request, sleep, startCluster, type TestCluster, type TestSocket } from "../test/harness";
 
 let cluster: TestCluster;
 beforeAll(async () => {
@@ -10,8 +10,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.close();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The server side of a client's websocket: its TCP socket, with every write to the kernel counted. */
 function countWrites(socketId: string): { writes: () => number } {
@@ -36,9 +34,7 @@ function countWrites(socketId: string): { writes: () => number } {
 it("PERF-4 the changes of one batch leave a watching socket in one write", async () => {
   const { token } = await cluster.signIn("cork");
   const s = await cluster.connect(token);
-  const { board } = await ok<{ board: Board }>(s, "board:create", { name: "cork", policy: "occ", shard: "a" });
-  const cards: Card[] = [];
-  for (let i = 0; i < 10; i++) cards.push((await ok<{ card: Card }>(s, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: `t${i}` } })).card);
+  const { board, cards } = await boardWithCards(s, "cork", 10);
   const watcher: TestSocket = await cluster.connect(token);
   await ok(watcher, "board:join", { boardId: board.id });
   const seen: Change[] = [];

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { Board, Card, Change } from "../../lib/protocol";
-import { mid, ok, request, startCluster, type TestCluster, type TestSocket } from "../test/harness";
+import type { Card, Change } from "../../lib/protocol";
+import { boardWithCards, mid, ok, request, sleep, startCluster, type TestCluster } from "../test/harness";
 
 // SPEC PERF-6: a board's next batch starts once the batch before it holds the board's head, and
 // waits for it in the shard. These attack what that could break: a batch reading before the one
@@ -16,15 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await cluster?.close();
 });
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function boardWithCards(s: TestSocket, name: string, n: number): Promise<{ board: Board; cards: Card[] }> {
-  const { board } = await ok<{ board: Board }>(s, "board:create", { name, policy: "occ", shard: "a" });
-  const cards: Card[] = [];
-  for (let i = 0; i < n; i++) cards.push((await ok<{ card: Card }>(s, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: `t${i}` } })).card);
-  return { board, cards };
-}
 
 beforeAll(async () => {
   await cluster.dbs.shards.get("a")!.sql.unsafe(`

@@ -3,7 +3,7 @@ import postgres from "postgres";
 import pino from "pino";
 import { io as ioClient, type Socket } from "socket.io-client";
 import { inject } from "vitest";
-import type { Ack, ClientToServerEvents, ServerToClientEvents, User } from "../../lib/protocol";
+import type { Ack, Board, Card, ClientToServerEvents, ServerToClientEvents, User } from "../../lib/protocol";
 import { ensureDatabase, openDatabases, type Databases } from "../db/databases";
 import type { ReplicationOptions } from "../db/replication";
 import { createNode, type AdapterKind, type ConcordNode, type NodeOptions } from "../node";
@@ -158,6 +158,16 @@ export async function ok<T = Record<string, unknown>>(socket: TestSocket, event:
 }
 
 export const mid = () => `m_${randomBytes(8).toString("hex")}`;
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A fresh occ board on shard a with `n` cards titled t0, t1, … (seqs 1..n). */
+export async function boardWithCards(s: TestSocket, name: string, n: number): Promise<{ board: Board; cards: Card[] }> {
+  const { board } = await ok<{ board: Board }>(s, "board:create", { name, policy: "occ", shard: "a" });
+  const cards: Card[] = [];
+  for (let i = 0; i < n; i++) cards.push((await ok<{ card: Card }>(s, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: `t${i}` } })).card);
+  return { board, cards };
+}
 
 /** Direct SQL on a database, for assertions about what is stored. */
 export function sqlFor(url: string) {
