@@ -269,9 +269,14 @@ export class Broadcaster {
           // rest back until that write's callback, which a corked socket gives only after the
           // uncork: without this, the turn's first packet would leave alone and every other one
           // in a write of its own. Handed to the transport now, all leave in the one write below.
-          if (conn.readyState === "open" && conn.transport.name === "websocket" && !conn.transport.writable && conn.writeBuffer.length > 0) {
-            conn.transport.writable = true;
-            conn.flush();
+          // (Shapes checked: these are engine.io internals; cork.int.test.ts notices if they change.)
+          if (conn.readyState === "open" && conn.transport?.name === "websocket" && conn.transport.writable === false && Array.isArray(conn.writeBuffer) && conn.writeBuffer.length > 0 && typeof conn.flush === "function") {
+            try {
+              conn.transport.writable = true;
+              conn.flush();
+            } catch {
+              // engine.io closes a socket whose write failed; the others must still be uncorked
+            }
           }
           tcp.uncork();
         }
