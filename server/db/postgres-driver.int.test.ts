@@ -1,3 +1,4 @@
+import net from "node:net";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freshDatabases } from "../test/harness";
@@ -40,6 +41,64 @@ describe("postgres.js: a transaction's BEGIN always reserves its connection", ()
       }
     } finally {
       await sql.end({ timeout: 2 });
+    }
+  });
+});
+
+/**
+ * Our patch's writes (SPEC PERF-1, PERF-6): what a turn queues on a connection leaves in one
+ * socket write (postgres.js wrote every KiB, each write waking the backend), and a query sent
+ * with `{ flush: true }` leaves at once, with everything queued before it, not at the turn's end.
+ */
+describe("postgres.js: a turn's statements leave in one write; `flush` sends at once", () => {
+  /** Counts this process's writes to Postgres' port. */
+  function spyWrites(port: number) {
+    const seen: unknown[] = [];
+    const proto = net.Socket.prototype as unknown as { write: (...a: unknown[]) => boolean };
+    const orig = proto.write;
+    proto.write = function (this: net.Socket, ...a: unknown[]) {
+      if (this.remotePort === port) seen.push(a[0]);
+      return orig.apply(this, a);
+    };
+    return { seen, restore: () => (proto.write = orig) };
+  }
+
+  it("60 statements of about 300 bytes each, queued in one turn, go in one write", async () => {
+    const sql = postgres(db.catalogUrl, { max: 1, onnotice: () => {} });
+    const pad = "x".repeat(300);
+    await sql`SELECT ${0}::int AS i, ${pad}::text AS pad`; // connected, the statement prepared
+    const spy = spyWrites(Number(new URL(db.catalogUrl).port));
+    try {
+      const rows = await Promise.all(Array.from({ length: 60 }, (_, i) => sql`SELECT ${i}::int AS i, ${pad}::text AS pad`.execute()));
+      expect(rows.map((r) => r[0]!.i)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+      expect(spy.seen.length).toBe(1);
+    } finally {
+      spy.restore();
+      await sql.end();
+    }
+  });
+
+  it("a query with flush leaves before the turn ends; one without waits for it", async () => {
+    const sql = postgres(db.catalogUrl, { max: 1, onnotice: () => {} });
+    await sql`SELECT 1`;
+    const spy = spyWrites(Number(new URL(db.catalogUrl).port));
+    /** Lets the queries reach the connection (postgres.js starts one a microtask late), within this turn. */
+    const microtasks = async () => {
+      for (let i = 0; i < 10; i++) await Promise.resolve();
+    };
+    try {
+      const plain = sql`SELECT 'plain' AS q`.execute();
+      await microtasks();
+      expect(spy.seen.length).toBe(0); // waits for the turn's end
+      expect((await plain)[0]!.q).toBe("plain");
+      expect(spy.seen.length).toBe(1);
+      const flushed = sql.unsafe("SELECT 'flushed' AS q", [], { flush: true } as Parameters<typeof sql.unsafe>[2]).execute();
+      await microtasks();
+      expect(spy.seen.length).toBe(2); // already written
+      expect((await flushed)[0]!.q).toBe("flushed");
+    } finally {
+      spy.restore();
+      await sql.end();
     }
   });
 });

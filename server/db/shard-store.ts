@@ -94,6 +94,8 @@ export const FREE_CONNECTIONS = 2;
  */
 /** How long a pipelined batch waits for its reads (the head lock may wait for another node's batch) and for its COMMIT (SPEC PERF-1). */
 const READ_BOUND_MS = 15_000;
+/** A query option of our postgres.js patch: the query, and all queued before it, leave now, not at the turn's end. */
+const FLUSH = { flush: true } as Parameters<Sql["unsafe"]>[2];
 const COMMIT_BOUND_MS = 5_000;
 
 export class ShardStore {
@@ -208,7 +210,9 @@ export class ShardStore {
           throw err;
         }
         const writes = decided.writes(q);
-        const commit = q.unsafe("COMMIT").execute();
+        // Sent at once (our patch of postgres.js): the shard runs the batch's writes while this
+        // turn's broadcasts are written to the sockets, not after (PERF-6).
+        const commit = q.unsafe("COMMIT", [], FLUSH).execute();
         let settled: PromiseSettledResult<unknown>[];
         try {
           settled = await this.answered(Promise.allSettled([...writes, commit]), this.commitBoundMs, "the batch's COMMIT");
