@@ -1,0 +1,350 @@
+import type { ReservedSql, Sql, TransactionSql } from "postgres";
+import type { Change, FieldName, WireVectorClock } from "../../lib/protocol";
+import { changeRecord, type CardState, type ChangeEntry, type MvrRegisters } from "../../lib/sync/write";
+
+/** A query runner: the shard's pool, or one of its transactions. */
+export type Q = Sql | TransactionSql | ReservedSql;
+export type ShardTx = TransactionSql;
+
+/** A `cards` row as postgres.js returns it (snake_case; bigint as a string; jsonb parsed). */
+interface CardRow {
+  id: string;
+  board_id: string;
+  title: string;
+  body: string;
+  status: CardState["status"];
+  position: string;
+  tags: string[];
+  estimate: number | null;
+  version: number;
+  field_versions: Record<FieldName, number>;
+  hlc: CardState["hlc"];
+  registers: MvrRegisters | null;
+  clock: WireVectorClock | null;
+  fence: string | number;
+  updated_at: Date;
+  updated_by: string;
+}
+
+interface ChangeRow {
+  board_id: string;
+  seq: string | number;
+  type: Change["type"];
+  card_id: string;
+  card: ChangeEntry["card"];
+  mutation_id: string;
+  by: string;
+  at: Date;
+}
+
+/** An `applied_mutations` row: the first result of a mutation (SPEC IDEM-1). */
+export interface AppliedRow<R = unknown> {
+  mutationId: string;
+  userId: string;
+  cardId: string;
+  result: R;
+  /** ISO time; absent: now. */
+  at?: string;
+}
+
+/** One card statement of a record batch. */
+export type CardWrite = { kind: "insert"; card: CardState } | { kind: "update"; card: CardState; from: number } | { kind: "delete"; id: string };
+
+/** The one row → card mapping. */
+function rowToState(r: CardRow): CardState {
+  return {
+    id: r.id, boardId: r.board_id, title: r.title, body: r.body, status: r.status, position: r.position, tags: r.tags,
+    estimate: r.estimate, version: r.version, fieldVersions: r.field_versions, hlc: r.hlc, registers: r.registers,
+    clock: r.clock, fence: Number(r.fence), updatedAt: new Date(r.updated_at).toISOString(), updatedBy: r.updated_by,
+  };
+}
+
+function rowToChange(r: ChangeRow): Change {
+  return changeRecord({
+    boardId: r.board_id, seq: Number(r.seq), type: r.type, card: r.card, cardId: r.card_id, mutationId: r.mutation_id, by: r.by,
+    at: new Date(r.at).toISOString(),
+  });
+}
+
+
+/** A jsonb parameter (null stays SQL NULL). */
+const json = (q: Q, v: unknown) => (v === null || v === undefined ? null : q.json(v as Parameters<Q["json"]>[0]));
+
+/**
+ * Every statement the services run on a shard's rows: board heads, cards, fences, the change
+ * log, applied mutations, and a record batch's reads and writes (SPEC PERF-1). Statements are
+ * postgres.js tagged templates, each a cached prepared statement (one round trip). Services
+ * decide; this module only reads and writes rows. `ShardStore` (shard-store.ts) adds the
+ * connections: the pool, admission (TX-2), pipelined batches, snapshots and failover.
+ */
+export abstract class ShardRows {
+  /** The shard's primary pool. */
+  abstract get sql(): Sql;
+
+  /** The standby's read-only pool, when the shard has one. */
+  abstract get standby(): Sql | null;
+
+  /** A transaction that may wait for row locks (ShardStore: admitted within TX-2's bound). */
+  abstract transaction<T>(fn: (tx: ShardTx) => Promise<T>, opts?: { lockTimeout?: string; prepare?: string }): Promise<T>;
+
+  // Board heads (FEED-1) -------------------------------------------------------------------
+
+  async createHead(boardId: string): Promise<void> {
+    await this.sql`INSERT INTO board_heads (board_id) VALUES (${boardId}) ON CONFLICT DO NOTHING`;
+  }
+
+  /** Locks the heads of `boardIds` in board id order (TX-7) and answers their seq. */
+  async lockHeads(tx: Q, boardIds: string[]): Promise<Map<string, number>> {
+    const rows = await tx<{ board_id: string; seq: string }[]>`
+      SELECT board_id, seq FROM board_heads WHERE board_id IN ${tx(boardIds)} ORDER BY board_id FOR UPDATE`;
+    return new Map(rows.map((r) => [r.board_id, Number(r.seq)]));
+  }
+
+  /** Waits until no transaction holds the head (TX-8), at most `lockTimeout`. */
+  async awaitHead(boardId: string, lockTimeout: string): Promise<void> {
+    await this.transaction(async (tx) => {
+      await tx`SELECT 1 FROM board_heads WHERE board_id = ${boardId} FOR SHARE`;
+    }, { lockTimeout });
+  }
+
+  async head(q: Q, boardId: string): Promise<{ seq: number; floor: number } | null> {
+    const [row] = await q<{ seq: string; floor: string }[]>`SELECT seq, floor FROM board_heads WHERE board_id = ${boardId}`;
+    return row ? { seq: Number(row.seq), floor: Number(row.floor) } : null;
+  }
+
+  async heads(boardIds: string[]): Promise<Map<string, number>> {
+    if (boardIds.length === 0) return new Map();
+    const rows = await this.sql<{ board_id: string; seq: string }[]>`SELECT board_id, seq FROM board_heads WHERE board_id IN ${this.sql(boardIds)}`;
+    return new Map(rows.map((r) => [r.board_id, Number(r.seq)]));
+  }
+
+  /** How many cards each of these boards holds now (SPEC BOARD-7: tiles count cards, not changes). */
+  async cardCounts(boardIds: string[]): Promise<Map<string, number>> {
+    if (boardIds.length === 0) return new Map();
+    const rows = await this.sql<{ board_id: string; n: string }[]>`
+      SELECT board_id, count(*) AS n FROM cards WHERE board_id IN ${this.sql(boardIds)} GROUP BY board_id`;
+    return new Map(rows.map((r) => [r.board_id, Number(r.n)]));
+  }
+
+  // Cards ------------------------------------------------------------------------------------
+
+  /** The cards with these ids, locked FOR UPDATE in id order. */
+  async lockCards(tx: Q, ids: string[]): Promise<Map<string, CardState>> {
+    if (ids.length === 0) return new Map();
+    const rows = await tx<CardRow[]>`SELECT * FROM cards WHERE id = ANY(${tx.array(ids)}) ORDER BY id FOR UPDATE`;
+    return new Map(rows.map((r) => [r.id, rowToState(r)]));
+  }
+
+  async readCard(q: Q, id: string): Promise<CardState | null> {
+    const [row] = await q<CardRow[]>`SELECT * FROM cards WHERE id = ${id}`;
+    return row ? rowToState(row) : null;
+  }
+
+  async insertCard(q: Q, c: CardState): Promise<void> {
+    await this.startInsertCard(q, c);
+  }
+
+  /** The INSERT of `insertCard`, started now (see `pipelined`). */
+  private startInsertCard(q: Q, c: CardState): Promise<unknown> {
+    return q`
+      INSERT INTO cards (id, board_id, title, body, status, position, tags, estimate, version, field_versions,
+                         hlc, registers, clock, fence, updated_at, updated_by)
+      VALUES (${c.id}, ${c.boardId}, ${c.title}, ${c.body}, ${c.status}, ${c.position}, ${json(q, c.tags)}, ${c.estimate},
+              ${c.version}, ${json(q, c.fieldVersions)}, ${json(q, c.hlc)}, ${json(q, c.registers)}, ${json(q, c.clock)},
+              ${c.fence}, ${c.updatedAt}, ${c.updatedBy})`.execute();
+  }
+
+  /** Writes `c` over the row that still has version `from` (the caller holds its lock). */
+  async updateCard(q: Q, c: CardState, from: number): Promise<void> {
+    await this.startUpdateCard(q, c, from);
+  }
+
+  private startUpdateCard(q: Q, c: CardState, from: number): Promise<unknown> {
+    return q`
+      UPDATE cards SET title = ${c.title}, body = ${c.body}, status = ${c.status}, position = ${c.position},
+             tags = ${json(q, c.tags)}, estimate = ${c.estimate}, version = ${c.version},
+             field_versions = ${json(q, c.fieldVersions)}, hlc = ${json(q, c.hlc)}, registers = ${json(q, c.registers)},
+             clock = ${json(q, c.clock)}, updated_at = ${c.updatedAt}, updated_by = ${c.updatedBy}
+      WHERE id = ${c.id} AND version = ${from}`.execute();
+  }
+
+  async deleteCard(q: Q, id: string): Promise<void> {
+    await this.startDeleteCard(q, id);
+  }
+
+  private startDeleteCard(q: Q, id: string): Promise<unknown> {
+    return q`DELETE FROM cards WHERE id = ${id}`.execute();
+  }
+
+  /** The board a card is on here, if it is here. */
+  async boardOfCard(id: string): Promise<string | null> {
+    const [row] = await this.sql<{ board_id: string }[]>`SELECT board_id FROM cards WHERE id = ${id}`;
+    return row?.board_id ?? null;
+  }
+
+  /** Every card id with its board; read on the standby while the primary is down (a node starting then, SPEC STANDBY-5). */
+  async allCardIds(): Promise<{ cardId: string; boardId: string }[]> {
+    const read = (sql: Sql) => sql<{ id: string; board_id: string }[]>`SELECT id, board_id FROM cards`;
+    const rows = await read(this.sql).catch((err: unknown) => (this.standby ? read(this.standby) : Promise.reject(err)));
+    return rows.map((r) => ({ cardId: r.id, boardId: r.board_id }));
+  }
+
+  /** How many cards the board has, counting no further than `upTo` (FEED-6). */
+  async countCards(q: Q, boardId: string, upTo: number): Promise<number> {
+    const [row] = await q<{ n: string }[]>`SELECT count(*) AS n FROM (SELECT 1 FROM cards WHERE board_id = ${boardId} LIMIT ${upTo}) AS c`;
+    return Number(row?.n ?? 0);
+  }
+
+  /** One page of a board's cards in (position, id) order after `after` (FEED-5). */
+  async cardsAfter(q: Q, boardId: string, after: { position: string; id: string } | undefined, limit: number): Promise<CardState[]> {
+    const rows = after
+      ? await q<CardRow[]>`
+          SELECT * FROM cards WHERE board_id = ${boardId} AND (position, id) > (${after.position}, ${after.id})
+          ORDER BY position, id LIMIT ${limit}`
+      : await q<CardRow[]>`SELECT * FROM cards WHERE board_id = ${boardId} ORDER BY position, id LIMIT ${limit}`;
+    return rows.map(rowToState);
+  }
+
+  // Leases (LOCK-2, LOCK-8) ------------------------------------------------------------------
+
+  /** Raises the card's fence to `token` while it is still on `boardId` (LOCK-7); false when it is not. */
+  async raiseFence(cardId: string, boardId: string, token: number): Promise<boolean> {
+    return this.transaction(async (tx) => {
+      const rows = await tx`UPDATE cards SET fence = GREATEST(fence, ${token}) WHERE id = ${cardId} AND board_id = ${boardId} RETURNING id`;
+      return rows.length > 0;
+    });
+  }
+
+  /** The ids of the board's cards whose fence was ever raised. */
+  async fencedCards(boardId: string): Promise<string[]> {
+    const rows = await this.sql<{ id: string }[]>`SELECT id FROM cards WHERE board_id = ${boardId} AND fence > 0`;
+    return rows.map((r) => r.id);
+  }
+
+  // The change log (FEED-1) ------------------------------------------------------------------
+
+  /**
+   * Appends `entries` (seq already counted under the head's lock, in order) to the board's log
+   * and moves its head to the last one: two statements however many entries, sent together.
+   */
+  async appendChanges(tx: Q, boardId: string, entries: ChangeEntry[]): Promise<void> {
+    await Promise.all(this.startAppendChanges(tx, boardId, entries));
+  }
+
+  private startAppendChanges(tx: Q, boardId: string, entries: ChangeEntry[]): Promise<unknown>[] {
+    if (entries.length === 0) return [];
+    const rows = entries.map((e) => ({
+      board_id: e.boardId, seq: e.seq, type: e.type, card_id: e.cardId, card: e.card ?? null, mutation_id: e.mutationId, by: e.by, at: e.at,
+    }));
+    return [
+      tx`
+        INSERT INTO changes (board_id, seq, type, card_id, card, mutation_id, by, at)
+        SELECT board_id, seq, type, card_id, card, mutation_id, by, at
+        FROM jsonb_to_recordset(${json(tx, rows)}) AS x(board_id text, seq bigint, type text, card_id text,
+             card jsonb, mutation_id text, by text, at timestamptz)`.execute(),
+      tx`UPDATE board_heads SET seq = ${entries[entries.length - 1]!.seq} WHERE board_id = ${boardId}`.execute(),
+    ];
+  }
+
+  async changesAfter(q: Q, boardId: string, seq: number, limit: number): Promise<Change[]> {
+    const rows = await q<ChangeRow[]>`SELECT * FROM changes WHERE board_id = ${boardId} AND seq > ${seq} ORDER BY seq LIMIT ${limit}`;
+    return rows.map(rowToChange);
+  }
+
+  /** The card's newest `limit` changes on the board, oldest first. */
+  async history(boardId: string, cardId: string, limit: number): Promise<Change[]> {
+    const rows = await this.sql<ChangeRow[]>`
+      SELECT * FROM changes WHERE board_id = ${boardId} AND card_id = ${cardId} ORDER BY seq DESC LIMIT ${limit}`;
+    return rows.reverse().map(rowToChange);
+  }
+
+  /** SPEC HIST-2: the card's newest `limit` changes on every board of this shard (a card id is unique: ID-1), oldest first. */
+  async cardHistory(cardId: string, limit: number): Promise<Change[]> {
+    const rows = await this.sql<ChangeRow[]>`SELECT * FROM changes WHERE card_id = ${cardId} ORDER BY at DESC, seq DESC LIMIT ${limit}`;
+    return rows.reverse().map(rowToChange);
+  }
+
+  /** SPEC TX-12: the changes one mutation made to a card on this shard's boards, in seq order. */
+  async changesOfMutation(cardId: string, mutationId: string): Promise<Change[]> {
+    const rows = await this.sql<ChangeRow[]>`SELECT * FROM changes WHERE card_id = ${cardId} AND mutation_id = ${mutationId} ORDER BY board_id, seq`;
+    return rows.map(rowToChange);
+  }
+
+  /** Drops changes older than the newest `keep` of each board and raises `floor` to match (FEED-3). */
+  async trim(keep: number): Promise<number> {
+    const over = await this.sql<{ board_id: string; seq: string }[]>`SELECT board_id, seq FROM board_heads WHERE seq - floor > ${keep}`;
+    let removed = 0;
+    for (const h of over) {
+      const floor = Number(h.seq) - keep;
+      removed += await this.transaction(async (tx) => {
+        await tx`UPDATE board_heads SET floor = ${floor} WHERE board_id = ${h.board_id} AND floor <= ${floor}`;
+        const gone = await tx`DELETE FROM changes WHERE board_id = ${h.board_id} AND seq <= ${floor}`;
+        return gone.count;
+      });
+    }
+    return removed;
+  }
+
+  // Applied mutations (IDEM-1, IDEM-2) -------------------------------------------------------
+
+  /** The stored results of these mutationIds, by mutationId. */
+  async applied<R>(q: Q, mutationIds: string[]): Promise<Map<string, AppliedRow<R>>> {
+    const rows = await q<{ mutation_id: string; user_id: string; card_id: string; result: R }[]>`
+      SELECT mutation_id, user_id, card_id, result FROM applied_mutations WHERE mutation_id = ANY(${q.array(mutationIds)})`;
+    return new Map(rows.map((r) => [r.mutation_id, { mutationId: r.mutation_id, userId: r.user_id, cardId: r.card_id, result: r.result }]));
+  }
+
+  /** Every mutation applied to the card (a move carries them along, IDEM-2). */
+  async appliedOfCard(q: Q, cardId: string): Promise<AppliedRow[]> {
+    const rows = await q<{ mutation_id: string; user_id: string; card_id: string; result: unknown; at: Date }[]>`
+      SELECT mutation_id, user_id, card_id, result, at FROM applied_mutations WHERE card_id = ${cardId} ORDER BY mutation_id`;
+    return rows.map((r) => ({ mutationId: r.mutation_id, userId: r.user_id, cardId: r.card_id, result: r.result, at: new Date(r.at).toISOString() }));
+  }
+
+  /**
+   * Stores first results, one statement for many. `carried`: rows a move brings along, which
+   * may already be here (kept as they are).
+   */
+  async remember(q: Q, rows: AppliedRow[], carried = false): Promise<void> {
+    await this.startRemember(q, rows, carried);
+  }
+
+  private startRemember(q: Q, rows: AppliedRow[], carried = false): Promise<unknown> {
+    if (rows.length === 0) return Promise.resolve();
+    const data = rows.map((r) => ({ mutation_id: r.mutationId, user_id: r.userId, card_id: r.cardId, result: r.result, at: r.at ?? null }));
+    return q`
+      INSERT INTO applied_mutations (mutation_id, user_id, card_id, result, at)
+      SELECT mutation_id, user_id, card_id, result, coalesce(at, now())
+      FROM jsonb_to_recordset(${json(q, data)}) AS x(mutation_id text, user_id text, card_id text, result jsonb, at timestamptz)
+      ${carried ? q`ON CONFLICT DO NOTHING` : q``}`.execute();
+  }
+
+  // A record batch (SPEC PERF-1), as `pipelined` sends it ---------------------------------------
+
+  /**
+   * The batch's reads, started now in this order: the board's head locked (FEED-1), its
+   * mutationIds' stored results (IDEM-1), its cards locked in id order (OCC-1). Ids go as one
+   * array parameter (`= ANY`), so each statement has one text whatever the batch's size and is
+   * prepared once per connection: an `IN` list of n ids was a new statement per n, whose first
+   * use cost a describe round trip while the batch held the head (PERF-1).
+   */
+  batchReads<R>(q: Q, boardId: string, mutationIds: string[], cardIds: string[]): Promise<{ head: number | undefined; results: Map<string, AppliedRow<R>>; cards: Map<string, CardState> }> {
+    const head = q<{ seq: string }[]>`SELECT seq FROM board_heads WHERE board_id = ${boardId} FOR UPDATE`.execute();
+    const applied = q<{ mutation_id: string; user_id: string; card_id: string; result: R }[]>`
+      SELECT mutation_id, user_id, card_id, result FROM applied_mutations WHERE mutation_id = ANY(${q.array(mutationIds)})`.execute();
+    const cards = cardIds.length > 0 ? q<CardRow[]>`SELECT * FROM cards WHERE id = ANY(${q.array(cardIds)}) ORDER BY id FOR UPDATE`.execute() : Promise.resolve([]);
+    return Promise.all([head, applied, cards]).then(([h, a, c]) => ({
+      head: h[0] ? Number(h[0].seq) : undefined,
+      results: new Map(a.map((r) => [r.mutation_id, { mutationId: r.mutation_id, userId: r.user_id, cardId: r.card_id, result: r.result }])),
+      cards: new Map(c.map((r) => [r.id, rowToState(r)])),
+    }));
+  }
+
+  /** The batch's writes, started now in order: each card statement, the log rows and new head, the applied mutations. */
+  batchWrites(q: Q, boardId: string, ops: CardWrite[], changes: ChangeEntry[], applied: AppliedRow[]): Promise<unknown>[] {
+    const out = ops.map((op) =>
+      op.kind === "insert" ? this.startInsertCard(q, op.card) : op.kind === "update" ? this.startUpdateCard(q, op.card, op.from) : this.startDeleteCard(q, op.id),
+    );
+    return [...out, ...this.startAppendChanges(q, boardId, changes), this.startRemember(q, applied)];
+  }
+}
