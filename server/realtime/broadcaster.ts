@@ -31,6 +31,8 @@ interface EngineConn {
 interface Corked {
   tcp: import("node:net").Socket;
   conn: EngineConn;
+  /** Its transport took packets when corked: nothing of an earlier turn was still being sent. */
+  wasWritable: boolean;
 }
 
 /** The server-side event nodes relay broadcasts with (SPEC REPL-1). */
@@ -256,7 +258,8 @@ export class Broadcaster {
         const tcp = rawSocket(socket);
         if (!tcp || tcp.writableCorked > 0) continue;
         tcp.cork();
-        this.corked.push({ tcp, conn: socket!.conn as unknown as EngineConn });
+        const conn = socket!.conn as unknown as EngineConn;
+        this.corked.push({ tcp, conn, wasWritable: conn.transport?.writable === true });
       }
     }
     if (fresh && !this.uncorkScheduled) {
@@ -264,13 +267,15 @@ export class Broadcaster {
       setImmediate(() => {
         this.uncorkScheduled = false;
         this.corkedRooms.clear();
-        for (const { tcp, conn } of this.corked.splice(0)) {
+        for (const { tcp, conn, wasWritable } of this.corked.splice(0)) {
           // engine.io's websocket transport sends one list of packets at a time and holds the
           // rest back until that write's callback, which a corked socket gives only after the
           // uncork: without this, the turn's first packet would leave alone and every other one
           // in a write of its own. Handed to the transport now, all leave in the one write below.
-          // (Shapes checked: these are engine.io internals; cork.int.test.ts notices if they change.)
-          if (conn.readyState === "open" && conn.transport?.name === "websocket" && conn.transport.writable === false && Array.isArray(conn.writeBuffer) && conn.writeBuffer.length > 0 && typeof conn.flush === "function") {
+          // Only when the send it waits for is this turn's own (corked): a slow client's earlier
+          // send still pending keeps engine.io's flow control. (Shapes checked: these are
+          // engine.io internals; cork.int.test.ts notices if they change.)
+          if (wasWritable && conn.readyState === "open" && conn.transport?.name === "websocket" && conn.transport.writable === false && Array.isArray(conn.writeBuffer) && conn.writeBuffer.length > 0 && typeof conn.flush === "function") {
             try {
               conn.transport.writable = true;
               conn.flush();
