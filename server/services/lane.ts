@@ -1,15 +1,4 @@
 /**
- * An ordered path per key (SPEC PERF-1, PERF-6): tasks for one board run in batches, in arrival
- * order, and their results are answered batch after batch in that order, so commits and their
- * broadcasts leave this node in seq order, and concurrent writes can be group-committed (one
- * transaction for a batch).
- *
- * A batch calls `holds()` once it holds the board (its head row is locked, SPEC PERF-6): the next
- * batch may start then, and queues behind it in the database rather than on this node, so its
- * reads are answered as soon as the batch before it commits. Whatever happens, the results of a
- * batch are answered only after those of every batch started before it.
- */
-/**
  * A batch's result for a task that must run again in a batch of its own (its batch failed as a
  * whole): it goes back to the front of its lane, so it commits, and is answered, after the
  * batches already started (its seq then follows theirs).
@@ -18,6 +7,7 @@ export class RunAlone {
   constructor(readonly cause: unknown) {}
 }
 
+/** Runs one batch of a lane; calls `holds` once the batch holds the board (PERF-6). */
 export type RunBatch<T, R> = (key: string, tasks: T[], holds: () => void) => Promise<PromiseSettledResult<R>[]>;
 
 interface Queued<T, R> {
@@ -28,6 +18,17 @@ interface Queued<T, R> {
   reject: (e: unknown) => void;
 }
 
+/**
+ * An ordered path per key (SPEC PERF-1, PERF-6): tasks for one board run in batches, in arrival
+ * order, and their results are answered batch after batch in that order, so commits and their
+ * broadcasts leave this node in seq order, and concurrent writes can be group-committed (one
+ * transaction for a batch).
+ *
+ * A batch calls `holds()` once it holds the board (its head row is locked, SPEC PERF-6): the next
+ * batch may start then, and queues behind it in the database rather than on this node, so its
+ * reads are answered as soon as the batch before it commits. Whatever happens, the results of a
+ * batch are answered only after those of every batch started before it.
+ */
 export class Lanes<T, R> {
   private readonly queues = new Map<string, Queued<T, R>[]>();
   /** Lanes with a drain running, each with its wake-up for a task pushed while it waits. */
