@@ -1,5 +1,4 @@
-import AxeBuilder from "@axe-core/playwright";
-import type { Page } from "@playwright/test";
+import { expectNoSeriousViolations } from "./axe";
 import { expect, test } from "./fixtures";
 import { SignInPage } from "./pages/sign-in-page";
 
@@ -7,13 +6,6 @@ import { SignInPage } from "./pages/sign-in-page";
  * axe-core on each main page (sign-in, the landing page, board list, board, board with the inspector open and a
  * card selected, the card editor): no serious or critical violation of WCAG 2.1 A/AA rules.
  */
-async function expectNoSeriousViolations(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
-  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  const report = serious.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length}×: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")})`);
-  expect(report, `axe on ${what}`).toEqual([]);
-}
-
 test.describe("accessibility (axe-core)", () => {
   test("the sign-in page", async ({ page }) => {
     const signIn = new SignInPage(page);

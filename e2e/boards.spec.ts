@@ -1,6 +1,6 @@
-import AxeBuilder from "@axe-core/playwright";
 import type { Page, TestInfo } from "@playwright/test";
 import { BoardPage } from "./pages/board-page";
+import { expectNoSeriousViolations } from "./axe";
 import { expect, test } from "./fixtures";
 
 /**
@@ -16,13 +16,6 @@ async function shot(page: Page, testInfo: TestInfo, name: string): Promise<void>
   await testInfo.attach(name, { path, contentType: "image/png" });
 }
 
-/** The same check as e2e/accessibility.spec.ts: no serious or critical WCAG 2.1 A/AA violation. */
-async function expectNoSeriousViolations(page: Page, what: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]).analyze();
-  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-  const report = serious.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length}×: ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")})`);
-  expect(report, `axe on ${what}`).toEqual([]);
-}
 
 test.describe("boards and links (BOARD-1 … BOARD-7, ACCESS-2, ACCESS-3)", () => {
   test("rename and delete a board, and see both in another tab", async ({ actors, uid }) => {
