@@ -44,6 +44,30 @@ it("PERF-6 a batch started behind another reads what that one committed: a secon
   expect(row).toEqual({ title: "slow", version: 2 });
 });
 
+// DESIGN invariant 1 under PERF-6: a client (or an outbox after a lost ack) sends the same
+// mutationId again while its first batch holds the head. The second batch starts at once and
+// waits behind the first in the shard; its read of earlier results must come after the first's
+// COMMIT, so it answers the first result and applies nothing.
+it("PERF-6 the same mutationId sent again while its first batch is writing is applied once and answered the first result", async () => {
+  const { token } = await cluster.signIn("overlap-replay");
+  const s = await cluster.connect(token);
+  const { board, cards } = await boardWithCards(s, "overlap replay", 1);
+  const card = cards[0]!;
+  const m = { mutationId: mid(), cardId: card.id, baseVersion: 1, patch: { title: "slow" } };
+  const first = request<{ card: Card; seq: number }>(s, "card:update", m);
+  await sleep(100); // the first batch holds the head and is inside its 400 ms write
+  const again = await request<{ card: Card; seq: number }>(s, "card:update", m);
+  const a = await first;
+  expect(a.ok && again.ok).toBe(true);
+  expect(again.ok && again.seq).toBe(a.ok && a.seq);
+  expect(again.ok && again.card.version).toBe(2);
+  const shard = cluster.dbs.shards.get("a")!.sql;
+  const log = await shard<{ seq: string }[]>`SELECT seq FROM changes WHERE board_id = ${board.id} AND mutation_id = ${m.mutationId}`;
+  expect(log).toHaveLength(1);
+  const [row] = await shard<{ version: number }[]>`SELECT version FROM cards WHERE id = ${card.id}`;
+  expect(row!.version).toBe(2);
+});
+
 it("PERF-6 a batch failing as a whole while the next one waits behind it: its writes go again alone after that one, and every socket gets each change once, in seq order", async () => {
   const { token } = await cluster.signIn("overlap-fail");
   const s = await cluster.connect(token);
