@@ -102,3 +102,52 @@ describe("postgres.js: a turn's statements leave in one write; `flush` sends at 
     }
   });
 });
+
+/**
+ * A connection lost while it fetches the array types (the first query of every new connection):
+ * upstream postgres.js left that query's rejection unhandled, which failed a failover test (a
+ * primary killed as a pool opened a connection to it) and would be an unhandled rejection in a
+ * node. A proxy resets the first connection the moment that query passes; the next one is let
+ * through. The caller's query fails with the connection error (a node answers it UNAVAILABLE).
+ */
+describe("postgres.js: a connection lost while fetching types", () => {
+  it("fails the caller's query with the connection error, leaves no unhandled rejection, and the next query runs", async () => {
+    const target = new URL(db.catalogUrl);
+    const cut: net.Socket[] = [];
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port), target.hostname);
+      client.on("data", (d: Buffer) => {
+        if (cut.length === 0 && d.includes("typarray")) {
+          cut.push(client);
+          client.resetAndDestroy(); // an RST, as from a server killed with -9
+          upstream.destroy();
+          return;
+        }
+        upstream.write(d);
+      });
+      upstream.on("data", (d) => client.write(d));
+      client.on("error", () => {});
+      upstream.on("error", () => {});
+      client.on("close", () => upstream.destroy());
+      upstream.on("close", () => client.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    const url = Object.assign(new URL(db.catalogUrl), { port: String((proxy.address() as net.AddressInfo).port) }).toString();
+    const sql = postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 2 });
+    try {
+      await expect(sql`SELECT 1 AS one`).rejects.toMatchObject({ code: "ECONNRESET" });
+      expect(cut.length).toBe(1); // the first connection was cut during its type fetch
+      const [row] = await sql<{ one: number }[]>`SELECT 1 AS one`;
+      expect(row!.one).toBe(1);
+      await new Promise((r) => setTimeout(r, 100)); // let a rejection surface, were it unhandled
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off("unhandledRejection", onUnhandled);
+      await sql.end({ timeout: 1 });
+      proxy.close();
+    }
+  });
+});
