@@ -18,6 +18,10 @@ export class Metrics implements BroadcastObserver, HandlerObserver {
   readonly batchWrites = new Histogram({
     name: "concord_batch_writes", help: "Writes group-committed in one transaction (SPEC PERF-1)", buckets: [1, 2, 4, 8, 16, 32, 64], registers: [this.registry],
   });
+  readonly batchTrips = new Counter({
+    name: "concord_batch_trips_total", help: "Write batches by round trips to the shard: 1 (decided on what the node remembers), 2 (read first), again (2 after the shard refused 1) (SPEC PERF-7)",
+    labelNames: ["trips"] as const, registers: [this.registry],
+  });
   readonly fanoutSockets = new Histogram({
     name: "concord_broadcast_fanout_sockets", help: "Sockets on this node one broadcast was addressed to, by event", labelNames: ["event"] as const,
     buckets: [0, 1, 2, 5, 10, 50, 100, 500, 1000, 5000], registers: [this.registry],

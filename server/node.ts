@@ -64,6 +64,8 @@ export interface NodeOptions {
   replicationWatchMs?: number;
   /** SPEC TX-10: offer the demo fault switch (`sim:crash`) to clients. Off unless asked for. */
   demoFaults?: boolean;
+  /** SPEC PERF-7: send a batch on a board the node remembers in one round trip (default true; off: always read first, as tests of PERF-6 need). */
+  oneTripBatches?: boolean;
   /** Called with each Redis client the node makes, to watch its connection (main.ts logs outages once). */
   watchRedis?: (client: Redis, role: string) => void;
 }
@@ -179,10 +181,14 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
       if (phase === "committed" || phase === "aborted") metrics.twoPhase.inc({ outcome: phase });
       broadcaster.tx(txId, phase, shards, boards);
     },
-    onBatch: (writes) => metrics.batchWrites.observe(writes),
+    onBatch: (writes, trips) => {
+      metrics.batchWrites.observe(writes);
+      metrics.batchTrips.inc({ trips: String(trips) });
+    },
     onTxStep: (step, boards) => broadcaster.txStep(step, boards),
     onChanges: (changes) => changes.forEach((c) => broadcaster.change(c)),
     demoFaults: opts.demoFaults ?? false,
+    oneTripBatches: opts.oneTripBatches ?? true,
   });
 
   const health = async (): Promise<Health> => ({

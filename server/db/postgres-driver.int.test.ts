@@ -151,3 +151,29 @@ describe("postgres.js: a connection lost while fetching types", () => {
     }
   });
 });
+
+// Our patch: the pool hands out the idle connection used last (LIFO). Upstream takes the one idle
+// longest, so a lone writer's batches went round the whole pool, each to a server process that
+// had slept since its last turn: about 0.4 ms more per transaction on this project's machine
+// (docs/performance.md, PERF-7).
+describe("postgres.js: the idle connection used last is used next", () => {
+  it("sequential queries and reservations stay on one server process while others sit idle", async () => {
+    const sql = postgres(db.catalogUrl, { max: 4, onnotice: () => {} });
+    try {
+      // Four connections open and idle.
+      await Promise.all(Array.from({ length: 4 }, () => sql`SELECT pg_sleep(0.05)`));
+      const pids = new Set<number>();
+      for (let i = 0; i < 8; i++) {
+        const [row] = await sql<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+        pids.add(row!.pid);
+        const q = await sql.reserve();
+        const [r] = await q<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+        pids.add(r!.pid);
+        q.release();
+      }
+      expect(pids.size).toBe(1);
+    } finally {
+      await sql.end({ timeout: 1 });
+    }
+  });
+});

@@ -48,7 +48,7 @@ export interface AppliedRow<R = unknown> {
 }
 
 /** One card statement of a record batch. */
-export type CardWrite = { kind: "insert"; card: CardState } | { kind: "update"; card: CardState; from: number } | { kind: "delete"; id: string };
+export type CardWrite = { kind: "insert"; card: CardState } | { kind: "update"; card: CardState; from: number } | { kind: "delete"; id: string; from: number };
 
 /** The one row → card mapping. */
 function rowToState(r: CardRow): CardState {
@@ -159,21 +159,33 @@ export abstract class ShardRows {
     await this.startUpdateCard(q, c, from);
   }
 
-  private startUpdateCard(q: Q, c: CardState, from: number): Promise<unknown> {
+  /**
+   * The UPDATE of `updateCard`, started now (see `pipelined`). With `expect` (a one-trip batch,
+   * SPEC PERF-7) it also requires the card still on its board and never fenced, and aborts the
+   * transaction when it is not as remembered (`concord_expect`, SQLSTATE CC002).
+   */
+  private startUpdateCard(q: Q, c: CardState, from: number, expect = false): Promise<unknown> {
+    const set = q`
+      title = ${c.title}, body = ${c.body}, status = ${c.status}, position = ${c.position},
+      tags = ${json(q, c.tags)}, estimate = ${c.estimate}, version = ${c.version},
+      field_versions = ${json(q, c.fieldVersions)}, hlc = ${json(q, c.hlc)}, registers = ${json(q, c.registers)},
+      clock = ${json(q, c.clock)}, updated_at = ${c.updatedAt}, updated_by = ${c.updatedBy}`;
+    if (!expect) return q`UPDATE cards SET ${set} WHERE id = ${c.id} AND version = ${from}`.execute();
     return q`
-      UPDATE cards SET title = ${c.title}, body = ${c.body}, status = ${c.status}, position = ${c.position},
-             tags = ${json(q, c.tags)}, estimate = ${c.estimate}, version = ${c.version},
-             field_versions = ${json(q, c.fieldVersions)}, hlc = ${json(q, c.hlc)}, registers = ${json(q, c.registers)},
-             clock = ${json(q, c.clock)}, updated_at = ${c.updatedAt}, updated_by = ${c.updatedBy}
-      WHERE id = ${c.id} AND version = ${from}`.execute();
+      WITH u AS (UPDATE cards SET ${set} WHERE id = ${c.id} AND board_id = ${c.boardId} AND version = ${from} AND fence = 0 RETURNING 1)
+      SELECT concord_expect(count(*) = 1, 'the card') FROM u`.execute();
   }
 
   async deleteCard(q: Q, id: string): Promise<void> {
     await this.startDeleteCard(q, id);
   }
 
-  private startDeleteCard(q: Q, id: string): Promise<unknown> {
-    return q`DELETE FROM cards WHERE id = ${id}`.execute();
+  /** The DELETE of `deleteCard`, started now; `expect`: as `startUpdateCard`'s. */
+  private startDeleteCard(q: Q, id: string, expect?: { boardId: string; version: number }): Promise<unknown> {
+    if (!expect) return q`DELETE FROM cards WHERE id = ${id}`.execute();
+    return q`
+      WITH d AS (DELETE FROM cards WHERE id = ${id} AND board_id = ${expect.boardId} AND version = ${expect.version} AND fence = 0 RETURNING 1)
+      SELECT concord_expect(count(*) = 1, 'the card') FROM d`.execute();
   }
 
   /** The board a card is on here, if it is here. */
@@ -231,7 +243,7 @@ export abstract class ShardRows {
     await Promise.all(this.startAppendChanges(tx, boardId, entries));
   }
 
-  private startAppendChanges(tx: Q, boardId: string, entries: ChangeEntry[]): Promise<unknown>[] {
+  private startAppendChanges(tx: Q, boardId: string, entries: ChangeEntry[], head = true): Promise<unknown>[] {
     if (entries.length === 0) return [];
     const rows = entries.map((e) => ({
       board_id: e.boardId, seq: e.seq, type: e.type, card_id: e.cardId, card: e.card ?? null, mutation_id: e.mutationId, by: e.by, at: e.at,
@@ -242,7 +254,7 @@ export abstract class ShardRows {
         SELECT board_id, seq, type, card_id, card, mutation_id, by, at
         FROM jsonb_to_recordset(${json(tx, rows)}) AS x(board_id text, seq bigint, type text, card_id text,
              card jsonb, mutation_id text, by text, at timestamptz)`.execute(),
-      tx`UPDATE board_heads SET seq = ${entries[entries.length - 1]!.seq} WHERE board_id = ${boardId}`.execute(),
+      ...(head ? [tx`UPDATE board_heads SET seq = ${entries[entries.length - 1]!.seq} WHERE board_id = ${boardId}`.execute()] : []),
     ];
   }
 
@@ -346,5 +358,28 @@ export abstract class ShardRows {
       op.kind === "insert" ? this.startInsertCard(q, op.card) : op.kind === "update" ? this.startUpdateCard(q, op.card, op.from) : this.startDeleteCard(q, op.id),
     );
     return [...out, ...this.startAppendChanges(q, boardId, changes), this.startRemember(q, applied)];
+  }
+
+  /**
+   * A one-trip batch's writes (SPEC PERF-7), decided on what the node remembers of the board at
+   * head `from`, started now in order, each stating what it counted on: the head moved only if
+   * it is still at `from` (its lock taken first, as every writer of the board does), each card
+   * changed only if still on the board at the version remembered and never fenced, a new card or
+   * mutationId refused by its unique key if it exists. One that is not so aborts the transaction
+   * (`concord_expect`: SQLSTATE CC002; a unique key: 23505), and the COMMIT keeps nothing.
+   */
+  oneTripWrites(q: Q, boardId: string, from: number, ops: CardWrite[], changes: ChangeEntry[], applied: AppliedRow[]): Promise<unknown>[] {
+    const to = changes.length > 0 ? changes[changes.length - 1]!.seq : from;
+    const head = q`
+      WITH h AS (UPDATE board_heads SET seq = ${to} WHERE board_id = ${boardId} AND seq = ${from} RETURNING 1)
+      SELECT concord_expect(count(*) = 1, 'the board head') FROM h`.execute();
+    const out = ops.map((op) =>
+      op.kind === "insert"
+        ? this.startInsertCard(q, op.card)
+        : op.kind === "update"
+          ? this.startUpdateCard(q, op.card, op.from, true)
+          : this.startDeleteCard(q, op.id, { boardId, version: op.from }),
+    );
+    return [head, ...out, ...this.startAppendChanges(q, boardId, changes, false), this.startRemember(q, applied)];
   }
 }

@@ -133,7 +133,7 @@ export class ShardStore extends ShardRows {
           const begin = q.unsafe("BEGIN").execute();
           // A lock wait ends on its own before the bound (the head may be held by a move's
           // prepared part until recovery), so the transaction is over when the batch answers.
-          const bounded = q.unsafe(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.batchLockTimeoutMs))}`).execute();
+          const bounded = this.boundLockWaits(q);
           const reads = read(q);
           await this.answered(Promise.all([begin, bounded, reads]), this.readBoundMs, "the batch's reads");
           onReads();
@@ -142,21 +142,9 @@ export class ShardStore extends ShardRows {
           ended = await this.rollback(q, err);
           throw err;
         }
-        const writes = decided.writes(q);
-        // Sent at once (our patch of postgres.js): the shard runs the batch's writes while this
-        // turn's broadcasts are written to the sockets, not after (PERF-6).
-        const commit = q.unsafe("COMMIT", [], FLUSH).execute();
-        let settled: PromiseSettledResult<unknown>[];
-        try {
-          settled = await this.answered(Promise.allSettled([...writes, commit]), this.commitBoundMs, "the batch's COMMIT");
-        } catch (err) {
-          ended = await this.rollback(q, err);
-          throw err;
-        }
-        const failed = settled.find((x) => x.status === "rejected");
-        if (failed) throw failed.reason;
-        const tag = (settled[settled.length - 1] as PromiseFulfilledResult<{ command?: string }>).value.command;
-        if (tag !== "COMMIT") throw new Error(`the transaction ended with ${tag ?? "nothing"}, not COMMIT`);
+        const done = await this.commit(q, decided.writes(q), this.commitBoundMs, "the batch's COMMIT");
+        ended = done.release;
+        if (done.failed) throw done.failed.reason;
         return decided.value;
       } finally {
         if (ended) q.release();
@@ -164,6 +152,58 @@ export class ShardStore extends ShardRows {
     } finally {
       this.leave();
     }
+  }
+
+  /**
+   * A write transaction in one round trip (SPEC PERF-7), on one connection of its own, admitted
+   * like `transaction`: BEGIN, the lock timeout, the statements `writes` starts (as `pipelined`'s
+   * must) and COMMIT, sent together. Its statements state what they count on; one that fails
+   * aborts the transaction, so the COMMIT behind it rolls back and its error is thrown.
+   */
+  async oneTrip(writes: (q: Q) => Promise<unknown>[]): Promise<void> {
+    await this.admit();
+    try {
+      const q = await this.sql.reserve();
+      let ended = true;
+      try {
+        const sent = [q.unsafe("BEGIN").execute(), this.boundLockWaits(q), ...writes(q)];
+        // Its head statement may wait for the head's lock, at most the lock timeout.
+        const done = await this.commit(q, sent, this.readBoundMs, "the batch");
+        ended = done.release;
+        if (done.failed) throw done.failed.reason;
+      } finally {
+        if (ended) q.release();
+      }
+    } finally {
+      this.leave();
+    }
+  }
+
+  /** The batch's lock waits end by themselves (`batchLockTimeoutMs`), started now. */
+  private boundLockWaits(q: ReservedSql): Promise<unknown> {
+    return q.unsafe(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.batchLockTimeoutMs))}`).execute();
+  }
+
+  /**
+   * Sends COMMIT behind `sent` (already started) and waits for all, at most `ms`. Answers
+   * whether the connection may go back to the pool now (see `rollback`) and, if the transaction
+   * did not commit, why (the first statement that failed: the COMMIT behind it rolled back).
+   */
+  private async commit(q: ReservedSql, sent: Promise<unknown>[], ms: number, what: string): Promise<{ release: boolean; failed?: { reason: unknown } }> {
+    // Sent at once (our patch of postgres.js): the shard runs the batch's writes while this
+    // turn's broadcasts are written to the sockets, not after (PERF-6).
+    const commit = q.unsafe("COMMIT", [], FLUSH).execute();
+    let settled: PromiseSettledResult<unknown>[];
+    try {
+      settled = await this.answered(Promise.allSettled([...sent, commit]), ms, what);
+    } catch (err) {
+      return { release: await this.rollback(q, err), failed: { reason: err } };
+    }
+    const failed = settled.find((x): x is PromiseRejectedResult => x.status === "rejected");
+    if (failed) return { release: true, failed };
+    const tag = (settled[settled.length - 1] as PromiseFulfilledResult<{ command?: string }>).value.command;
+    if (tag !== "COMMIT") return { release: true, failed: { reason: new Error(`the transaction ended with ${tag ?? "nothing"}, not COMMIT`) } };
+    return { release: true };
   }
 
   /**

@@ -7,7 +7,7 @@ import { FeedService } from "./feed";
 import { LockService } from "./locks";
 import type { LeaseStore } from "./lease-stores/types";
 import { MoveService } from "./moves";
-import { RecordService } from "./records";
+import { RecordService, type Trips } from "./records";
 import type { Change, Lock, TxPhase, TxStepBroadcast } from "../../lib/protocol";
 
 /** Announces who is on a board (implemented by the realtime layer, SPEC PRES-1). */
@@ -52,8 +52,10 @@ export function createServices(opts: {
   presence: Presence;
   lockExpiry: LockExpiry;
   leaseStore: LeaseStore;
-  /** Told each record batch's size (metrics). */
-  onBatch?: (writes: number) => void;
+  /** Told each record batch's size and round trips (metrics). */
+  onBatch?: (writes: number, trips: Trips) => void;
+  /** SPEC PERF-7 (default true). */
+  oneTripBatches?: boolean;
 }): Services {
   const boards = new BoardService(opts.dbs);
   const shardOf = (b: BoardMeta) => boards.shard(b.shard);
@@ -65,7 +67,7 @@ export function createServices(opts: {
     nodeId: opts.nodeId,
     boards,
     directory,
-    records: new RecordService(shardOf, locks, clock, opts.onBatch),
+    records: new RecordService(shardOf, locks, clock, opts.onBatch, opts.oneTripBatches ?? true),
     feed: new FeedService(shardOf, opts.changeLogKeep),
     locks,
     moves: new MoveService(opts.dbs, locks, directory, opts.onTx, opts.onTxStep, opts.onChanges),

@@ -11,7 +11,8 @@ import { boardWithCards, mid, ok, request, sleep, startCluster, type TestCluster
 
 let cluster: TestCluster;
 beforeAll(async () => {
-  cluster = await startCluster();
+  // Two-trip batches only: these attack how they overlap (PERF-6); one-trip batches never do (PERF-7).
+  cluster = await startCluster({ node: { oneTripBatches: false } });
 });
 afterAll(async () => {
   await cluster?.close();

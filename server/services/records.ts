@@ -5,6 +5,7 @@ import type { AppliedRow, CardWrite, Q, ShardStore } from "../db/shard-store";
 import { isLockTimeout, isUnavailable } from "../db/unavailable";
 import type { BoardMeta } from "./boards";
 import { replayOf } from "./idempotency";
+import { KnownBoards } from "./known-boards";
 import { Lanes, RunAlone } from "./lane";
 import type { LeaseReader } from "./locks";
 
@@ -34,6 +35,9 @@ export type Outcome =
   | { kind: "replayed"; result: WriteResult }
   | { kind: "rejected"; error: ConcordError };
 
+/** How a batch reached the shard: in one round trip, in two, or in two after one the shard refused (PERF-7). */
+export type Trips = 1 | 2 | "again";
+
 /** What one batch has read and written so far. */
 interface Batch {
   /** How many writes this transaction holds (SPEC IDEM-3). */
@@ -57,18 +61,21 @@ interface Batch {
  */
 export class RecordService {
   private readonly lanes: Lanes<Write, Outcome>;
+  /** What this node's batches last read and wrote of each board (PERF-7). */
+  private readonly known = new KnownBoards();
+  /** Batches of each board running on this node now. */
+  private readonly running = new Map<string, number>();
 
   constructor(
     private readonly shardOf: (board: BoardMeta) => ShardStore,
     private readonly leases: LeaseReader,
     private readonly clock: HybridClock,
-    /** Told each batch's size (the metrics' concord_batch_writes). */
-    private readonly onBatch: (writes: number) => void = () => {},
+    /** Told each batch's size and its round trips to the shard (the metrics' concord_batch_writes, concord_batch_trips_total). */
+    private readonly onBatch: (writes: number, trips: Trips) => void = () => {},
+    /** SPEC PERF-7: batches on a remembered board in one round trip; off, every batch reads first. */
+    private readonly oneTrip = true,
   ) {
-    this.lanes = new Lanes((_key, batch, holds) => {
-      this.onBatch(batch.length);
-      return this.runBatch(batch, holds);
-    });
+    this.lanes = new Lanes((_key, batch, holds) => this.runBatch(batch, holds));
   }
 
   /** Writes queued on this node's lanes, not yet in a batch. */
@@ -82,20 +89,92 @@ export class RecordService {
   }
 
   /**
-   * Group commit (SPEC PERF-1): one transaction for a batch of writes to one board, each still
-   * checked and answered on its own, in two round trips (`ShardStore.pipelined`): BEGIN, the head
-   * lock, the batch's cards locked and its mutationIds' earlier results, pipelined; then every
-   * card statement, the log rows, the new head and the applied mutations, pipelined with COMMIT.
-   * If the batch fails as a whole (a database error), each write is run again in a batch of its
-   * own (the lane puts it behind the batches started since, PERF-6) so one bad write cannot fail
-   * its neighbours. `holds` tells the lane the head is locked: its next batch may start (PERF-6).
+   * Group commit (SPEC PERF-1, PERF-7): one transaction for a batch of writes to one board, each
+   * still checked and answered on its own. A batch alone on its board on this node, whose cards
+   * the node remembers, is decided on them and sent in one round trip (`runOneTrip`); otherwise,
+   * or when the shard finds a row it counted on changed, it reads first (`runTwoTrips`).
    */
   private async runBatch(batch: Write[], holds: () => void): Promise<PromiseSettledResult<Outcome>[]> {
+    const boardId = batch[0]!.board.id;
+    const others = this.running.get(boardId) ?? 0;
+    this.running.set(boardId, others + 1);
+    try {
+      // Another batch of the board still running here may change what is remembered of it.
+      const once = others === 0 && this.oneTrip ? await this.runOneTrip(batch) : undefined;
+      if (once) {
+        this.onBatch(batch.length, once.trips);
+        return once.outcomes;
+      }
+      const outcomes = await this.runTwoTrips(batch, holds);
+      this.onBatch(batch.length, once === undefined ? 2 : "again");
+      return outcomes;
+    } finally {
+      const left = (this.running.get(boardId) ?? 1) - 1;
+      if (left > 0) this.running.set(boardId, left);
+      else this.running.delete(boardId);
+    }
+  }
+
+  /**
+   * SPEC PERF-7: the batch decided on what the node remembers of its board (`KnownBoards`), with
+   * no read, its writes sent with BEGIN and COMMIT in one round trip, each stating the row it
+   * counts on (`ShardRows.oneTripWrites`). Answers undefined when the batch must read first: a
+   * card not remembered, or ever fenced (its lease is checked on fresh reads), or a write that
+   * would not apply (a refusal, a conflict, a write lost to newer fields is answered on fresh
+   * reads, never on memory); null when the shard refused the batch (a row changed since, a card
+   * or mutationId that exists: a replay), which then reads too. The lease reader is not asked:
+   * a card never fenced needs no lease (LOCK-7), and the card statement states it is unfenced.
+   */
+  private async runOneTrip(batch: Write[]): Promise<{ outcomes: PromiseSettledResult<Outcome>[]; trips: 1 } | null | undefined> {
     const board = batch[0]!.board;
     const store = this.shardOf(board);
+    const known = this.known.get(board.id, store.epoch);
+    if (!known) return undefined;
+    const cards = new Map<string, CardState | null>();
+    for (const { mutation: m } of batch) {
+      if (m.cardId === undefined) return undefined;
+      const card = known.cards.get(m.cardId);
+      // A new card's id need not be known: its INSERT fails if the id exists.
+      if (card === undefined && m.kind !== "create") return undefined;
+      if (card && needsLease(card)) return undefined;
+      cards.set(m.cardId, card ?? null);
+    }
+    const from = known.head;
+    const b: Batch = { size: batch.length, seq: from, results: new Map(), cards, changes: [], applied: [], writes: [] };
+    const out: Outcome[] = [];
+    for (const w of batch) {
+      const o = await this.applyOne(b, w);
+      if (o.kind === "rejected" || (o.kind === "applied" && !o.change)) return undefined;
+      out.push(o);
+    }
+    try {
+      await store.oneTrip((q) => store.oneTripWrites(q, board.id, from, b.writes, b.changes, b.applied));
+    } catch (thrown) {
+      this.known.forget(board.id);
+      // A busy board or an unreachable shard is answered as on the two-trip path (PERF-1).
+      if (isLockTimeout(thrown)) return { outcomes: batch.map(() => ({ status: "rejected", reason: new ConcordError("UNAVAILABLE", "the board is busy; try again") })), trips: 1 };
+      if (isUnavailable(thrown)) return { outcomes: batch.map(() => ({ status: "rejected", reason: thrown })), trips: 1 };
+      return null;
+    }
+    this.known.committed(board.id, store.epoch, from, b.seq, b.cards);
+    return { outcomes: out.map((value) => ({ status: "fulfilled", value })), trips: 1 };
+  }
+
+  /**
+   * SPEC PERF-1 in two round trips (`ShardStore.pipelined`): BEGIN, the head lock, the batch's
+   * cards locked and its mutationIds' earlier results, pipelined; then every card statement, the
+   * log rows, the new head and the applied mutations, pipelined with COMMIT. If the batch fails
+   * as a whole (a database error), each write is run again in a batch of its own (the lane puts
+   * it behind the batches started since, PERF-6) so one bad write cannot fail its neighbours.
+   * `holds` tells the lane the head is locked: its next batch may start (PERF-6).
+   */
+  private async runTwoTrips(batch: Write[], holds: () => void): Promise<PromiseSettledResult<Outcome>[]> {
+    const board = batch[0]!.board;
+    const store = this.shardOf(board);
+    const epoch = store.epoch;
     const cardIds = [...new Set(batch.map((w) => w.mutation.cardId).filter((id): id is string => id !== undefined))];
     try {
-      const outcomes = await store.pipelined(
+      const { outcomes, from, b } = await store.pipelined(
         // The board's head row lock first: one writer per board at a time, on every node (FEED-1).
         (q) => store.batchReads<WriteResult>(q, board.id, batch.map((w) => w.mutation.mutationId), cardIds),
         async ({ head, results, cards }) => {
@@ -103,13 +182,15 @@ export class RecordService {
           const b: Batch = { size: batch.length, seq: head, results, cards, changes: [], applied: [], writes: [] };
           const out: Outcome[] = [];
           for (const w of batch) out.push(await this.applyOne(b, w));
-          return { value: out, writes: (q: Q) => store.batchWrites(q, board.id, b.writes, b.changes, b.applied) };
+          return { value: { outcomes: out, from: head, b }, writes: (q: Q) => store.batchWrites(q, board.id, b.writes, b.changes, b.applied) };
         },
         // The head is locked: the lane's next batch may start and wait for it in the shard (PERF-6).
         holds,
       );
+      this.known.committed(board.id, epoch, from, b.seq, b.cards);
       return outcomes.map((value) => ({ status: "fulfilled", value }));
     } catch (thrown) {
+      this.known.forget(board.id);
       // The head held past the batch's lock timeout (a move's prepared part, another node's
       // batch): the board is busy, try again (SPEC PERF-1).
       const err = isLockTimeout(thrown) ? new ConcordError("UNAVAILABLE", "the board is busy; try again") : thrown;
@@ -139,7 +220,7 @@ export class RecordService {
     }
     if (d.effect === "insert") b.writes.push({ kind: "insert", card: d.next! });
     else if (d.effect === "update") b.writes.push({ kind: "update", card: d.next!, from: state!.version });
-    else if (d.effect === "delete") b.writes.push({ kind: "delete", id: cardId });
+    else if (d.effect === "delete") b.writes.push({ kind: "delete", id: cardId, from: state!.version });
     else throw new Error(`a ${d.effect} is not a record write`);
     b.cards.set(cardId, d.next);
     const card = d.next ? toWireCard(d.next, board.policy) : null;

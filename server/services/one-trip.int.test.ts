@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, expect, it } from "vitest";
+import type { Card } from "../../lib/protocol";
+import { boardWithCards, mid, ok, request, sleep, startCluster, type TestCluster } from "../test/harness";
+
+// SPEC PERF-7: a batch on a board the node remembers is decided on that memory and sent in one
+// round trip, each statement stating the row it counted on. These attack what memory could get
+// wrong: another node's write (the head moved, and the card with it, or only another card), a
+// lease granted since (it raises the card's fence without moving the head), a mutationId applied
+// before (a resend after a lost ack), and a statement failing inside the one trip. Two nodes share
+// the shard; a 'slow' title holds a batch 400 ms inside its transaction, a 'boom' title fails it.
+
+let cluster: TestCluster;
+beforeAll(async () => {
+  cluster = await startCluster({ nodes: 2 });
+  await cluster.dbs.shards.get("a")!.sql.unsafe(`
+    CREATE FUNCTION one_trip_faults() RETURNS trigger AS $$
+    BEGIN
+      IF NEW.title = 'boom' THEN RAISE EXCEPTION 'injected fault'; END IF;
+      IF NEW.title = 'slow' THEN PERFORM pg_sleep(0.4); END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql;
+    CREATE TRIGGER one_trip_faults BEFORE UPDATE ON cards FOR EACH ROW EXECUTE FUNCTION one_trip_faults();`);
+});
+afterAll(async () => {
+  await cluster?.close();
+});
+
+/** Node `n`'s batches so far by round trips: 1, 2, and "again" (2 after the shard refused 1). */
+async function trips(n: number): Promise<Record<"1" | "2" | "again", number>> {
+  const text = await (await fetch(`${cluster.urls[n]}/metrics`)).text();
+  const count = (t: string) => Number(new RegExp(`^concord_batch_trips_total\\{trips="${t}"\\} (\\d+)`, "m").exec(text)?.[1] ?? 0);
+  return { "1": count("1"), "2": count("2"), again: count("again") };
+}
+
+const shard = () => cluster.dbs.shards.get("a")!.sql;
+const row = async (id: string) => (await shard()<{ title: string; estimate: number | null; version: number }[]>`SELECT title, estimate, version FROM cards WHERE id = ${id}`)[0];
+const logOf = async (boardId: string) => (await shard()<{ seq: string }[]>`SELECT seq FROM changes WHERE board_id = ${boardId} ORDER BY seq`).map((r) => Number(r.seq));
+const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+it("PERF-7 a write on a board the node remembers goes in one round trip, and is applied, logged and answered like any other", async () => {
+  const { token } = await cluster.signIn("one-trip");
+  const s = await cluster.connect(token);
+  const { board, cards } = await boardWithCards(s, "one trip", 2);
+  const before = await trips(0);
+  const r = await ok<{ card: Card; seq: number }>(s, "card:update", { mutationId: mid(), cardId: cards[0]!.id, baseVersion: 1, patch: { estimate: 5 } });
+  const after = await trips(0);
+  expect(after["1"] - before["1"]).toBe(1);
+  expect(after["2"] + after.again).toBe(before["2"] + before.again);
+  expect(r.seq).toBe(3);
+  expect(r.card.version).toBe(2);
+  expect(await row(cards[0]!.id)).toEqual({ title: "t0", estimate: 5, version: 2 });
+  expect(await logOf(board.id)).toEqual(upTo(3));
+});
+
+it("PERF-7 attack: after another node wrote the card, a write on the base this node remembers is a CONFLICT, not a lost update", async () => {
+  const { token } = await cluster.signIn("one-trip-stale");
+  const here = await cluster.connect(token);
+  const there = await cluster.connect(token, { node: 1 });
+  const { board, cards } = await boardWithCards(here, "one trip stale", 1);
+  const card = cards[0]!;
+  await ok(there, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: 1, patch: { title: "there" } });
+  const before = await trips(0);
+  const r = await request(here, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: 1, patch: { title: "here" } });
+  expect(!r.ok && r.error.code).toBe("CONFLICT");
+  expect((await trips(0)).again - before.again).toBe(1); // the shard refused the remembered head, then it read
+  expect(await row(card.id)).toEqual({ title: "there", estimate: null, version: 2 });
+  expect(await logOf(board.id)).toEqual(upTo(2));
+});
+
+it("PERF-7 attack: after another node wrote another card, a write here takes the next seq, never one already logged", async () => {
+  const { token } = await cluster.signIn("one-trip-head");
+  const here = await cluster.connect(token);
+  const there = await cluster.connect(token, { node: 1 });
+  const { board, cards } = await boardWithCards(here, "one trip head", 2);
+  await ok(there, "card:update", { mutationId: mid(), cardId: cards[1]!.id, baseVersion: 1, patch: { title: "there" } });
+  const r = await ok<{ card: Card; seq: number }>(here, "card:update", { mutationId: mid(), cardId: cards[0]!.id, baseVersion: 1, patch: { title: "here" } });
+  expect(r.seq).toBe(4);
+  expect(await logOf(board.id)).toEqual(upTo(4));
+  // And now it remembers the board again: the next write goes in one trip.
+  const before = await trips(0);
+  await ok(here, "card:update", { mutationId: mid(), cardId: cards[0]!.id, baseVersion: 2, patch: { title: "again" } });
+  expect((await trips(0))["1"] - before["1"]).toBe(1);
+  expect(await logOf(board.id)).toEqual(upTo(5));
+});
+
+it("PERF-7 attack: a lease granted after the node read the card (its fence rises, the head does not move) refuses another user's write without its token", async () => {
+  const owner = await cluster.connect((await cluster.signIn("one-trip-lease-owner")).token);
+  const other = await cluster.connect((await cluster.signIn("one-trip-lease-other")).token);
+  const { board, cards } = await boardWithCards(owner, "one trip lease", 1);
+  const card = cards[0]!;
+  // This node remembers the card unfenced; the lease is granted through the other node.
+  const ownerThere = await cluster.connect((await cluster.signIn("one-trip-lease-owner")).token, { node: 1 });
+  await ok(ownerThere, "lock:acquire", { cardId: card.id });
+  const [head] = await shard()<{ seq: string }[]>`SELECT seq FROM board_heads WHERE board_id = ${board.id}`;
+  expect(Number(head!.seq)).toBe(1); // the grant moved no head: only the card's own statement can tell
+  const r = await request(other, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: 1, patch: { title: "intruder" } });
+  expect(!r.ok && r.error.code).toBe("LOCKED");
+  expect(await row(card.id)).toEqual({ title: "t0", estimate: null, version: 1 });
+});
+
+it("PERF-7 attack: a mutationId applied before and sent again (a resend after a lost ack) answers its first result and applies nothing", async () => {
+  const { token } = await cluster.signIn("one-trip-replay");
+  const s = await cluster.connect(token);
+  const { board, cards } = await boardWithCards(s, "one trip replay", 1);
+  const m = { mutationId: mid(), cardId: cards[0]!.id, baseVersion: 1, patch: { estimate: 7 } };
+  const first = await ok<{ card: Card; seq: number }>(s, "card:update", m);
+  const again = await ok<{ card: Card; seq: number }>(s, "card:update", m);
+  expect(again.seq).toBe(first.seq);
+  expect(again.card.version).toBe(2);
+  expect(await row(cards[0]!.id)).toEqual({ title: "t0", estimate: 7, version: 2 });
+  expect(await logOf(board.id)).toEqual(upTo(2));
+});
+
+it("PERF-7 attack: a statement failing inside the one trip keeps nothing of the batch; its good writes then apply, each once, seqs gap-free", async () => {
+  const { token } = await cluster.signIn("one-trip-fail");
+  const s = await cluster.connect(token);
+  const { board, cards } = await boardWithCards(s, "one trip fail", 4);
+  const update = (i: number, patch: Record<string, unknown>) =>
+    request<{ seq: number }>(s, "card:update", { mutationId: mid(), cardId: cards[i]!.id, baseVersion: 1, patch });
+  const before = await trips(0);
+  const w0 = update(0, { title: "slow" }); // one trip, 400 ms inside its transaction
+  await sleep(100);
+  const batch = [update(1, { estimate: 1 }), update(2, { title: "boom" }), update(3, { estimate: 3 })]; // one batch behind it
+  const [r0, ...rest] = await Promise.all([w0, ...batch]);
+  expect(r0!.ok && r0!.seq).toBe(5);
+  expect(rest.map((r) => (r.ok ? r.seq : r.error.code))).toEqual([6, "INTERNAL", 7]);
+  const after = await trips(0);
+  expect(after["1"] - before["1"]).toBe(1); // only w0: the batch's one trip failed, and its two trips too
+  expect(await row(cards[1]!.id)).toEqual({ title: "t1", estimate: 1, version: 2 });
+  expect(await row(cards[2]!.id)).toEqual({ title: "t2", estimate: null, version: 1 });
+  expect(await logOf(board.id)).toEqual(upTo(7));
+});
