@@ -28,9 +28,11 @@ export async function seedBoards(tool: ToolNode, boards: number, cards: number):
     const cardIds = Array.from({ length: cards }, () => `c_${randomUUID()}`);
     for (let i = 0; i < cardIds.length; i += 500) {
       const chunk = cardIds.slice(i, i + 500);
-      // The catalog rows `CardDirectory.claim` would make one by one (SPEC ID-1), in one statement.
+      // The catalog rows `CardDirectory.claim` would make one by one (SPEC ID-1), in one statement,
+      // and what claim leaves in the node's directory cache: a card created here is known here.
       const sql = tool.dbs.catalogSql;
       await sql`INSERT INTO card_ids ${sql(chunk.map((card_id) => ({ card_id, board_id: board.id })), "card_id", "board_id")}`;
+      for (const cardId of chunk) s.directory.remember(cardId, board.id);
       await Promise.all(
         chunk.map(async (cardId, j) => {
           applied(await s.records.write({ board, writer, mutation: { kind: "create", mutationId: `seed-${cardId}`, boardId: board.id, cardId, fields: { title: `card ${i + j}` } } }));
