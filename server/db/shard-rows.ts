@@ -243,7 +243,7 @@ export abstract class ShardRows {
     await Promise.all(this.startAppendChanges(tx, boardId, entries));
   }
 
-  private startAppendChanges(tx: Q, boardId: string, entries: ChangeEntry[], head = true): Promise<unknown>[] {
+  private startAppendChanges(tx: Q, boardId: string, entries: ChangeEntry[]): Promise<unknown>[] {
     if (entries.length === 0) return [];
     const rows = entries.map((e) => ({
       board_id: e.boardId, seq: e.seq, type: e.type, card_id: e.cardId, card: e.card ?? null, mutation_id: e.mutationId, by: e.by, at: e.at,
@@ -254,7 +254,7 @@ export abstract class ShardRows {
         SELECT board_id, seq, type, card_id, card, mutation_id, by, at
         FROM jsonb_to_recordset(${json(tx, rows)}) AS x(board_id text, seq bigint, type text, card_id text,
              card jsonb, mutation_id text, by text, at timestamptz)`.execute(),
-      ...(head ? [tx`UPDATE board_heads SET seq = ${entries[entries.length - 1]!.seq} WHERE board_id = ${boardId}`.execute()] : []),
+      tx`UPDATE board_heads SET seq = ${entries[entries.length - 1]!.seq} WHERE board_id = ${boardId}`.execute(),
     ];
   }
 
@@ -334,6 +334,36 @@ export abstract class ShardRows {
   // A record batch (SPEC PERF-1), as `pipelined` sends it ---------------------------------------
 
   /**
+   * A batch's log in one statement: its change rows, the head moved to the last of them, and its
+   * applied mutations (at least one change). With `from` (a one-trip batch, PERF-7) the head
+   * moves only if it is still at `from`. Either way the head's row is locked and checked
+   * (`concord_expect`, CC002) before any row is inserted: every insert joins on that check.
+   */
+  private startBatchLog(q: Q, boardId: string, changes: ChangeEntry[], applied: AppliedRow[], from?: number): Promise<unknown> {
+    const log = changes.map((e) => ({
+      board_id: e.boardId, seq: e.seq, type: e.type, card_id: e.cardId, card: e.card ?? null, mutation_id: e.mutationId, by: e.by, at: e.at,
+    }));
+    const results = applied.map((r) => ({ mutation_id: r.mutationId, user_id: r.userId, card_id: r.cardId, result: r.result }));
+    return q`
+      WITH h AS (
+        UPDATE board_heads SET seq = ${changes[changes.length - 1]!.seq}
+        WHERE board_id = ${boardId} ${from === undefined ? q`` : q`AND seq = ${from}`} RETURNING 1),
+      ok AS (SELECT concord_expect(count(*) = 1, 'the board head') AS ok FROM h),
+      c AS (
+        INSERT INTO changes (board_id, seq, type, card_id, card, mutation_id, by, at)
+        SELECT board_id, seq, type, card_id, card, mutation_id, by, at
+        FROM jsonb_to_recordset(${json(q, log)}) AS x(board_id text, seq bigint, type text, card_id text,
+             card jsonb, mutation_id text, by text, at timestamptz) CROSS JOIN ok
+        RETURNING 1),
+      a AS (
+        INSERT INTO applied_mutations (mutation_id, user_id, card_id, result)
+        SELECT mutation_id, user_id, card_id, result
+        FROM jsonb_to_recordset(${json(q, results)}) AS x(mutation_id text, user_id text, card_id text, result jsonb) CROSS JOIN ok
+        RETURNING 1)
+      SELECT (SELECT ok FROM ok) AS ok, (SELECT count(*) FROM c) AS changes, (SELECT count(*) FROM a) AS applied`.execute();
+  }
+
+  /**
    * The batch's reads, started now in this order: the board's head locked (FEED-1), its
    * mutationIds' stored results (IDEM-1), its cards locked in id order (OCC-1). Ids go as one
    * array parameter (`= ANY`), so each statement has one text whatever the batch's size and is
@@ -357,7 +387,8 @@ export abstract class ShardRows {
     const out = ops.map((op) =>
       op.kind === "insert" ? this.startInsertCard(q, op.card) : op.kind === "update" ? this.startUpdateCard(q, op.card, op.from) : this.startDeleteCard(q, op.id),
     );
-    return [...out, ...this.startAppendChanges(q, boardId, changes), this.startRemember(q, applied)];
+    if (changes.length === 0) return [...out, this.startRemember(q, applied)];
+    return [...out, this.startBatchLog(q, boardId, changes, applied)];
   }
 
   /**
@@ -369,10 +400,9 @@ export abstract class ShardRows {
    * (`concord_expect`: SQLSTATE CC002; a unique key: 23505), and the COMMIT keeps nothing.
    */
   oneTripWrites(q: Q, boardId: string, from: number, ops: CardWrite[], changes: ChangeEntry[], applied: AppliedRow[]): Promise<unknown>[] {
-    const to = changes.length > 0 ? changes[changes.length - 1]!.seq : from;
-    const head = q`
-      WITH h AS (UPDATE board_heads SET seq = ${to} WHERE board_id = ${boardId} AND seq = ${from} RETURNING 1)
-      SELECT concord_expect(count(*) = 1, 'the board head') FROM h`.execute();
+    if (changes.length === 0) throw new Error("a one-trip batch logs at least one change");
+    // The log first: it takes the head's lock, as every writer of the board does before its cards.
+    const log = this.startBatchLog(q, boardId, changes, applied, from);
     const out = ops.map((op) =>
       op.kind === "insert"
         ? this.startInsertCard(q, op.card)
@@ -380,6 +410,6 @@ export abstract class ShardRows {
           ? this.startUpdateCard(q, op.card, op.from, true)
           : this.startDeleteCard(q, op.id, { boardId, version: op.from }),
     );
-    return [head, ...out, ...this.startAppendChanges(q, boardId, changes, false), this.startRemember(q, applied)];
+    return [log, ...out];
   }
 }

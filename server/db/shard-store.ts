@@ -130,12 +130,11 @@ export class ShardStore extends ShardRows {
       try {
         let decided: { value: T; writes: (q: Q) => Promise<unknown>[] };
         try {
-          const begin = q.unsafe("BEGIN").execute();
           // A lock wait ends on its own before the bound (the head may be held by a move's
           // prepared part until recovery), so the transaction is over when the batch answers.
-          const bounded = this.boundLockWaits(q);
+          const begin = this.begin(q);
           const reads = read(q);
-          await this.answered(Promise.all([begin, bounded, reads]), this.readBoundMs, "the batch's reads");
+          await this.answered(Promise.all([begin, reads]), this.readBoundMs, "the batch's reads");
           onReads();
           decided = await decide(await reads);
         } catch (err) {
@@ -166,7 +165,7 @@ export class ShardStore extends ShardRows {
       const q = await this.sql.reserve();
       let ended = true;
       try {
-        const sent = [q.unsafe("BEGIN").execute(), this.boundLockWaits(q), ...writes(q)];
+        const sent = [this.begin(q), ...writes(q)];
         // Its head statement may wait for the head's lock, at most the lock timeout.
         const done = await this.commit(q, sent, this.readBoundMs, "the batch");
         ended = done.release;
@@ -179,9 +178,9 @@ export class ShardStore extends ShardRows {
     }
   }
 
-  /** The batch's lock waits end by themselves (`batchLockTimeoutMs`), started now. */
-  private boundLockWaits(q: ReservedSql): Promise<unknown> {
-    return q.unsafe(`SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.batchLockTimeoutMs))}`).execute();
+  /** BEGIN, and the batch's lock waits bounded (`batchLockTimeoutMs`): one message, started now. */
+  private begin(q: ReservedSql): Promise<unknown> {
+    return q.unsafe(`BEGIN; SET LOCAL lock_timeout = ${Math.max(1, Math.round(this.batchLockTimeoutMs))}`).simple().execute();
   }
 
   /**
