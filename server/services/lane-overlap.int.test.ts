@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Card, Change } from "../../lib/protocol";
-import { boardWithCards, mid, ok, request, sleep, startCluster, type TestCluster } from "../test/harness";
+import { boardWithCards, injectCardFaults, mid, ok, request, sleep, startCluster, type TestCluster } from "../test/harness";
 
 // SPEC PERF-6: a board's next batch starts once the batch before it holds the board's head, and
 // waits for it in the shard. These attack what that could break: a batch reading before the one
@@ -19,14 +19,7 @@ afterAll(async () => {
 });
 
 beforeAll(async () => {
-  await cluster.dbs.shards.get("a")!.sql.unsafe(`
-    CREATE FUNCTION lane_faults() RETURNS trigger AS $$
-    BEGIN
-      IF NEW.title = 'boom' THEN RAISE EXCEPTION 'injected fault'; END IF;
-      IF NEW.title = 'slow' THEN PERFORM pg_sleep(0.4); END IF;
-      RETURN NEW;
-    END $$ LANGUAGE plpgsql;
-    CREATE TRIGGER lane_faults BEFORE UPDATE ON cards FOR EACH ROW EXECUTE FUNCTION lane_faults();`);
+  await injectCardFaults(cluster.dbs.shards.get("a")!.sql);
 });
 
 it("PERF-6 a batch started behind another reads what that one committed: a second write on the same base is a CONFLICT, not a lost update", async () => {

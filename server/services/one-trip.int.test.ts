@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { Card } from "../../lib/protocol";
-import { boardWithCards, mid, ok, request, sleep, startCluster, type TestCluster } from "../test/harness";
+import { boardWithCards, injectCardFaults, mid, ok, request, sleep, startCluster, type TestCluster } from "../test/harness";
 
 // SPEC PERF-7: a batch on a board the node remembers is decided on that memory and sent in one
 // round trip, each statement stating the row it counted on. These attack what memory could get
@@ -12,14 +12,7 @@ import { boardWithCards, mid, ok, request, sleep, startCluster, type TestCluster
 let cluster: TestCluster;
 beforeAll(async () => {
   cluster = await startCluster({ nodes: 2 });
-  await cluster.dbs.shards.get("a")!.sql.unsafe(`
-    CREATE FUNCTION one_trip_faults() RETURNS trigger AS $$
-    BEGIN
-      IF NEW.title = 'boom' THEN RAISE EXCEPTION 'injected fault'; END IF;
-      IF NEW.title = 'slow' THEN PERFORM pg_sleep(0.4); END IF;
-      RETURN NEW;
-    END $$ LANGUAGE plpgsql;
-    CREATE TRIGGER one_trip_faults BEFORE UPDATE ON cards FOR EACH ROW EXECUTE FUNCTION one_trip_faults();`);
+  await injectCardFaults(cluster.dbs.shards.get("a")!.sql);
 });
 afterAll(async () => {
   await cluster?.close();

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import postgres from "postgres";
+import postgres, { type Sql } from "postgres";
 import pino from "pino";
 import { io as ioClient, type Socket } from "socket.io-client";
 import { inject } from "vitest";
@@ -172,4 +172,19 @@ export async function boardWithCards(s: TestSocket, name: string, n: number): Pr
 /** Direct SQL on a database, for assertions about what is stored. */
 export function sqlFor(url: string) {
   return postgres(url, { max: 1, onnotice: () => {} });
+}
+
+/**
+ * Faults injected into card updates on a shard, by title: 'boom' fails the statement, 'slow'
+ * holds it 400 ms inside its transaction (after the batch holds the board's head).
+ */
+export async function injectCardFaults(sql: Sql): Promise<void> {
+  await sql.unsafe(`
+    CREATE FUNCTION card_faults() RETURNS trigger AS $$
+    BEGIN
+      IF NEW.title = 'boom' THEN RAISE EXCEPTION 'injected fault'; END IF;
+      IF NEW.title = 'slow' THEN PERFORM pg_sleep(0.4); END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql;
+    CREATE TRIGGER card_faults BEFORE UPDATE ON cards FOR EACH ROW EXECUTE FUNCTION card_faults();`);
 }
