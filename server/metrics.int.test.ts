@@ -52,6 +52,11 @@ it("GET /metrics counts real writes, conflicts, acks, batches, fan-out, sockets,
   expect(after.get('concord_ack_seconds_bucket{le="+Inf",event="card:update"}')).toBe(after.get('concord_ack_seconds_count{event="card:update"}'));
   expect(moved(before, after, "concord_batch_writes_count")).toBeGreaterThanOrEqual(4);
   expect(moved(before, after, "concord_batch_writes_sum")).toBeGreaterThanOrEqual(4);
+  // SPEC PERF-7: the first create reads first (a board this node never wrote), the update and the
+  // second create go in one trip, the conflict is answered on fresh reads (two trips).
+  expect(moved(before, after, 'concord_batch_trips_total{trips="1"}')).toBe(2);
+  expect(moved(before, after, 'concord_batch_trips_total{trips="2"}')).toBe(2);
+  expect(moved(before, after, 'concord_batch_trips_total{trips="again"}')).toBe(0);
   // Each change went to the board's two sockets.
   expect(moved(before, after, 'concord_broadcast_fanout_sockets_sum{event="change"}')).toBeGreaterThanOrEqual(2 * 3);
   expect(after.get("concord_connected_sockets")).toBeGreaterThanOrEqual(2);
