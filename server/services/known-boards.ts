@@ -7,24 +7,42 @@ export interface KnownBoard {
   head: number;
   /** Cards as they were at `head`; null: known to be absent. */
   cards: Map<string, CardState | null>;
+  /** `approxBytes` of `cards`, summed. */
+  bytes: number;
 }
 
-/** How many cards the node remembers at most, over every board (about 1 KiB each). */
-export const KNOWN_CARDS_MAX = 10_000;
+/** How much the node remembers at most, over every board: 16 MiB of cards, as `approxBytes` counts them. */
+export const KNOWN_BYTES_MAX = 16 * 1024 * 1024;
+
+/**
+ * A card's memory, roughly: two bytes a character of its strings (and of its mvr registers as
+ * JSON) and a fixed part for the object. A bound in bytes, not in cards: a card may carry a
+ * 20 000-character body, and eight of them as mvr values.
+ */
+export function approxBytes(c: CardState | null): number {
+  if (!c) return 64;
+  let chars = c.id.length + c.boardId.length + c.title.length + c.body.length + c.position.length + c.updatedBy.length;
+  for (const t of c.tags) chars += t.length;
+  if (c.registers) chars += JSON.stringify(c.registers).length;
+  if (c.clock) chars += JSON.stringify(c.clock).length;
+  if (c.hlc) chars += JSON.stringify(c.hlc).length;
+  return 512 + 2 * chars;
+}
 
 /**
  * The boards this node's batches last read and wrote (SPEC PERF-7), so that a batch on a board
  * nobody else wrote since can be decided without reading and sent in one round trip. Nothing
  * here is trusted: every write sent on it states the rows it counted on, and the shard refuses
- * the batch if one changed (`concord_expect`). Bounded: past `max` cards, the boards used
- * longest ago are forgotten first, then the oldest cards of the one left.
+ * the batch if one changed (`concord_expect`). Bounded: past `max` bytes (`approxBytes`), the
+ * boards used longest ago are forgotten first, then the oldest cards of the one left.
  */
 export class KnownBoards {
   /** In order of use, the least recent first (a Map keeps insertion order). */
   private readonly boards = new Map<string, KnownBoard>();
   private size = 0;
+  private bytes = 0;
 
-  constructor(private readonly max = KNOWN_CARDS_MAX) {}
+  constructor(private readonly max = KNOWN_BYTES_MAX) {}
 
   /** The board as remembered under `epoch`, or undefined. */
   get(boardId: string, epoch: number): KnownBoard | undefined {
@@ -48,14 +66,17 @@ export class KnownBoards {
     let known = this.boards.get(boardId);
     if (!known || known.epoch !== epoch || known.head !== from) {
       this.forget(boardId);
-      known = { epoch, head: to, cards: new Map() };
+      known = { epoch, head: to, cards: new Map(), bytes: 0 };
     }
     this.boards.delete(boardId);
     this.boards.set(boardId, known);
     known.head = to;
     for (const [id, card] of cards) {
-      if (known.cards.delete(id)) this.size--;
+      this.drop(known, id);
+      const b = approxBytes(card);
       known.cards.set(id, card);
+      known.bytes += b;
+      this.bytes += b;
       this.size++;
     }
     this.evict();
@@ -66,6 +87,7 @@ export class KnownBoards {
     const known = this.boards.get(boardId);
     if (!known) return;
     this.size -= known.cards.size;
+    this.bytes -= known.bytes;
     this.boards.delete(boardId);
   }
 
@@ -74,17 +96,30 @@ export class KnownBoards {
     return this.size;
   }
 
+  /** Their `approxBytes`, summed. */
+  byteCount(): number {
+    return this.bytes;
+  }
+
+  private drop(known: KnownBoard, id: string): void {
+    if (!known.cards.has(id)) return;
+    const b = approxBytes(known.cards.get(id) ?? null);
+    known.cards.delete(id);
+    known.bytes -= b;
+    this.bytes -= b;
+    this.size--;
+  }
+
   private evict(): void {
     for (const [boardId, known] of this.boards) {
-      if (this.size <= this.max) return;
+      if (this.bytes <= this.max) return;
       if (this.boards.size > 1) {
         this.forget(boardId);
         continue;
       }
       for (const id of known.cards.keys()) {
-        if (this.size <= this.max) return;
-        known.cards.delete(id);
-        this.size--;
+        if (this.bytes <= this.max) return;
+        this.drop(known, id);
       }
     }
   }
