@@ -67,6 +67,10 @@ function rowToChange(r: ChangeRow): Change {
 }
 
 
+/** `applied_mutations` rows as the JSON `jsonb_to_recordset` reads (`at` null: now). */
+const appliedRecords = (rows: AppliedRow[]) =>
+  rows.map((r) => ({ mutation_id: r.mutationId, user_id: r.userId, card_id: r.cardId, result: r.result, at: r.at ?? null }));
+
 /** A jsonb parameter (null stays SQL NULL). */
 const json = (q: Q, v: unknown) => (v === null || v === undefined ? null : q.json(v as Parameters<Q["json"]>[0]));
 
@@ -237,25 +241,10 @@ export abstract class ShardRows {
 
   /**
    * Appends `entries` (seq already counted under the head's lock, in order) to the board's log
-   * and moves its head to the last one: two statements however many entries, sent together.
+   * and moves its head to the last one, in one statement (`startBatchLog`).
    */
   async appendChanges(tx: Q, boardId: string, entries: ChangeEntry[]): Promise<void> {
-    await Promise.all(this.startAppendChanges(tx, boardId, entries));
-  }
-
-  private startAppendChanges(tx: Q, boardId: string, entries: ChangeEntry[]): Promise<unknown>[] {
-    if (entries.length === 0) return [];
-    const rows = entries.map((e) => ({
-      board_id: e.boardId, seq: e.seq, type: e.type, card_id: e.cardId, card: e.card ?? null, mutation_id: e.mutationId, by: e.by, at: e.at,
-    }));
-    return [
-      tx`
-        INSERT INTO changes (board_id, seq, type, card_id, card, mutation_id, by, at)
-        SELECT board_id, seq, type, card_id, card, mutation_id, by, at
-        FROM jsonb_to_recordset(${json(tx, rows)}) AS x(board_id text, seq bigint, type text, card_id text,
-             card jsonb, mutation_id text, by text, at timestamptz)`.execute(),
-      tx`UPDATE board_heads SET seq = ${entries[entries.length - 1]!.seq} WHERE board_id = ${boardId}`.execute(),
-    ];
+    if (entries.length > 0) await this.startBatchLog(tx, boardId, entries, []);
   }
 
   async changesAfter(q: Q, boardId: string, seq: number, limit: number): Promise<Change[]> {
@@ -323,7 +312,7 @@ export abstract class ShardRows {
 
   private startRemember(q: Q, rows: AppliedRow[], carried = false): Promise<unknown> {
     if (rows.length === 0) return Promise.resolve();
-    const data = rows.map((r) => ({ mutation_id: r.mutationId, user_id: r.userId, card_id: r.cardId, result: r.result, at: r.at ?? null }));
+    const data = appliedRecords(rows);
     return q`
       INSERT INTO applied_mutations (mutation_id, user_id, card_id, result, at)
       SELECT mutation_id, user_id, card_id, result, coalesce(at, now())
@@ -343,7 +332,7 @@ export abstract class ShardRows {
     const log = changes.map((e) => ({
       board_id: e.boardId, seq: e.seq, type: e.type, card_id: e.cardId, card: e.card ?? null, mutation_id: e.mutationId, by: e.by, at: e.at,
     }));
-    const results = applied.map((r) => ({ mutation_id: r.mutationId, user_id: r.userId, card_id: r.cardId, result: r.result }));
+    const results = appliedRecords(applied);
     return q`
       WITH h AS (
         UPDATE board_heads SET seq = ${changes[changes.length - 1]!.seq}
@@ -356,9 +345,9 @@ export abstract class ShardRows {
              card jsonb, mutation_id text, by text, at timestamptz) CROSS JOIN ok
         RETURNING 1),
       a AS (
-        INSERT INTO applied_mutations (mutation_id, user_id, card_id, result)
-        SELECT mutation_id, user_id, card_id, result
-        FROM jsonb_to_recordset(${json(q, results)}) AS x(mutation_id text, user_id text, card_id text, result jsonb) CROSS JOIN ok
+        INSERT INTO applied_mutations (mutation_id, user_id, card_id, result, at)
+        SELECT mutation_id, user_id, card_id, result, coalesce(at, now())
+        FROM jsonb_to_recordset(${json(q, results)}) AS x(mutation_id text, user_id text, card_id text, result jsonb, at timestamptz) CROSS JOIN ok
         RETURNING 1)
       SELECT (SELECT ok FROM ok) AS ok, (SELECT count(*) FROM c) AS changes, (SELECT count(*) FROM a) AS applied`.execute();
   }

@@ -123,3 +123,83 @@ it("PERF-7 attack: a statement failing inside the one trip keeps nothing of the 
   expect(await row(cards[2]!.id)).toEqual({ title: "t2", estimate: null, version: 1 });
   expect(await logOf(board.id)).toEqual(upTo(7));
 });
+
+// DESIGN invariants 1, 2 and 3 under a race: writers on both nodes update the same cards of one
+// board at once, so each node's memory of the board goes stale between its own batches and the
+// shard refuses one-trip batches mid-flight. Whatever interleaving happens: every applied
+// mutation is logged once, the log is gap-free, and no two updates of a card applied on the same
+// base (each applied update moved its card's version by exactly one).
+it("PERF-7 race: two nodes writing the same cards at once lose no update, apply nothing twice, and keep the log gap-free", async () => {
+  const { token } = await cluster.signIn("one-trip-race");
+  const first = await cluster.connect(token);
+  const { board, cards } = await boardWithCards(first, "one trip race", 3);
+  const writers = [first, await cluster.connect(token), await cluster.connect(token, { node: 1 }), await cluster.connect(token, { node: 1 })];
+  const before = [await trips(0), await trips(1)];
+  const applied: { mutationId: string; cardId: string; version: number }[] = [];
+  await Promise.all(
+    writers.map(async (w, i) => {
+      const versions = new Map(cards.map((c) => [c.id, 1]));
+      for (let round = 0; round < 30; round++) {
+        const card = cards[(i + round) % cards.length]!;
+        const mutationId = mid();
+        const r = await request<{ card: Card }>(w, "card:update", { mutationId, cardId: card.id, baseVersion: versions.get(card.id)!, patch: { estimate: round } });
+        if (r.ok) {
+          applied.push({ mutationId, cardId: card.id, version: r.card.version });
+          versions.set(card.id, r.card.version);
+        } else {
+          expect(r.error.code).toBe("CONFLICT");
+          versions.set(card.id, (await row(card.id))!.version); // read again, as a client would
+        }
+      }
+    }),
+  );
+  const log = await shard()<{ seq: string; card_id: string; mutation_id: string; card: { version: number } }[]>`
+    SELECT seq, card_id, mutation_id, card FROM changes WHERE board_id = ${board.id} ORDER BY seq`;
+  expect(log.map((r) => Number(r.seq))).toEqual(upTo(3 + applied.length));
+  // Every acknowledged mutation is in the log exactly once, with the version its ack named.
+  const updates = log.slice(3);
+  expect(new Set(updates.map((r) => r.mutation_id)).size).toBe(updates.length);
+  expect(updates.map((r) => `${r.mutation_id}:${r.card.version}`).sort()).toEqual(applied.map((a) => `${a.mutationId}:${a.version}`).sort());
+  // Per card, the logged versions are 2, 3, 4, … in seq order: no update applied on a stale base.
+  for (const c of cards) {
+    const versions = updates.filter((r) => r.card_id === c.id).map((r) => r.card.version);
+    expect(versions).toEqual(versions.map((_, i) => i + 2));
+    expect((await row(c.id))!.version).toBe(versions.length + 1);
+  }
+  // The race did reach the shard's refusal of a one-trip batch (it is what this test attacks).
+  const after = [await trips(0), await trips(1)];
+  expect(after[0]!.again - before[0]!.again + after[1]!.again - before[1]!.again).toBeGreaterThan(0);
+});
+
+// DESIGN invariants 1 and 6: a card this node remembers is moved to a board of the other shard
+// through the other node, and this node's directory still names the old board (injected: it has
+// not heard yet). The write goes to the old board's lane, where memory still holds the card as it
+// was before the move; it must not be applied there from memory. It finds the card where it is
+// now, is applied once, and the card stays on exactly one shard.
+it("PERF-7 attack: a card moved away through the other node is written where it is now, once, never on its old board", async () => {
+  const { token } = await cluster.signIn("one-trip-moved");
+  const here = await cluster.connect(token);
+  const there = await cluster.connect(token, { node: 1 });
+  const { board, cards } = await boardWithCards(here, "one trip moved from", 1);
+  const card = cards[0]!;
+  const { board: target } = await ok<{ board: { id: string } }>(there, "board:create", { name: "one trip moved to", policy: "occ", shard: "b" });
+  await ok(there, "card:move", { mutationId: mid(), cardId: card.id, toBoardId: target.id, baseVersion: 1 });
+  const moved = (await cluster.dbs.shards.get("b")!.sql<{ version: number }[]>`SELECT version FROM cards WHERE id = ${card.id}`)[0]!;
+  // The fault: this node has not heard of the move yet, its directory still names the old board.
+  cluster.nodes[0]!.services.directory.remember(card.id, board.id);
+  const before = await trips(0);
+  const m = { mutationId: mid(), cardId: card.id, baseVersion: moved.version, patch: { title: "after the move" } };
+  const r = await ok<{ card: Card }>(here, "card:update", m);
+  // Nothing went in one trip: on the old board the remembered card (at its version before the move)
+  // made the write a conflict there, which is never sent on memory; on the new board this node
+  // remembers nothing. Then the lookup afresh found the card (ID-1).
+  expect((await trips(0))["1"] - before["1"]).toBe(0);
+  expect(r.card.boardId).toBe(target.id);
+  expect(await row(card.id)).toBeUndefined(); // nothing on the old shard
+  const onB = await cluster.dbs.shards.get("b")!.sql<{ title: string }[]>`SELECT title FROM cards WHERE id = ${card.id}`;
+  expect(onB.map((x) => x.title)).toEqual(["after the move"]);
+  // The old board logged the move away and nothing after it; the mutation is logged once, on b.
+  expect(await logOf(board.id)).toEqual(upTo(2));
+  const logged = await cluster.dbs.shards.get("b")!.sql`SELECT seq FROM changes WHERE mutation_id = ${m.mutationId}`;
+  expect(logged).toHaveLength(1);
+});
