@@ -17,6 +17,21 @@ const isConnectionError = (err: unknown) => {
  */
 export const FREE_CONNECTIONS = 2;
 
+/** A chain's transaction was not sent: what it was decided on may no longer hold (PERF-8). */
+export class Stale extends Error {
+  constructor() {
+    super("the batch was decided on what an earlier batch would write, and that batch failed");
+  }
+}
+
+interface Chain {
+  q: Promise<ReservedSql>;
+  /** Transactions sent (or about to be) on it, not yet answered. */
+  users: number;
+  /** One was not answered in time: the connection may still be inside it. */
+  timedOut: boolean;
+}
+
 /**
  * One shard's data: its single connection pool, with every row statement of `ShardRows`
  * (shard-rows.ts) and two-phase commit's. Services decide; this module only reads and writes.
@@ -154,28 +169,86 @@ export class ShardStore extends ShardRows {
   }
 
   /**
-   * A write transaction in one round trip (SPEC PERF-7), on one connection of its own, admitted
-   * like `transaction`: BEGIN, the lock timeout, the statements `writes` starts (as `pipelined`'s
-   * must) and COMMIT, sent together. Its statements state what they count on; one that fails
-   * aborts the transaction, so the COMMIT behind it rolls back and its error is thrown.
+   * A write transaction in one round trip (SPEC PERF-7): BEGIN, the lock timeout, the statements
+   * `writes` starts (as `pipelined`'s must) and COMMIT, sent together. Its statements state what
+   * they count on; one that fails aborts the transaction, so the COMMIT behind it rolls back and
+   * its error is thrown.
+   *
+   * Transactions of one `chain` (a board) go on one connection, in the order they are called: a
+   * transaction sent while the one before it is still in the shard runs right after it ends, and
+   * one decided on what the one before would write fails there if that one did not commit
+   * (PERF-8). The connection is admitted like `transaction`'s, held while the chain has a
+   * transaction in flight. `onSent` is called once the statements are queued on it; `still` is
+   * asked right before, after any wait for a connection: false sends nothing and throws `Stale`.
    */
-  async oneTrip(writes: (q: Q) => Promise<unknown>[]): Promise<void> {
+  async oneTrip(chain: string, writes: (q: Q) => Promise<unknown>[], onSent: () => void = () => {}, still: () => boolean = () => true): Promise<void> {
+    let c = this.chains.get(chain);
+    if (!c) {
+      c = { q: this.openChain(), users: 0, timedOut: false };
+      this.chains.set(chain, c);
+    }
+    c.users++;
+    try {
+      const q = await c.q;
+      if (!still()) throw new Stale();
+      const sent = [this.begin(q), ...writes(q)];
+      // Sent at once (our patch of postgres.js), as `commit` does.
+      const commit = q.unsafe("COMMIT", [], FLUSH).execute();
+      onSent();
+      let settled: PromiseSettledResult<unknown>[];
+      try {
+        // Its head statement may wait for the head's lock, at most the lock timeout.
+        settled = await this.answered(Promise.allSettled([...sent, commit]), this.readBoundMs, "the batch");
+      } catch (err) {
+        // The connection may still be inside this transaction: nothing joins it any more, and it
+        // goes back to the pool only after a ROLLBACK queued behind everything sent on it.
+        c.timedOut = true;
+        if (this.chains.get(chain) === c) this.chains.delete(chain);
+        throw err;
+      }
+      const failed = settled.find((x): x is PromiseRejectedResult => x.status === "rejected");
+      if (failed) throw failed.reason;
+      const tag = (settled[settled.length - 1] as PromiseFulfilledResult<{ command?: string }>).value.command;
+      if (tag !== "COMMIT") throw new Error(`the transaction ended with ${tag ?? "nothing"}, not COMMIT`);
+    } finally {
+      if (--c.users === 0) {
+        if (this.chains.get(chain) === c) this.chains.delete(chain);
+        this.closeChain(c);
+      }
+    }
+  }
+
+  /** One-trip transactions in flight on each chain's connection (PERF-8). */
+  private readonly chains = new Map<string, Chain>();
+
+  /** A connection for a chain, admitted like `transaction`'s. */
+  private async openChain(): Promise<ReservedSql> {
     await this.admit();
     try {
-      const q = await this.sql.reserve();
-      let ended = true;
-      try {
-        const sent = [this.begin(q), ...writes(q)];
-        // Its head statement may wait for the head's lock, at most the lock timeout.
-        const done = await this.commit(q, sent, this.readBoundMs, "the batch");
-        ended = done.release;
-        if (done.failed) throw done.failed.reason;
-      } finally {
-        if (ended) q.release();
-      }
-    } finally {
+      return await this.sql.reserve();
+    } catch (err) {
       this.leave();
+      throw err;
     }
+  }
+
+  /** Its last transaction answered: the connection goes back (after a ROLLBACK if one timed out, see `rollback`). */
+  private closeChain(c: Chain): void {
+    c.q.then(
+      (q) => {
+        this.leave();
+        if (!c.timedOut) return q.release();
+        q.unsafe("ROLLBACK")
+          .execute()
+          .then(
+            () => q.release(),
+            (e: unknown) => {
+              if (isConnectionLost(e)) q.release();
+            },
+          );
+      },
+      () => {},
+    );
   }
 
   /** BEGIN, and the batch's lock waits bounded (`batchLockTimeoutMs`): one message, started now. */

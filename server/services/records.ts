@@ -1,7 +1,7 @@
 import { ConcordError, type Card, type CardMutation, type Change } from "../../lib/protocol";
 import type { HybridClock } from "../../lib/sync/hlc";
 import { changeRecord, decideWrite, decisionError, needsLease, toWireCard, type CardState, type ChangeEntry, type MvrRegisters, type WriteEnv } from "../../lib/sync/write";
-import type { AppliedRow, CardWrite, Q, ShardStore } from "../db/shard-store";
+import { Stale, type AppliedRow, type CardWrite, type Q, type ShardStore } from "../db/shard-store";
 import { isLockTimeout, isUnavailable } from "../db/unavailable";
 import type { BoardMeta } from "./boards";
 import { replayOf } from "./idempotency";
@@ -38,6 +38,32 @@ export type Outcome =
 /** How a batch reached the shard: in one round trip, in two, or in two after one the shard refused (PERF-7). */
 export type Trips = 1 | 2 | "again";
 
+/** A board's batches running on this node (PERF-8). */
+class BoardRun {
+  /** Batches running. */
+  batches = 0;
+  /** One-trip batches sending or sent, not yet answered. */
+  sending = 0;
+  /** Two-trip batches running or waiting for their turn. */
+  reading = 0;
+  /** How often what was remembered of the board was forgotten (a batch failed). */
+  forgotten = 0;
+  /** Settles once the last two-trip batch holds the head, or has ended. */
+  turn: Promise<void> = Promise.resolve();
+  private idle: (() => void)[] = [];
+
+  /** A one-trip batch was answered. */
+  sent(): void {
+    if (--this.sending > 0) return;
+    for (const wake of this.idle.splice(0)) wake();
+  }
+
+  /** Settles once no one-trip batch is in flight. */
+  sentEnded(): Promise<void> {
+    return this.sending === 0 ? Promise.resolve() : new Promise((resolve) => this.idle.push(resolve));
+  }
+}
+
 /** What one batch has read and written so far. */
 interface Batch {
   /** How many writes this transaction holds (SPEC IDEM-3). */
@@ -63,8 +89,8 @@ export class RecordService {
   private readonly lanes: Lanes<Write, Outcome>;
   /** What this node's batches last read and wrote of each board (PERF-7). */
   private readonly known = new KnownBoards();
-  /** Batches of each board running on this node now. */
-  private readonly running = new Map<string, number>();
+  /** Each board's batches running on this node now. */
+  private readonly runs = new Map<string, BoardRun>();
 
   constructor(
     private readonly shardOf: (board: BoardMeta) => ShardStore,
@@ -89,29 +115,57 @@ export class RecordService {
   }
 
   /**
-   * Group commit (SPEC PERF-1, PERF-7): one transaction for a batch of writes to one board, each
-   * still checked and answered on its own. A batch alone on its board on this node, whose cards
-   * the node remembers, is decided on them and sent in one round trip (`runOneTrip`); otherwise,
-   * or when the shard finds a row it counted on changed, it reads first (`runTwoTrips`).
+   * Group commit (SPEC PERF-1, PERF-7, PERF-8): one transaction for a batch of writes to one
+   * board, each still checked and answered on its own. A batch whose cards the node remembers is
+   * decided on them and sent in one round trip (`runOneTrip`), even while the board's batches
+   * before it are still in the shard (on the same connection, right behind them); otherwise, or
+   * when the shard finds a row it counted on changed, it reads first (`runTwoTrips`), in turn.
    */
+  /** What was remembered of the board no longer holds (a batch on it failed). */
+  private forget(boardId: string): void {
+    this.known.forget(boardId);
+    const run = this.runs.get(boardId);
+    if (run) run.forgotten++;
+  }
+
   private async runBatch(batch: Write[], holds: () => void): Promise<PromiseSettledResult<Outcome>[]> {
     const boardId = batch[0]!.board.id;
-    const others = this.running.get(boardId) ?? 0;
-    this.running.set(boardId, others + 1);
+    let run = this.runs.get(boardId);
+    if (!run) this.runs.set(boardId, (run = new BoardRun()));
+    run.batches++;
     try {
-      // Another batch of the board still running here may change what is remembered of it.
-      const once = others === 0 && this.oneTrip ? await this.runOneTrip(batch) : undefined;
+      // A batch that reads decides on what it reads: one decided on memory meanwhile could be
+      // decided on writes that batch may not make.
+      const once = run.reading === 0 && this.oneTrip ? await this.runOneTrip(batch, run, holds) : undefined;
       if (once) {
         this.onBatch(batch.length, once.trips);
         return once.outcomes;
       }
-      const outcomes = await this.runTwoTrips(batch, holds);
+      const outcomes = await this.readingInTurn(run, (onHead) => this.runTwoTrips(batch, () => (onHead(), holds())));
       this.onBatch(batch.length, once === undefined ? 2 : "again");
       return outcomes;
     } finally {
-      const left = (this.running.get(boardId) ?? 1) - 1;
-      if (left > 0) this.running.set(boardId, left);
-      else this.running.delete(boardId);
+      if (--run.batches === 0) this.runs.delete(boardId);
+    }
+  }
+
+  /**
+   * A two-trip batch of the board, in turn (PERF-8): after every one-trip batch sent before it
+   * has ended (one of them might commit the very head it would read), and once the reading
+   * batches before it hold the head, so batches take their seqs in the order they started.
+   */
+  private async readingInTurn<X>(run: BoardRun, go: (onHead: () => void) => Promise<X>): Promise<X> {
+    run.reading++;
+    const before = run.turn;
+    let mine!: () => void;
+    run.turn = new Promise<void>((resolve) => (mine = resolve));
+    try {
+      await before;
+      await run.sentEnded();
+      return await go(mine);
+    } finally {
+      mine();
+      run.reading--;
     }
   }
 
@@ -124,12 +178,20 @@ export class RecordService {
    * reads, never on memory); null when the shard refused the batch (a row changed since, a card
    * or mutationId that exists: a replay), which then reads too. The lease reader is not asked:
    * a card never fenced needs no lease (LOCK-7), and the card statement states it is unfenced.
+   *
+   * SPEC PERF-8: the memory is updated as the batch is sent, to what it will leave if it commits,
+   * so the lane's next batch may be decided on it and sent at once, behind it on the board's
+   * connection. If a batch fails, the memory is forgotten, and every batch sent behind it fails
+   * too in the shard (it counts on a head that batch would have left); none is sent once the
+   * memory it was decided on has been forgotten.
    */
-  private async runOneTrip(batch: Write[]): Promise<{ outcomes: PromiseSettledResult<Outcome>[]; trips: 1 } | null | undefined> {
+  private async runOneTrip(batch: Write[], run: BoardRun, holds: () => void): Promise<{ outcomes: PromiseSettledResult<Outcome>[]; trips: 1 } | null | undefined> {
     const board = batch[0]!.board;
     const store = this.shardOf(board);
-    const known = this.known.get(board.id, store.epoch);
+    const epoch = store.epoch;
+    const known = this.known.get(board.id, epoch);
     if (!known) return undefined;
+    const generation = run.forgotten;
     const cards = new Map<string, CardState | null>();
     for (const { mutation: m } of batch) {
       if (m.cardId === undefined) return undefined;
@@ -147,16 +209,29 @@ export class RecordService {
       if (o.kind === "rejected" || (o.kind === "applied" && !o.change)) return undefined;
       out.push(o);
     }
+    run.sending++;
     try {
-      await store.oneTrip((q) => store.oneTripWrites(q, board.id, from, b.writes, b.changes, b.applied));
+      await store.oneTrip(
+        board.id,
+        (q) => store.oneTripWrites(q, board.id, from, b.writes, b.changes, b.applied),
+        () => {
+          // What it will leave, for the next batch to be decided on; the next may start (PERF-8).
+          this.known.committed(board.id, epoch, from, b.seq, b.cards);
+          holds();
+        },
+        // Nothing forgotten since it was decided, and nobody reading the board meanwhile.
+        () => run.forgotten === generation && run.reading === 0,
+      );
     } catch (thrown) {
-      this.known.forget(board.id);
+      this.forget(board.id);
+      if (thrown instanceof Stale) return null;
       // A busy board or an unreachable shard is answered as on the two-trip path (PERF-1).
       if (isLockTimeout(thrown)) return { outcomes: batch.map(() => ({ status: "rejected", reason: new ConcordError("UNAVAILABLE", "the board is busy; try again") })), trips: 1 };
       if (isUnavailable(thrown)) return { outcomes: batch.map(() => ({ status: "rejected", reason: thrown })), trips: 1 };
       return null;
+    } finally {
+      run.sent();
     }
-    this.known.committed(board.id, store.epoch, from, b.seq, b.cards);
     return { outcomes: out.map((value) => ({ status: "fulfilled", value })), trips: 1 };
   }
 
@@ -190,7 +265,7 @@ export class RecordService {
       this.known.committed(board.id, epoch, from, b.seq, b.cards);
       return outcomes.map((value) => ({ status: "fulfilled", value }));
     } catch (thrown) {
-      this.known.forget(board.id);
+      this.forget(board.id);
       // The head held past the batch's lock timeout (a move's prepared part, another node's
       // batch): the board is busy, try again (SPEC PERF-1).
       const err = isLockTimeout(thrown) ? new ConcordError("UNAVAILABLE", "the board is busy; try again") : thrown;
