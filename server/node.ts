@@ -66,6 +66,8 @@ export interface NodeOptions {
   demoFaults?: boolean;
   /** SPEC PERF-7: send a batch on a board the node remembers in one round trip (default true; off: always read first, as tests of PERF-6 need). */
   oneTripBatches?: boolean;
+  /** SPEC PERF-8: one-trip batches of a board in flight at most before the lane's next batch starts (default 2; tests raise it). */
+  chainDepth?: number;
   /** Called with each Redis client the node makes, to watch its connection (main.ts logs outages once). */
   watchRedis?: (client: Redis, role: string) => void;
 }
@@ -189,6 +191,7 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
     onChanges: (changes) => changes.forEach((c) => broadcaster.change(c)),
     demoFaults: opts.demoFaults ?? false,
     oneTripBatches: opts.oneTripBatches ?? true,
+    ...(opts.chainDepth !== undefined ? { chainDepth: opts.chainDepth } : {}),
   });
 
   const health = async (): Promise<Health> => ({

@@ -325,18 +325,23 @@ export abstract class ShardRows {
   /**
    * A batch's log in one statement: its change rows, the head moved to the last of them, and its
    * applied mutations (at least one change). With `from` (a one-trip batch, PERF-7) the head
-   * moves only if it is still at `from`. Either way the head's row is locked and checked
-   * (`concord_expect`, CC002) before any row is inserted: every insert joins on that check.
+   * moves only if it is at `from` once its lock is taken (`l`): the statement waits for a writer
+   * holding the head and checks the head that writer left. (A WHERE on the seq alone would skip
+   * the row at once on the seq the statement's snapshot saw, without waiting, PERF-8.) The head's
+   * row is locked and checked (`concord_expect`, CC002) before any row is inserted: every insert
+   * joins on that check.
    */
   private startBatchLog(q: Q, boardId: string, changes: ChangeEntry[], applied: AppliedRow[], from?: number): Promise<unknown> {
     const log = changes.map((e) => ({
       board_id: e.boardId, seq: e.seq, type: e.type, card_id: e.cardId, card: e.card ?? null, mutation_id: e.mutationId, by: e.by, at: e.at,
     }));
     const results = appliedRecords(applied);
+    const last = changes[changes.length - 1]!.seq;
     return q`
-      WITH h AS (
-        UPDATE board_heads SET seq = ${changes[changes.length - 1]!.seq}
-        WHERE board_id = ${boardId} ${from === undefined ? q`` : q`AND seq = ${from}`} RETURNING 1),
+      WITH ${from === undefined ? q`` : q`l AS (SELECT seq FROM board_heads WHERE board_id = ${boardId} FOR UPDATE),`}
+      h AS (
+        UPDATE board_heads SET seq = ${last}
+        WHERE board_id = ${boardId} ${from === undefined ? q`` : q`AND (SELECT seq FROM l) = ${from}`} RETURNING 1),
       ok AS (SELECT concord_expect(count(*) = 1, 'the board head') AS ok FROM h),
       c AS (
         INSERT INTO changes (board_id, seq, type, card_id, card, mutation_id, by, at)

@@ -8,9 +8,10 @@ import { boardWithCards, injectCardFaults, mid, ok, request, sleep, startCluster
 // next was decided on it, and a batch that must read going before the batches sent ahead of it. A
 // 'slow' title holds a batch 400 ms inside its transaction, a 'boom' title fails it.
 
+// The chain may hold three batches here (two by default), so three writes can be in flight at once.
 let cluster: TestCluster;
 beforeAll(async () => {
-  cluster = await startCluster({ nodes: 1 });
+  cluster = await startCluster({ node: { chainDepth: 3 } });
   await injectCardFaults(cluster.dbs.shards.get("a")!.sql);
 });
 afterAll(async () => {
@@ -121,4 +122,45 @@ it("PERF-8 attack: a write that must read (a card the node never saw) goes after
   expect((await logOf(board.id)).map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
   await sleep(50);
   expect(seen).toEqual([3, 4, 5]);
+});
+
+it("PERF-8 a write decided on what a reading batch ahead will leave waits for it in the shard and is applied right behind it, in one trip, not refused", async () => {
+  const { token } = await cluster.signIn("chain-after-read");
+  const s = await cluster.connect(token);
+  const { board, cards } = await boardWithCards(s, "chain after read", 1);
+  const strange = `c_strange_${mid()}`;
+  await shard()`INSERT INTO cards (id, board_id, title, body, status, position, tags, version, field_versions, updated_at, updated_by)
+                VALUES (${strange}, ${board.id}, 'strange', '', 'todo', 'z', '[]', 1, '{}', now(), 'u')`;
+  cluster.nodes[0]!.services.directory.remember(strange, board.id);
+  const before = await trips();
+  // Reads first (a card never seen), then holds the head 400 ms while writing.
+  const w0 = request<{ seq: number }>(s, "card:update", { mutationId: mid(), cardId: strange, baseVersion: 1, patch: { title: "slow" } });
+  await sleep(100);
+  const w1 = request<{ seq: number }>(s, "card:update", { mutationId: mid(), cardId: cards[0]!.id, baseVersion: 1, patch: { estimate: 1 } });
+  const rs = await Promise.all([w0, w1]);
+  expect(rs.map((r) => r.ok && r.seq)).toEqual([2, 3]);
+  const after = await trips();
+  expect([after["2"] - before["2"], after["1"] - before["1"], after.again - before.again]).toEqual([1, 1, 0]);
+  expect((await logOf(board.id)).map((r) => r.seq)).toEqual([1, 2, 3]);
+});
+
+it("PERF-8 with the chain full, writes gather in the lane and go together as one batch (group commit), still in order", async () => {
+  const { token } = await cluster.signIn("chain-full");
+  const s = await cluster.connect(token);
+  const { board, cards } = await boardWithCards(s, "chain full", 5);
+  const update = (i: number, patch: Record<string, unknown>) =>
+    request<{ seq: number; batch?: number }>(s, "card:update", { mutationId: mid(), cardId: cards[i]!.id, baseVersion: 1, patch });
+  const w0 = update(0, { title: "slow" });
+  await sleep(100);
+  const c1 = update(1, { estimate: 1 });
+  await sleep(50);
+  const c2 = update(2, { estimate: 2 });
+  await sleep(50);
+  const gathered = [update(3, { estimate: 3 }), update(4, { estimate: 4 })];
+  await sleep(100);
+  expect(records().queued()).toBe(2); // three batches in flight: these two wait together
+  const rs = await Promise.all([w0, c1, c2, ...gathered]);
+  expect(rs.map((r) => r.ok && r.seq)).toEqual([6, 7, 8, 9, 10]);
+  expect(rs.map((r) => r.ok && r.batch)).toEqual([1, 1, 1, 2, 2]);
+  expect((await logOf(board.id)).map((r) => r.seq)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
 });

@@ -56,6 +56,8 @@ export function createServices(opts: {
   onBatch?: (writes: number, trips: Trips) => void;
   /** SPEC PERF-7 (default true). */
   oneTripBatches?: boolean;
+  /** SPEC PERF-8: one-trip batches of a board in flight at most before the next starts (default 2). */
+  chainDepth?: number;
 }): Services {
   const boards = new BoardService(opts.dbs);
   const shardOf = (b: BoardMeta) => boards.shard(b.shard);
@@ -67,7 +69,7 @@ export function createServices(opts: {
     nodeId: opts.nodeId,
     boards,
     directory,
-    records: new RecordService(shardOf, locks, clock, opts.onBatch, opts.oneTripBatches ?? true),
+    records: new RecordService(shardOf, locks, clock, opts.onBatch, opts.oneTripBatches ?? true, opts.chainDepth),
     feed: new FeedService(shardOf, opts.changeLogKeep),
     locks,
     moves: new MoveService(opts.dbs, locks, directory, opts.onTx, opts.onTxStep, opts.onChanges),

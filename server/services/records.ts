@@ -38,6 +38,13 @@ export type Outcome =
 /** How a batch reached the shard: in one round trip, in two, or in two after one the shard refused (PERF-7). */
 export type Trips = 1 | 2 | "again";
 
+/**
+ * One-trip batches of a board in flight at most before the lane's next batch starts (PERF-8): one
+ * in the shard and one right behind it. Writes arriving meanwhile gather into the next batch
+ * (group commit, PERF-1) rather than each going as a transaction of its own.
+ */
+export const CHAIN_DEPTH = 2;
+
 /** A board's batches running on this node (PERF-8). */
 class BoardRun {
   /** Batches running. */
@@ -52,10 +59,22 @@ class BoardRun {
   turn: Promise<void> = Promise.resolve();
   private idle: (() => void)[] = [];
 
+  private room: (() => void)[] = [];
+
+  constructor(private readonly depth: number) {}
+
   /** A one-trip batch was answered. */
   sent(): void {
-    if (--this.sending > 0) return;
+    this.sending--;
+    if (this.sending < this.depth) this.room.shift()?.();
+    if (this.sending > 0) return;
     for (const wake of this.idle.splice(0)) wake();
+  }
+
+  /** Calls `next` once fewer than `depth` one-trip batches are in flight, counting the one just sent. */
+  whenRoom(next: () => void): void {
+    if (this.sending < this.depth) next();
+    else this.room.push(next);
   }
 
   /** Settles once no one-trip batch is in flight. */
@@ -100,6 +119,8 @@ export class RecordService {
     private readonly onBatch: (writes: number, trips: Trips) => void = () => {},
     /** SPEC PERF-7: batches on a remembered board in one round trip; off, every batch reads first. */
     private readonly oneTrip = true,
+    /** SPEC PERF-8: one-trip batches of a board in flight at most before the next starts. */
+    private readonly chainDepth = CHAIN_DEPTH,
   ) {
     this.lanes = new Lanes((_key, batch, holds) => this.runBatch(batch, holds));
   }
@@ -131,7 +152,7 @@ export class RecordService {
   private async runBatch(batch: Write[], holds: () => void): Promise<PromiseSettledResult<Outcome>[]> {
     const boardId = batch[0]!.board.id;
     let run = this.runs.get(boardId);
-    if (!run) this.runs.set(boardId, (run = new BoardRun()));
+    if (!run) this.runs.set(boardId, (run = new BoardRun(this.chainDepth)));
     run.batches++;
     try {
       // A batch that reads decides on what it reads: one decided on memory meanwhile could be
@@ -141,7 +162,7 @@ export class RecordService {
         this.onBatch(batch.length, once.trips);
         return once.outcomes;
       }
-      const outcomes = await this.readingInTurn(run, (onHead) => this.runTwoTrips(batch, () => (onHead(), holds())));
+      const outcomes = await this.readingInTurn(run, (decided) => this.runTwoTrips(batch, () => (decided(), holds())));
       this.onBatch(batch.length, once === undefined ? 2 : "again");
       return outcomes;
     } finally {
@@ -152,20 +173,27 @@ export class RecordService {
   /**
    * A two-trip batch of the board, in turn (PERF-8): after every one-trip batch sent before it
    * has ended (one of them might commit the very head it would read), and once the reading
-   * batches before it hold the head, so batches take their seqs in the order they started.
+   * batches before it have decided (they hold the head), so batches take their seqs in the order
+   * they started. `go` calls `decided` once its batch is decided: it holds the head, and what it
+   * will leave is remembered, so batches after it may be decided on memory again.
    */
-  private async readingInTurn<X>(run: BoardRun, go: (onHead: () => void) => Promise<X>): Promise<X> {
+  private async readingInTurn<X>(run: BoardRun, go: (decided: () => void) => Promise<X>): Promise<X> {
     run.reading++;
     const before = run.turn;
     let mine!: () => void;
     run.turn = new Promise<void>((resolve) => (mine = resolve));
+    let reading = true;
+    const decided = () => {
+      if (reading) run.reading--;
+      reading = false;
+      mine();
+    };
     try {
       await before;
       await run.sentEnded();
-      return await go(mine);
+      return await go(decided);
     } finally {
-      mine();
-      run.reading--;
+      decided();
     }
   }
 
@@ -217,7 +245,7 @@ export class RecordService {
         () => {
           // What it will leave, for the next batch to be decided on; the next may start (PERF-8).
           this.known.committed(board.id, epoch, from, b.seq, b.cards);
-          holds();
+          run.whenRoom(holds);
         },
         // Nothing forgotten since it was decided, and nobody reading the board meanwhile.
         () => run.forgotten === generation && run.reading === 0,
@@ -241,15 +269,16 @@ export class RecordService {
    * log rows, the new head and the applied mutations, pipelined with COMMIT. If the batch fails
    * as a whole (a database error), each write is run again in a batch of its own (the lane puts
    * it behind the batches started since, PERF-6) so one bad write cannot fail its neighbours.
-   * `holds` tells the lane the head is locked: its next batch may start (PERF-6).
+   * `decided` tells its turn and the lane it is decided and holds the head: the next batch may
+   * start (PERF-6, PERF-8).
    */
-  private async runTwoTrips(batch: Write[], holds: () => void): Promise<PromiseSettledResult<Outcome>[]> {
+  private async runTwoTrips(batch: Write[], decided: () => void): Promise<PromiseSettledResult<Outcome>[]> {
     const board = batch[0]!.board;
     const store = this.shardOf(board);
     const epoch = store.epoch;
     const cardIds = [...new Set(batch.map((w) => w.mutation.cardId).filter((id): id is string => id !== undefined))];
     try {
-      const { outcomes, from, b } = await store.pipelined(
+      const outcomes = await store.pipelined(
         // The board's head row lock first: one writer per board at a time, on every node (FEED-1).
         (q) => store.batchReads<WriteResult>(q, board.id, batch.map((w) => w.mutation.mutationId), cardIds),
         async ({ head, results, cards }) => {
@@ -257,12 +286,13 @@ export class RecordService {
           const b: Batch = { size: batch.length, seq: head, results, cards, changes: [], applied: [], writes: [] };
           const out: Outcome[] = [];
           for (const w of batch) out.push(await this.applyOne(b, w));
-          return { value: { outcomes: out, from: head, b }, writes: (q: Q) => store.batchWrites(q, board.id, b.writes, b.changes, b.applied) };
+          // What it will leave, for the next batch to be decided on (PERF-8). The head is locked:
+          // the lane's next batch may start and wait for it in the shard (PERF-6).
+          this.known.committed(board.id, epoch, head, b.seq, b.cards);
+          decided();
+          return { value: out, writes: (q: Q) => store.batchWrites(q, board.id, b.writes, b.changes, b.applied) };
         },
-        // The head is locked: the lane's next batch may start and wait for it in the shard (PERF-6).
-        holds,
       );
-      this.known.committed(board.id, epoch, from, b.seq, b.cards);
       return outcomes.map((value) => ({ status: "fulfilled", value }));
     } catch (thrown) {
       this.forget(board.id);
