@@ -48,7 +48,12 @@ export interface AppliedRow<R = unknown> {
 }
 
 /** One card statement of a record batch. */
-export type CardWrite = { kind: "insert"; card: CardState } | { kind: "update"; card: CardState; from: number } | { kind: "delete"; id: string; from: number };
+export type CardWrite =
+  | { kind: "insert"; card: CardState }
+  | { kind: "update"; card: CardState; from: number }
+  | { kind: "delete"; id: string; from: number }
+  /** No write: a conflict answered on memory holds only if the card is still as remembered (PERF-7, one trip only). */
+  | { kind: "check"; id: string; from: number };
 
 /** The one row → card mapping. */
 function rowToState(r: CardRow): CardState {
@@ -378,9 +383,10 @@ export abstract class ShardRows {
 
   /** The batch's writes, started now in order: each card statement, the log rows and new head, the applied mutations. */
   batchWrites(q: Q, boardId: string, ops: CardWrite[], changes: ChangeEntry[], applied: AppliedRow[]): Promise<unknown>[] {
-    const out = ops.map((op) =>
-      op.kind === "insert" ? this.startInsertCard(q, op.card) : op.kind === "update" ? this.startUpdateCard(q, op.card, op.from) : this.startDeleteCard(q, op.id),
-    );
+    const out = ops.map((op) => {
+      if (op.kind === "check") throw new Error("a batch that read decides on what it read: it checks nothing");
+      return op.kind === "insert" ? this.startInsertCard(q, op.card) : op.kind === "update" ? this.startUpdateCard(q, op.card, op.from) : this.startDeleteCard(q, op.id);
+    });
     if (changes.length === 0) return [...out, this.startRemember(q, applied)];
     return [...out, this.startBatchLog(q, boardId, changes, applied)];
   }
@@ -402,7 +408,9 @@ export abstract class ShardRows {
         ? this.startInsertCard(q, op.card)
         : op.kind === "update"
           ? this.startUpdateCard(q, op.card, op.from, true)
-          : this.startDeleteCard(q, op.id, { boardId, version: op.from }),
+          : op.kind === "delete"
+            ? this.startDeleteCard(q, op.id, { boardId, version: op.from })
+            : q`SELECT concord_expect(count(*) = 1, 'the card') FROM cards WHERE id = ${op.id} AND board_id = ${boardId} AND version = ${op.from} AND fence = 0`.execute(),
     );
     return [log, ...out];
   }

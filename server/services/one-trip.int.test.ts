@@ -203,3 +203,34 @@ it("PERF-7 attack: a card moved away through the other node is written where it 
   const logged = await cluster.dbs.shards.get("b")!.sql`SELECT seq FROM changes WHERE mutation_id = ${m.mutationId}`;
   expect(logged).toHaveLength(1);
 });
+
+// A conflict decided on memory is answered only if the card is as remembered when the batch
+// commits: a statement of the one trip checks it. Here the card was leased through the other node
+// after this node remembered it (the fence rose, the head did not move): memory would answer
+// CONFLICT; the card as it is now answers LOCKED, and the batch's other write still applies once.
+it("PERF-7 attack: a conflict decided on memory is checked against the card at commit; a card leased since answers LOCKED, not the remembered CONFLICT", async () => {
+  const owner = await cluster.connect((await cluster.signIn("one-trip-conflict-owner")).token);
+  const other = await cluster.connect((await cluster.signIn("one-trip-conflict-other")).token);
+  const { board, cards } = await boardWithCards(owner, "one trip conflict", 4);
+  const [a, b, c, d] = cards;
+  await ok(owner, "card:update", { mutationId: mid(), cardId: a!.id, baseVersion: 1, patch: { title: "a2" } }); // remembered at version 2
+  const ownerThere = await cluster.connect((await cluster.signIn("one-trip-conflict-owner")).token, { node: 1 });
+  await ok(ownerThere, "lock:acquire", { cardId: a!.id });
+  const before = await trips(0);
+  // Two one-trip batches in flight (the first 400 ms in the shard): the next writes gather into one batch.
+  const w0 = request(owner, "card:update", { mutationId: mid(), cardId: c!.id, baseVersion: 1, patch: { title: "slow" } });
+  await sleep(100);
+  const w1 = request(owner, "card:update", { mutationId: mid(), cardId: d!.id, baseVersion: 1, patch: { estimate: 1 } });
+  await sleep(100);
+  const good = request<{ seq: number }>(other, "card:update", { mutationId: mid(), cardId: b!.id, baseVersion: 1, patch: { estimate: 2 } });
+  const stale = request(other, "card:update", { mutationId: mid(), cardId: a!.id, baseVersion: 1, patch: { title: "stale" } });
+  const [r0, r1, rGood, rStale] = await Promise.all([w0, w1, good, stale]);
+  expect([r0.ok, r1.ok]).toEqual([true, true]);
+  expect(!rStale.ok && rStale.error.code).toBe("LOCKED");
+  expect(rGood.ok && rGood.seq).toBe(8);
+  const after = await trips(0);
+  expect([after["1"] - before["1"], after["2"] - before["2"], after.again - before.again]).toEqual([2, 0, 1]); // the check refused the remembered card
+  expect(await row(a!.id)).toEqual({ title: "a2", estimate: null, version: 2 });
+  expect(await row(b!.id)).toEqual({ title: "t1", estimate: 2, version: 2 });
+  expect(await logOf(board.id)).toEqual(upTo(8));
+});

@@ -200,12 +200,14 @@ export class RecordService {
   /**
    * SPEC PERF-7: the batch decided on what the node remembers of its board (`KnownBoards`), with
    * no read, its writes sent with BEGIN and COMMIT in one round trip, each stating the row it
-   * counts on (`ShardRows.oneTripWrites`). Answers undefined when the batch must read first: a
-   * card not remembered, or ever fenced (its lease is checked on fresh reads), or a write that
-   * would not apply (a refusal, a conflict, a write lost to newer fields is answered on fresh
-   * reads, never on memory); null when the shard refused the batch (a row changed since, a card
-   * or mutationId that exists: a replay), which then reads too. The lease reader is not asked:
-   * a card never fenced needs no lease (LOCK-7), and the card statement states it is unfenced.
+   * counts on (`ShardRows.oneTripWrites`). A conflict is answered on memory only with a statement
+   * that checks the card is still as remembered at commit. Answers undefined when the batch must
+   * read first: a card not remembered, or ever fenced (its lease is checked on fresh reads), a
+   * write that would not apply otherwise (a refusal, a write lost to newer fields is answered on
+   * fresh reads, never on memory), or nothing to log; null when the shard refused the batch (a
+   * row changed since, a card or mutationId that exists: a replay), which then reads too. The
+   * lease reader is not asked: a card never fenced needs no lease (LOCK-7), and the card
+   * statement states it is unfenced.
    *
    * SPEC PERF-8: the memory is updated as the batch is sent, to what it will leave if it commits,
    * so the lane's next batch may be decided on it and sent at once, behind it on the board's
@@ -233,10 +235,17 @@ export class RecordService {
     const b: Batch = { size: batch.length, seq: from, results: new Map(), cards, changes: [], applied: [], writes: [] };
     const out: Outcome[] = [];
     for (const w of batch) {
+      const seen = b.cards.get(w.mutation.cardId!);
       const o = await this.applyOne(b, w);
-      if (o.kind === "rejected" || (o.kind === "applied" && !o.change)) return undefined;
+      if (o.kind === "rejected") {
+        // A conflict decided on memory is answered only if the card is as remembered at commit.
+        if (o.error.code !== "CONFLICT" || !seen) return undefined;
+        b.writes.push({ kind: "check", id: seen.id, from: seen.version });
+      } else if (o.kind !== "applied" || !o.change) return undefined;
       out.push(o);
     }
+    // Nothing to log: every write a conflict, answered as well on fresh reads.
+    if (b.changes.length === 0) return undefined;
     run.sending++;
     try {
       await store.oneTrip(
