@@ -252,9 +252,12 @@ export class RecordService {
         board.id,
         (q) => store.oneTripWrites(q, board.id, from, b.writes, b.changes, b.applied),
         () => {
-          // What it will leave, for the next batch to be decided on; the next may start (PERF-8).
+          // What it will leave, for the next batch to be decided on (PERF-8).
           this.known.committed(board.id, epoch, from, b.seq, b.cards);
-          run.whenRoom(holds);
+          // A batch of one write (it found nothing else queued: a quiet board) lets the next
+          // start at once and go right behind it; a larger one (a busy board) lets the writes
+          // arriving meanwhile gather for the next until it ends: fewer, larger transactions.
+          if (batch.length === 1) run.whenRoom(holds);
         },
         // Nothing forgotten since it was decided, and nobody reading the board meanwhile.
         () => run.forgotten === generation && run.reading === 0,
