@@ -144,10 +144,10 @@ it("PERF-8 a write decided on what a reading batch ahead will leave waits for it
   expect((await logOf(board.id)).map((r) => r.seq)).toEqual([1, 2, 3]);
 });
 
-it("PERF-8 with the chain full, writes gather in the lane and go together as one batch (group commit); a batch of several lets the next writes gather until it ends", async () => {
+it("PERF-8 with the chain full, writes gather in the lane and go together as one batch (group commit); a batch of more than two lets the next writes gather until it ends", async () => {
   const { token } = await cluster.signIn("chain-full");
   const s = await cluster.connect(token);
-  const { board, cards } = await boardWithCards(s, "chain full", 6);
+  const { board, cards } = await boardWithCards(s, "chain full", 7);
   const update = (i: number, patch: Record<string, unknown>) =>
     request<{ seq: number; batch?: number }>(s, "card:update", { mutationId: mid(), cardId: cards[i]!.id, baseVersion: 1, patch });
   const w0 = update(0, { title: "slow" });
@@ -156,15 +156,15 @@ it("PERF-8 with the chain full, writes gather in the lane and go together as one
   await sleep(50);
   const c2 = update(2, { estimate: 2 });
   await sleep(50);
-  const gathered = [update(3, { title: "slow" }), update(4, { estimate: 4 })];
+  const gathered = [update(3, { title: "slow" }), update(4, { estimate: 4 }), update(5, { estimate: 5 })];
   await sleep(100);
-  expect(records().queued()).toBe(2); // three batches in flight: these two wait together
-  await sleep(250); // w0 has committed: the two went as one batch, 400 ms in the shard
-  const w5 = update(5, { estimate: 5 });
+  expect(records().queued()).toBe(3); // three batches in flight: these three wait together
+  await sleep(250); // w0 has committed: the three went as one batch, 400 ms in the shard
+  const w6 = update(6, { estimate: 6 });
   await sleep(150);
-  expect(records().queued()).toBe(1); // behind a batch of two, a write waits for it to end
-  const rs = await Promise.all([w0, c1, c2, ...gathered, w5]);
-  expect(rs.map((r) => r.ok && r.seq)).toEqual([7, 8, 9, 10, 11, 12]);
-  expect(rs.map((r) => r.ok && r.batch)).toEqual([1, 1, 1, 2, 2, 1]);
-  expect((await logOf(board.id)).map((r) => r.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+  expect(records().queued()).toBe(1); // behind a batch of three, a write waits for it to end
+  const rs = await Promise.all([w0, c1, c2, ...gathered, w6]);
+  expect(rs.map((r) => r.ok && r.seq)).toEqual([8, 9, 10, 11, 12, 13, 14]);
+  expect(rs.map((r) => r.ok && r.batch)).toEqual([1, 1, 1, 3, 3, 3, 1]);
+  expect((await logOf(board.id)).map((r) => r.seq)).toEqual(Array.from({ length: 14 }, (_, i) => i + 1));
 });
