@@ -369,15 +369,25 @@ export abstract class ShardRows {
    * prepared once per connection: an `IN` list of n ids was a new statement per n, whose first
    * use cost a describe round trip while the batch held the head (PERF-1).
    */
-  batchReads<R>(q: Q, boardId: string, mutationIds: string[], cardIds: string[]): Promise<{ head: number | undefined; results: Map<string, AppliedRow<R>>; cards: Map<string, CardState> }> {
+  batchReads<R>(
+    q: Q,
+    boardId: string,
+    mutationIds: string[],
+    cardIds: string[],
+    /** Also read up to this many of the board's cards, unlocked (PERF-7: a node learning a board). */
+    learn = 0,
+  ): Promise<{ head: number | undefined; results: Map<string, AppliedRow<R>>; cards: Map<string, CardState>; board: CardState[] }> {
     const head = q<{ seq: string }[]>`SELECT seq FROM board_heads WHERE board_id = ${boardId} FOR UPDATE`.execute();
     const applied = q<{ mutation_id: string; user_id: string; card_id: string; result: R }[]>`
       SELECT mutation_id, user_id, card_id, result FROM applied_mutations WHERE mutation_id = ANY(${q.array(mutationIds)})`.execute();
     const cards = cardIds.length > 0 ? q<CardRow[]>`SELECT * FROM cards WHERE id = ANY(${q.array(cardIds)}) ORDER BY id FOR UPDATE`.execute() : Promise.resolve([]);
-    return Promise.all([head, applied, cards]).then(([h, a, c]) => ({
+    // After the head's lock: every writer of the board takes it first, so these are the cards at the head read.
+    const board = learn > 0 ? q<CardRow[]>`SELECT * FROM cards WHERE board_id = ${boardId} LIMIT ${learn}`.execute() : Promise.resolve([]);
+    return Promise.all([head, applied, cards, board]).then(([h, a, c, all]) => ({
       head: h[0] ? Number(h[0].seq) : undefined,
       results: new Map(a.map((r) => [r.mutation_id, { mutationId: r.mutation_id, userId: r.user_id, cardId: r.card_id, result: r.result }])),
       cards: new Map(c.map((r) => [r.id, rowToState(r)])),
+      board: all.map(rowToState),
     }));
   }
 

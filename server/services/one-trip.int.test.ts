@@ -234,3 +234,19 @@ it("PERF-7 attack: a conflict decided on memory is checked against the card at c
   expect(await row(b!.id)).toEqual({ title: "t1", estimate: 2, version: 2 });
   expect(await logOf(board.id)).toEqual(upTo(8));
 });
+
+it("PERF-7 a node that remembers nothing of a board learns its cards with its first batch that reads: a write to another card then goes in one trip", async () => {
+  const { token } = await cluster.signIn("one-trip-learn");
+  const there = await cluster.connect(token, { node: 1 });
+  const { board, cards } = await boardWithCards(there, "one trip learn", 3); // node 0 has read nothing of it
+  const here = await cluster.connect(token);
+  const before = await trips(0);
+  await ok(here, "card:update", { mutationId: mid(), cardId: cards[0]!.id, baseVersion: 1, patch: { estimate: 1 } });
+  const between = await trips(0);
+  expect(between["2"] - before["2"]).toBe(1); // read first: nothing of the board remembered
+  await ok(here, "card:update", { mutationId: mid(), cardId: cards[2]!.id, baseVersion: 1, patch: { estimate: 3 } });
+  const after = await trips(0);
+  expect(after["1"] - between["1"]).toBe(1); // a card no batch here wrote, remembered from that read
+  expect(await logOf(board.id)).toEqual(upTo(5));
+  expect(await row(cards[2]!.id)).toEqual({ title: "t2", estimate: 3, version: 2 });
+});

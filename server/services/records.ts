@@ -52,6 +52,16 @@ export const CHAIN_DEPTH = 2;
  */
 export const SMALL_BATCH = 2;
 
+/**
+ * A node that remembers nothing of a board reads up to this many of its cards with its next
+ * reading batch (PERF-7), so the writes after it go in one trip from the start rather than once
+ * each card has been written; at most once per LEARN_EVERY_MS per board, over the last
+ * LEARNED_BOARDS boards.
+ */
+export const LEARN_CARDS = 2_000;
+const LEARN_EVERY_MS = 10_000;
+const LEARNED_BOARDS = 1_024;
+
 /** A board's batches running on this node (PERF-8). */
 class BoardRun {
   /** Batches running. */
@@ -117,6 +127,8 @@ export class RecordService {
   private readonly known = new KnownBoards();
   /** Each board's batches running on this node now. */
   private readonly runs = new Map<string, BoardRun>();
+  /** When the node last read each board's cards to remember them, the least recent first (bounded). */
+  private readonly learned = new Map<string, number>();
 
   constructor(
     private readonly shardOf: (board: BoardMeta) => ShardStore,
@@ -149,6 +161,22 @@ export class RecordService {
    * before it are still in the shard (on the same connection, right behind them); otherwise, or
    * when the shard finds a row it counted on changed, it reads first (`runTwoTrips`), in turn.
    */
+  /**
+   * Whether a reading batch should read the board's cards too (PERF-7): the node remembers nothing
+   * of it, and has not read them in the last LEARN_EVERY_MS (a board another node keeps writing
+   * is forgotten at each refusal; it is not read whole each time).
+   */
+  private learning(boardId: string, epoch: number): boolean {
+    if (this.known.get(boardId, epoch)) return false;
+    const now = Date.now();
+    const last = this.learned.get(boardId);
+    if (last !== undefined && now - last < LEARN_EVERY_MS) return false;
+    this.learned.delete(boardId);
+    this.learned.set(boardId, now);
+    if (this.learned.size > LEARNED_BOARDS) this.learned.delete(this.learned.keys().next().value!);
+    return true;
+  }
+
   /** What was remembered of the board no longer holds (a batch on it failed). */
   private forget(boardId: string): void {
     this.known.forget(boardId);
@@ -296,18 +324,22 @@ export class RecordService {
     const store = this.shardOf(board);
     const epoch = store.epoch;
     const cardIds = [...new Set(batch.map((w) => w.mutation.cardId).filter((id): id is string => id !== undefined))];
+    const learn = this.oneTrip && this.learning(board.id, epoch) ? LEARN_CARDS : 0;
     try {
       const outcomes = await store.pipelined(
         // The board's head row lock first: one writer per board at a time, on every node (FEED-1).
-        (q) => store.batchReads<WriteResult>(q, board.id, batch.map((w) => w.mutation.mutationId), cardIds),
-        async ({ head, results, cards }) => {
+        (q) => store.batchReads<WriteResult>(q, board.id, batch.map((w) => w.mutation.mutationId), cardIds, learn),
+        async ({ head, results, cards, board: all }) => {
           if (head === undefined) throw new ConcordError("NOT_FOUND", "board has no head on its shard");
           const b: Batch = { size: batch.length, seq: head, results, cards, changes: [], applied: [], writes: [] };
           const out: Outcome[] = [];
           for (const w of batch) out.push(await this.applyOne(b, w));
-          // What it will leave, for the next batch to be decided on (PERF-8). The head is locked:
-          // the lane's next batch may start and wait for it in the shard (PERF-6).
-          this.known.committed(board.id, epoch, head, b.seq, b.cards);
+          // What it will leave, for the next batch to be decided on (PERF-8), with the board's
+          // other cards if it read them (PERF-7). The head is locked: the lane's next batch may
+          // start and wait for it in the shard (PERF-6).
+          const left = new Map<string, CardState | null>(all.map((c) => [c.id, c]));
+          for (const [id, c] of b.cards) left.set(id, c);
+          this.known.committed(board.id, epoch, head, b.seq, left);
           decided();
           return { value: out, writes: (q: Q) => store.batchWrites(q, board.id, b.writes, b.changes, b.applied) };
         },
