@@ -28,14 +28,20 @@ async function trips(): Promise<Record<"1" | "2" | "again", number>> {
   return { "1": count("1"), "2": count("2"), again: count("again") };
 }
 
-it("PERF-8 writes behind a one-trip batch still in the shard leave the node at once, each in one trip, and commit right behind it in order", async () => {
-  const { token } = await cluster.signIn("chain");
+/** A board of `n` cards written through socket `s`, and the seqs of the changes a second tab of the user sees on it. */
+async function watched(user: string, n: number) {
+  const { token } = await cluster.signIn(user);
   const s = await cluster.connect(token);
   const watcher = await cluster.connect(token);
-  const { board, cards } = await boardWithCards(s, "chain", 3);
+  const { board, cards } = await boardWithCards(s, user, n);
   const seen: number[] = [];
   watcher.on("change", (c: Change) => c.boardId === board.id && seen.push(c.seq));
   await ok(watcher, "board:join", { boardId: board.id });
+  return { s, board, cards, seen };
+}
+
+it("PERF-8 writes behind a one-trip batch still in the shard leave the node at once, each in one trip, and commit right behind it in order", async () => {
+  const { s, board, cards, seen } = await watched("chain", 3);
   const before = await trips();
   const update = (i: number, patch: Record<string, unknown>) =>
     request<{ seq: number }>(s, "card:update", { mutationId: mid(), cardId: cards[i]!.id, baseVersion: 1, patch });
@@ -58,13 +64,7 @@ it("PERF-8 writes behind a one-trip batch still in the shard leave the node at o
 });
 
 it("PERF-8 attack: a batch decided on what a failing batch ahead would write is not applied on it; it goes again on fresh reads, after that one, once, seqs gap-free and broadcast in order", async () => {
-  const { token } = await cluster.signIn("chain-fail");
-  const s = await cluster.connect(token);
-  const watcher = await cluster.connect(token);
-  const { board, cards } = await boardWithCards(s, "chain fail", 3);
-  const seen: number[] = [];
-  watcher.on("change", (c: Change) => c.boardId === board.id && seen.push(c.seq));
-  await ok(watcher, "board:join", { boardId: board.id });
+  const { s, board, cards, seen } = await watched("chain-fail", 3);
   const before = await trips();
   const send = (i: number, patch: Record<string, unknown>) => {
     const mutationId = mid();
@@ -95,13 +95,7 @@ it("PERF-8 attack: a batch decided on what a failing batch ahead would write is 
 });
 
 it("PERF-8 attack: a write that must read (a card the node never saw) goes after the one-trip batches sent before it, never ahead of them", async () => {
-  const { token } = await cluster.signIn("chain-read");
-  const s = await cluster.connect(token);
-  const watcher = await cluster.connect(token);
-  const { board, cards } = await boardWithCards(s, "chain read", 2);
-  const seen: number[] = [];
-  watcher.on("change", (c: Change) => c.boardId === board.id && seen.push(c.seq));
-  await ok(watcher, "board:join", { boardId: board.id });
+  const { s, board, cards, seen } = await watched("chain-read", 2);
   // A card this node's batches never read or wrote: made directly on the shard, as a move in would.
   const strange = `c_strange_${mid()}`;
   await shard()`INSERT INTO cards (id, board_id, title, body, status, position, tags, version, field_versions, updated_at, updated_by)
