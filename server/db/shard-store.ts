@@ -30,6 +30,9 @@ interface Chain {
   users: number;
   /** One was not answered in time: the connection may still be inside it. */
   timedOut: boolean;
+  /** Rejects once the chain's connection is lost or stuck (`killChain`). */
+  dead: Promise<never>;
+  kill: (err: unknown) => void;
 }
 
 /**
@@ -184,7 +187,10 @@ export class ShardStore extends ShardRows {
   async oneTrip(chain: string, writes: (q: Q) => Promise<unknown>[], onSent: () => void = () => {}, still: () => boolean = () => true): Promise<void> {
     let c = this.chains.get(chain);
     if (!c) {
-      c = { q: this.openChain(), users: 0, timedOut: false };
+      let kill!: (err: unknown) => void;
+      const dead = new Promise<never>((_, reject) => (kill = reject));
+      dead.catch(() => {}); // awaited by each transaction of the chain, not by nobody
+      c = { q: this.openChain(), users: 0, timedOut: false, dead, kill };
       this.chains.set(chain, c);
     }
     c.users++;
@@ -195,18 +201,24 @@ export class ShardStore extends ShardRows {
       // Sent at once (our patch of postgres.js), as `commit` does.
       const commit = q.unsafe("COMMIT", [], FLUSH).execute();
       onSent();
+      // A statement failing with the connection lost fails the chain at once: the statements
+      // after it (the COMMIT, the transactions queued behind) would never be answered.
+      for (const p of [...sent, commit]) p.catch((e: unknown) => isConnectionLost(e) && this.killChain(chain, c, e));
       let settled: PromiseSettledResult<unknown>[];
       try {
-        // Its head statement may wait for the head's lock, at most the lock timeout.
-        settled = await this.answered(Promise.allSettled([...sent, commit]), this.readBoundMs, "the batch");
+        // Its head statement may wait for the head's lock, at most the lock timeout. A chain whose
+        // connection is lost or stuck fails every transaction on it at once (`kill`): those queued
+        // behind the one that saw it would never be answered by postgres.js.
+        settled = await this.answered(Promise.race([Promise.allSettled([...sent, commit]), c.dead]), this.readBoundMs, "the batch");
       } catch (err) {
         // The connection may still be inside this transaction: nothing joins it any more, and it
         // goes back to the pool only after a ROLLBACK queued behind everything sent on it.
-        c.timedOut = true;
-        if (this.chains.get(chain) === c) this.chains.delete(chain);
+        if ((err as { code?: unknown } | null)?.code === "ETIMEDOUT") c.timedOut = true;
+        this.killChain(chain, c, err);
         throw err;
       }
       const failed = settled.find((x): x is PromiseRejectedResult => x.status === "rejected");
+      if (failed && isConnectionLost(failed.reason)) this.killChain(chain, c, failed.reason);
       if (failed) throw failed.reason;
       const tag = (settled[settled.length - 1] as PromiseFulfilledResult<{ command?: string }>).value.command;
       if (tag !== "COMMIT") throw new Error(`the transaction ended with ${tag ?? "nothing"}, not COMMIT`);
@@ -220,6 +232,12 @@ export class ShardStore extends ShardRows {
 
   /** One-trip transactions in flight on each chain's connection (PERF-8). */
   private readonly chains = new Map<string, Chain>();
+
+  /** Nothing joins the chain any more, and every transaction still waiting on it fails with `err`. */
+  private killChain(name: string, c: Chain, err: unknown): void {
+    if (this.chains.get(name) === c) this.chains.delete(name);
+    c.kill(err);
+  }
 
   /** A connection for a chain, admitted like `transaction`'s. */
   private async openChain(): Promise<ReservedSql> {

@@ -162,3 +162,22 @@ it("PERF-8 with the chain full, writes gather in the lane and go together as one
   expect(rs.map((r) => r.ok && r.batch)).toEqual([1, 1, 1, 3, 3, 3, 1]);
   expect((await logOf(board.id)).map((r) => r.seq)).toEqual(Array.from({ length: 14 }, (_, i) => i + 1));
 });
+
+it("PERF-8 attack: the board's connection lost under a chain answers every batch on it at once (UNAVAILABLE), not after the read bound, and the board serves again", async () => {
+  const { s, board, cards } = await watched("chain-lost", 3);
+  const update = (i: number, patch: Record<string, unknown>) =>
+    request<{ seq: number }>(s, "card:update", { mutationId: mid(), cardId: cards[i]!.id, baseVersion: 1, patch });
+  const w0 = update(0, { title: "slow" });
+  await sleep(100);
+  const w1 = update(1, { estimate: 1 }); // queued behind w0 on the same connection
+  await sleep(100);
+  const started = Date.now();
+  await shard()`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE '%UPDATE cards%' AND pid <> pg_backend_pid()`;
+  const [r0, r1] = await Promise.all([w0, w1]);
+  expect([r0.ok || r0.error.code, r1.ok || r1.error.code]).toEqual(["UNAVAILABLE", "UNAVAILABLE"]);
+  expect(Date.now() - started).toBeLessThan(5_000); // the read bound is 15 s
+  // The lost connection may be handed out once more (the pool reconnects it): a client retries.
+  const m = { mutationId: mid(), cardId: cards[1]!.id, baseVersion: 1, patch: { estimate: 2 } };
+  await expect.poll(async () => (await request(s, "card:update", m)).ok, { timeout: 5_000, interval: 100 }).toBe(true);
+  expect((await logOf(board.id)).map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+});
