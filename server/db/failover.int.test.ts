@@ -246,9 +246,12 @@ describe("STANDBY-5 failover of a shard's primary, synchronous mode", () => {
     const restarted = startServer(servers[0].dir, servers[0].port);
     servers[0] = await restarted;
     await within(45_000, "the rebuild", rebuiltDone);
-    // The rebuilt standby streams from the new primary, synchronously again.
+    // The rebuilt standby streams from the new primary, synchronously again. (The primary names it
+    // synchronous a moment after it starts streaming: pg_stat_replication's sync_state follows the
+    // reload of synchronous_standby_names.)
     const deadline = Date.now() + 15_000;
-    while ((await health()).standbyState !== "streaming" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const ready = (h: Awaited<ReturnType<typeof health>>) => h.standbyState === "streaming" && h.synchronous === true;
+    while (!ready(await health()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(await health()).toMatchObject({ epoch: 2, standbyState: "streaming", synchronous: true });
     const after = await within(10_000, "a write after the rebuild", ok<{ card: Card }>(s, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "after" } }));
     const standby = old();
