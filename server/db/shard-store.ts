@@ -17,6 +17,28 @@ const isConnectionError = (err: unknown) => {
  */
 export const FREE_CONNECTIONS = 2;
 
+/**
+ * Why a transaction sent with its COMMIT did not commit, from its statements' outcomes (the
+ * COMMIT's last): the first statement that failed (the COMMIT behind it rolled back), or a COMMIT
+ * answered with another tag; undefined when it committed.
+ */
+function notCommitted(settled: PromiseSettledResult<unknown>[]): { reason: unknown } | undefined {
+  const failed = settled.find((x): x is PromiseRejectedResult => x.status === "rejected");
+  if (failed) return failed;
+  const tag = (settled[settled.length - 1] as PromiseFulfilledResult<{ command?: string }>).value.command;
+  return tag === "COMMIT" ? undefined : { reason: new Error(`the transaction ended with ${tag ?? "nothing"}, not COMMIT`) };
+}
+
+/** `q` back to the pool once its ROLLBACK is answered, or at once if its connection is lost (see `ShardStore.rollback`). */
+function releaseOnceEnded(q: ReservedSql, rollback: Promise<unknown>): void {
+  rollback.then(
+    () => q.release(),
+    (e: unknown) => {
+      if (isConnectionLost(e)) q.release();
+    },
+  );
+}
+
 /** A chain's transaction was not sent: what it was decided on may no longer hold (PERF-8). */
 export class Stale extends Error {
   constructor() {
@@ -217,11 +239,8 @@ export class ShardStore extends ShardRows {
         this.killChain(chain, c, err);
         throw err;
       }
-      const failed = settled.find((x): x is PromiseRejectedResult => x.status === "rejected");
-      if (failed && isConnectionLost(failed.reason)) this.killChain(chain, c, failed.reason);
+      const failed = notCommitted(settled);
       if (failed) throw failed.reason;
-      const tag = (settled[settled.length - 1] as PromiseFulfilledResult<{ command?: string }>).value.command;
-      if (tag !== "COMMIT") throw new Error(`the transaction ended with ${tag ?? "nothing"}, not COMMIT`);
     } finally {
       if (--c.users === 0) {
         if (this.chains.get(chain) === c) this.chains.delete(chain);
@@ -256,14 +275,7 @@ export class ShardStore extends ShardRows {
       (q) => {
         this.leave();
         if (!c.timedOut) return q.release();
-        q.unsafe("ROLLBACK")
-          .execute()
-          .then(
-            () => q.release(),
-            (e: unknown) => {
-              if (isConnectionLost(e)) q.release();
-            },
-          );
+        releaseOnceEnded(q, q.unsafe("ROLLBACK").execute());
       },
       () => {},
     );
@@ -289,11 +301,8 @@ export class ShardStore extends ShardRows {
     } catch (err) {
       return { release: await this.rollback(q, err), failed: { reason: err } };
     }
-    const failed = settled.find((x): x is PromiseRejectedResult => x.status === "rejected");
-    if (failed) return { release: true, failed };
-    const tag = (settled[settled.length - 1] as PromiseFulfilledResult<{ command?: string }>).value.command;
-    if (tag !== "COMMIT") return { release: true, failed: { reason: new Error(`the transaction ended with ${tag ?? "nothing"}, not COMMIT`) } };
-    return { release: true };
+    const failed = notCommitted(settled);
+    return failed ? { release: true, failed } : { release: true };
   }
 
   /**
@@ -331,14 +340,7 @@ export class ShardStore extends ShardRows {
     const timedOut = (err as { code?: unknown } | null)?.code === "ETIMEDOUT";
     if (!timedOut && isConnectionLost(err)) return true;
     const rollback = q.unsafe("ROLLBACK").execute();
-    const releaseLater = () => {
-      rollback.then(
-        () => q.release(),
-        (e: unknown) => {
-          if (isConnectionLost(e)) q.release();
-        },
-      );
-    };
+    const releaseLater = () => releaseOnceEnded(q, rollback);
     if (timedOut) {
       releaseLater();
       return false;

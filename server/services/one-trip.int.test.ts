@@ -28,6 +28,11 @@ async function trips(n: number): Promise<Record<"1" | "2" | "again", number>> {
 const shard = () => cluster.dbs.shards.get("a")!.sql;
 const row = async (id: string) => (await shard()<{ title: string; estimate: number | null; version: number }[]>`SELECT title, estimate, version FROM cards WHERE id = ${id}`)[0];
 const logOf = async (boardId: string) => (await shard()<{ seq: string }[]>`SELECT seq FROM changes WHERE board_id = ${boardId} ORDER BY seq`).map((r) => Number(r.seq));
+/** One user's tab on node 0 (`here`) and on node 1 (`there`). */
+async function onBothNodes(user: string) {
+  const { token } = await cluster.signIn(user);
+  return { here: await cluster.connect(token), there: await cluster.connect(token, { node: 1 }) };
+}
 const upTo = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 it("PERF-7 a write on a board the node remembers goes in one round trip, and is applied, logged and answered like any other", async () => {
@@ -46,9 +51,7 @@ it("PERF-7 a write on a board the node remembers goes in one round trip, and is 
 });
 
 it("PERF-7 attack: after another node wrote the card, a write on the base this node remembers is a CONFLICT, not a lost update", async () => {
-  const { token } = await cluster.signIn("one-trip-stale");
-  const here = await cluster.connect(token);
-  const there = await cluster.connect(token, { node: 1 });
+  const { here, there } = await onBothNodes("one-trip-stale");
   const { board, cards } = await boardWithCards(here, "one trip stale", 1);
   const card = cards[0]!;
   await ok(there, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: 1, patch: { title: "there" } });
@@ -61,9 +64,7 @@ it("PERF-7 attack: after another node wrote the card, a write on the base this n
 });
 
 it("PERF-7 attack: after another node wrote another card, a write here takes the next seq, never one already logged", async () => {
-  const { token } = await cluster.signIn("one-trip-head");
-  const here = await cluster.connect(token);
-  const there = await cluster.connect(token, { node: 1 });
+  const { here, there } = await onBothNodes("one-trip-head");
   const { board, cards } = await boardWithCards(here, "one trip head", 2);
   await ok(there, "card:update", { mutationId: mid(), cardId: cards[1]!.id, baseVersion: 1, patch: { title: "there" } });
   const r = await ok<{ card: Card; seq: number }>(here, "card:update", { mutationId: mid(), cardId: cards[0]!.id, baseVersion: 1, patch: { title: "here" } });
@@ -177,9 +178,7 @@ it("PERF-7 race: two nodes writing the same cards at once lose no update, apply 
 // was before the move; it must not be applied there from memory. It finds the card where it is
 // now, is applied once, and the card stays on exactly one shard.
 it("PERF-7 attack: a card moved away through the other node is written where it is now, once, never on its old board", async () => {
-  const { token } = await cluster.signIn("one-trip-moved");
-  const here = await cluster.connect(token);
-  const there = await cluster.connect(token, { node: 1 });
+  const { here, there } = await onBothNodes("one-trip-moved");
   const { board, cards } = await boardWithCards(here, "one trip moved from", 1);
   const card = cards[0]!;
   const { board: target } = await ok<{ board: { id: string } }>(there, "board:create", { name: "one trip moved to", policy: "occ", shard: "b" });
@@ -236,10 +235,8 @@ it("PERF-7 attack: a conflict decided on memory is checked against the card at c
 });
 
 it("PERF-7 a node that remembers nothing of a board learns its cards with its first batch that reads: a write to another card then goes in one trip", async () => {
-  const { token } = await cluster.signIn("one-trip-learn");
-  const there = await cluster.connect(token, { node: 1 });
+  const { here, there } = await onBothNodes("one-trip-learn");
   const { board, cards } = await boardWithCards(there, "one trip learn", 3); // node 0 has read nothing of it
-  const here = await cluster.connect(token);
   const before = await trips(0);
   await ok(here, "card:update", { mutationId: mid(), cardId: cards[0]!.id, baseVersion: 1, patch: { estimate: 1 } });
   const between = await trips(0);
