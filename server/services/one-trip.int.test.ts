@@ -125,6 +125,72 @@ it("PERF-7 attack: a statement failing inside the one trip keeps nothing of the 
   expect(await logOf(board.id)).toEqual(upTo(7));
 });
 
+// SPEC PERF-9: a batch's updates of distinct cards go in one statement. One row among them not
+// as remembered must refuse the whole statement, and so the batch, not just skip that row: here
+// card B was leased through the other node after this node read it (its fence rose, the head did
+// not move, so only B's row can tell). The batch then reads: B answers LOCKED, A and C apply,
+// each once. A 'slow' write of D holds the board while A, B and C gather behind it.
+it("PERF-9 attack: one card not as remembered among a batch's updates written together refuses the whole statement; the others apply once, it answers LOCKED", async () => {
+  const owner = await cluster.connect((await cluster.signIn("one-trip-together-owner")).token);
+  const other = await cluster.connect((await cluster.signIn("one-trip-together-other")).token);
+  const { board, cards } = await boardWithCards(owner, "one trip together", 4);
+  const [a, b, c, d] = cards as [Card, Card, Card, Card];
+  const ownerThere = await cluster.connect((await cluster.signIn("one-trip-together-owner")).token, { node: 1 });
+  await ok(ownerThere, "lock:acquire", { cardId: b.id });
+  const before = await trips(0);
+  const held = ok(other, "card:update", { mutationId: mid(), cardId: d.id, baseVersion: 1, patch: { title: "slow" } }); // seq 5, 400 ms
+  await sleep(100);
+  const update = (card: Card, patch: Record<string, unknown>) =>
+    request<{ card: Card; seq: number }>(other, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: 1, patch });
+  const [ra, rb, rc] = await Promise.all([update(a, { estimate: 10 }), update(b, { title: "intruder" }), update(c, { estimate: 30 })]);
+  await held;
+  expect(ra.ok && ra.card.version).toBe(2);
+  expect(!rb.ok && rb.error.code).toBe("LOCKED");
+  expect(rc.ok && rc.card.version).toBe(2);
+  expect((await trips(0)).again - before.again).toBe(1); // the shard refused the batch decided on memory; it read
+  expect(await row(a.id)).toEqual({ title: "t0", estimate: 10, version: 2 });
+  expect(await row(b.id)).toEqual({ title: "t1", estimate: null, version: 1 });
+  expect(await row(c.id)).toEqual({ title: "t2", estimate: 30, version: 2 });
+  expect(await logOf(board.id)).toEqual(upTo(7));
+});
+
+it("PERF-9 a batch's updates of distinct cards reach the shard as one UPDATE statement; a card written twice in the batch keeps one per write", async () => {
+  const { token } = await cluster.signIn("one-trip-statements");
+  const s = await cluster.connect(token);
+  const { board, cards } = await boardWithCards(s, "one trip statements", 4);
+  // A probe, not part of Concord: each UPDATE statement on cards counted once (a statement trigger).
+  await shard().unsafe(`
+    CREATE TABLE IF NOT EXISTS card_update_statements (n bigserial);
+    CREATE OR REPLACE FUNCTION count_card_update() RETURNS trigger AS $$ BEGIN INSERT INTO card_update_statements DEFAULT VALUES; RETURN NULL; END $$ LANGUAGE plpgsql;
+    DROP TRIGGER IF EXISTS count_card_update ON cards;
+    CREATE TRIGGER count_card_update AFTER UPDATE ON cards FOR EACH STATEMENT EXECUTE FUNCTION count_card_update();`);
+  const counted = async () => Number((await shard()<{ n: string }[]>`SELECT count(*) AS n FROM card_update_statements`)[0]!.n);
+  try {
+    const update = (i: number, base: number, patch: Record<string, unknown>) =>
+      request<{ card: Card }>(s, "card:update", { mutationId: mid(), cardId: cards[i]!.id, baseVersion: base, patch });
+    const gathered = async (writes: () => Promise<unknown>[]) => {
+      const held = update(3, (await row(cards[3]!.id))!.version, { title: "slow" }); // holds the board 400 ms
+      await sleep(100);
+      const before = await counted();
+      const rs = await Promise.all([...writes(), held]);
+      return { rs, statements: (await counted()) - before };
+    };
+    // Three distinct cards behind the held write: one statement for them, and the held write's own (it ends in the window).
+    const three = await gathered(() => [update(0, 1, { estimate: 1 }), update(1, 1, { estimate: 2 }), update(2, 1, { estimate: 3 })]);
+    expect(three.rs.every((r) => (r as { ok: boolean }).ok)).toBe(true);
+    expect(three.statements).toBe(1 + 1);
+    // Card 0 twice (versions 2 → 3 → 4), cards 1 and 2 once: card 0's two in order, 1 and 2 together.
+    const twice = await gathered(() => [update(0, 2, { title: "x" }), update(1, 2, { title: "y" }), update(0, 3, { estimate: 9 }), update(2, 2, { title: "z" })]);
+    expect(twice.rs.every((r) => (r as { ok: boolean }).ok)).toBe(true);
+    expect(twice.statements).toBe(1 + 2 + 1);
+    expect(await row(cards[0]!.id)).toEqual({ title: "x", estimate: 9, version: 4 });
+    expect(await row(cards[2]!.id)).toEqual({ title: "z", estimate: 3, version: 3 });
+    expect(await logOf(board.id)).toEqual(upTo(4 + 1 + 3 + 1 + 4));
+  } finally {
+    await shard().unsafe(`DROP TRIGGER IF EXISTS count_card_update ON cards`);
+  }
+});
+
 // DESIGN invariants 1, 2 and 3 under a race: writers on both nodes update the same cards of one
 // board at once, so each node's memory of the board goes stale between its own batches and the
 // shard refuses one-trip batches mid-flight. Whatever interleaving happens: every applied

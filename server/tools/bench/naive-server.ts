@@ -2,13 +2,15 @@
  * The baseline Concord is measured against (issue 11): what a newcomer would write first. Each
  * `card:update` is one versioned compare-and-set `UPDATE … WHERE id AND version … RETURNING`
  * through postgres.js on its default pool, then `socket.to(room).emit("change")` and the ack.
- * No lanes, no change log, no idempotency, no access checks. `bench:broadcast` is the bare
+ * No lanes, no change log, no idempotency, no access checks. Its ids have Concord's shapes (`c_`,
+ * `b_` and `u_` and a UUID; each connection is one user), so both servers' frames are the same
+ * size and the load generator parses the same bytes for either. `bench:broadcast` is the bare
  * Socket.IO broadcast of a given payload (no database), the fan-out baseline.
  * It speaks just enough of docs/PROTOCOL.md for the load generator: `board:join`, `card:update`,
  * the `change` broadcast and the `CONFLICT` error with `details.current.version`.
  */
 import http from "node:http";
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { Server } from "socket.io";
 import { ensureDatabase } from "../../db/databases";
@@ -16,7 +18,7 @@ import { ensureDatabase } from "../../db/databases";
 export interface NaiveServer {
   url: string;
   io: Server;
-  /** Inserts `count` cards (version 1) on `boardId`; answers their ids. */
+  /** Inserts `count` cards (version 1) on `boardId`, with ids shaped like Concord's; answers their ids. */
   seed(boardId: string, count: number): Promise<string[]>;
   close(): Promise<void>;
 }
@@ -42,6 +44,7 @@ export async function startNaiveServer(adminUrl: string): Promise<NaiveServer> {
   const server = http.createServer((_req, res) => res.writeHead(404).end());
   const io = new Server(server, { serveClient: false });
   io.on("connection", (socket) => {
+    const userId = `u_${randomUUID()}`;
     socket.on("board:join", async (p: { boardId: string }, ack: Ack) => {
       await socket.join(`board:${p.boardId}`);
       ack({ ok: true });
@@ -49,7 +52,7 @@ export async function startNaiveServer(adminUrl: string): Promise<NaiveServer> {
     socket.on("card:update", async (p: { mutationId: string; cardId: string; baseVersion: number; patch: { estimate?: number } }, ack: Ack) => {
       try {
         const [row] = await sql<CardRow[]>`
-          UPDATE cards SET estimate = ${p.patch.estimate ?? null}, version = version + 1, updated_at = now(), updated_by = ${socket.id}
+          UPDATE cards SET estimate = ${p.patch.estimate ?? null}, version = version + 1, updated_at = now(), updated_by = ${userId}
           WHERE id = ${p.cardId} AND version = ${p.baseVersion} RETURNING *`;
         if (!row) {
           const [cur] = await sql<CardRow[]>`SELECT * FROM cards WHERE id = ${p.cardId}`;
@@ -57,7 +60,7 @@ export async function startNaiveServer(adminUrl: string): Promise<NaiveServer> {
         }
         const card = toCard(row);
         socket.to(`board:${row.board_id}`).emit("change", {
-          boardId: row.board_id, seq: row.version, type: "card.upsert", card, cardId: row.id, mutationId: p.mutationId, by: socket.id,
+          boardId: row.board_id, seq: row.version, type: "card.upsert", card, cardId: row.id, mutationId: p.mutationId, by: userId,
           at: card.updatedAt,
         });
         ack({ ok: true, card, seq: row.version });
@@ -77,7 +80,7 @@ export async function startNaiveServer(adminUrl: string): Promise<NaiveServer> {
     url: `http://127.0.0.1:${port}`,
     io,
     seed: async (boardId, count) => {
-      const rows = Array.from({ length: count }, (_, i) => ({ id: `c_${boardId}_${i}`, board_id: boardId, title: `card ${i}`, version: 1 }));
+      const rows = Array.from({ length: count }, (_, i) => ({ id: `c_${randomUUID()}`, board_id: boardId, title: `card ${i}`, version: 1 }));
       for (let i = 0; i < rows.length; i += 1000) await sql`INSERT INTO cards ${sql(rows.slice(i, i + 1000))}`;
       return rows.map((r) => r.id);
     },

@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import { io as ioClient, type Socket } from "socket.io-client";
 import { pct } from "../stats";
 import { crowd, paced } from "./crowd";
+import { cpuNow, cpuPerWrite, type CpuReading } from "./cpu";
 
 export interface Endpoint {
   url: string;
@@ -80,6 +81,8 @@ export interface WritesResult {
   deliverMs: Latency;
   /** Card versions at the end, for the next run. */
   versions: Record<string, number>;
+  /** CPU ms per committed write over the timed phase: load generator, servers' process, Postgres (Linux only). */
+  cpuMs?: CpuReading;
 }
 
 /**
@@ -138,14 +141,17 @@ export async function writes(p: WritesParams): Promise<WritesResult> {
   await sleep(p.warmupSeconds * 1000);
   measuring = true;
   const t0 = performance.now();
+  const cpu0 = cpuNow();
   await sleep(p.seconds * 1000);
   measuring = false;
+  const cpu1 = cpuNow();
   const seconds = (performance.now() - t0) / 1000;
   stop = true;
   await Promise.all(loops);
   await sleep(100);
   for (const s of sockets) s.disconnect();
-  return { committed, conflicts, errors, seconds, writesPerSecond: committed / seconds, ackMs: lat(acks), deliverMs: lat(deliveries), versions: Object.fromEntries(versions) };
+  return { committed, conflicts, errors, seconds, writesPerSecond: committed / seconds, ackMs: lat(acks), deliverMs: lat(deliveries), versions: Object.fromEntries(versions),
+    cpuMs: cpuPerWrite(cpu0, cpu1, committed) };
 }
 
 export interface FanoutParams {

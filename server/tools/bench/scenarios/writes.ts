@@ -4,10 +4,12 @@
  * board it writes, so every write fans out to the board's other clients. Runs alternate naive /
  * Concord / Concord batch within each repeat; rows are medians, ratios from the same run.
  */
+import { randomUUID } from "node:crypto";
 import { median } from "../stats";
 import { seedBoards } from "../seed";
 import type { BenchContext, Row, Scenario } from "../types";
 import type { WritesResult } from "../load/workloads";
+import type { CpuReading } from "../load/cpu";
 
 interface Case {
   label: string;
@@ -20,6 +22,9 @@ interface Case {
 
 type Variant = "naive" | "concord" | "concord batch";
 
+const cpuTotal = (c: CpuReading) => c.server + c.load + c.db;
+const cpuText = (c: CpuReading) => `${cpuTotal(c).toFixed(3)} ms (servers ${c.server.toFixed(3)}, load ${c.load.toFixed(3)}, Postgres ${c.db.toFixed(3)})`;
+
 async function runCase(ctx: BenchContext, c: Case): Promise<Row[]> {
   const naive = await ctx.naive();
   const concord = await ctx.concord();
@@ -27,7 +32,10 @@ async function runCase(ctx: BenchContext, c: Case): Promise<Row[]> {
   try {
     const cardsPerBoard = Math.ceil(c.cards / c.boards);
     const naiveBoards = await Promise.all(
-      Array.from({ length: c.boards }, async (_, b) => ({ boardId: `b_naive_${b}`, cardIds: await naive.seed(`b_naive_${b}`, cardsPerBoard) })),
+      Array.from({ length: c.boards }, async () => {
+        const boardId = `b_${randomUUID()}`; // Concord's id shape: the same bytes per frame
+        return { boardId, cardIds: await naive.seed(boardId, cardsPerBoard) };
+      }),
     );
     const concordBoards = await seedBoards(concord, c.boards, cardsPerBoard);
     // Measured as a node runs after its first seconds (a lone node stops relaying, PERF-3).
@@ -47,9 +55,10 @@ async function runCase(ctx: BenchContext, c: Case): Promise<Row[]> {
         versions[v === "naive" ? "naive" : "concord"] = res.versions;
         results[v].push(res);
         const errs = Object.entries(res.errors).map(([k, n]) => `${k} ${n}`).join(", ");
+        const cpu = res.cpuMs ? `, CPU per write ${cpuText(res.cpuMs)}` : "";
         ctx.progress(
           `[writes] ${c.label}, ${v} (${r + 1}/${ctx.repeat}): ${res.writesPerSecond.toFixed(0)} writes/s, ack p50 ${res.ackMs.p50.toFixed(1)} ms, ` +
-            `→ other p50 ${res.deliverMs.p50.toFixed(1)} ms, ${res.conflicts} conflicts${errs ? `, errors: ${errs}` : ""}`,
+            `→ other p50 ${res.deliverMs.p50.toFixed(1)} ms, ${res.conflicts} conflicts${cpu}${errs ? `, errors: ${errs}` : ""}`,
         );
       }
     }
@@ -62,6 +71,9 @@ async function runCase(ctx: BenchContext, c: Case): Promise<Row[]> {
       { metric: "ack p99", unit: "ms", f: (x) => x.ackMs.p99 },
       { metric: "write → other client p50", unit: "ms", f: (x) => x.deliverMs.p50 },
     ];
+    // CPU a committed write cost, all sides together (Linux: /proc), with each side's median in the note.
+    const cpuKnown = variants.every((v) => results[v].every((x) => x.cpuMs));
+    if (cpuKnown) metrics.push({ metric: "CPU per committed write", unit: "ms", f: (x) => cpuTotal(x.cpuMs!) });
     for (const v of variants.filter((x) => x !== "naive")) {
       for (const m of metrics) {
         const value = med(v, m.f);
@@ -83,6 +95,10 @@ async function runCase(ctx: BenchContext, c: Case): Promise<Row[]> {
           const ack = med("concord", (x) => x.ackMs.p50);
           row.target = "≤ ack p50 + 1 ms";
           row.met = value <= ack + 1;
+        }
+        if (m.metric === "CPU per committed write") {
+          const side = (w: Variant) => cpuText({ server: med(w, (x) => x.cpuMs!.server), load: med(w, (x) => x.cpuMs!.load), db: med(w, (x) => x.cpuMs!.db) });
+          row.note = `${v}: ${side(v)}; naive: ${side("naive")}`;
         }
         rows.push(row);
       }
