@@ -1,6 +1,4 @@
-import type { Socket as TcpSocket } from "node:net";
-import type { Server, Socket } from "socket.io";
-import ws from "ws";
+import type { Server } from "socket.io";
 import type { BoardBroadcast, Change, ClientToServerEvents, Lock, PresenceDelta, PresenceUser, ServerToClientEvents, TxPhase, TxStepBroadcast, Visibility } from "../../lib/protocol";
 
 export const boardRoom = (boardId: string) => `board:${boardId}`;
@@ -19,35 +17,6 @@ type Relay =
 function rawSocket(socket: { conn?: unknown } | undefined): import("node:net").Socket | null {
   const ws = (socket?.conn as { transport?: { name?: string; socket?: { _socket?: import("node:net").Socket } } } | undefined)?.transport;
   return ws?.name === "websocket" ? (ws.socket?._socket ?? null) : null;
-}
-
-/** ws frames a message (RFC 6455): a header and the payload, unmasked from a server. Not in @types/ws. */
-const { Sender } = ws as unknown as {
-  Sender: { frame(data: Buffer, o: { readOnly: boolean; mask: boolean; rsv1: boolean; opcode: number; fin: boolean }): Buffer[] };
-};
-
-/** What PERF-10 reads of an engine.io connection on the WebSocket transport, and of its ws socket. */
-interface DirectConn {
-  readyState: string;
-  writeBuffer: unknown[];
-  transport?: { name?: string; perMessageDeflate?: unknown; socket?: { readyState?: number; _socket?: TcpSocket; _sender?: { _queue?: unknown[] } } };
-}
-
-/**
- * SPEC PERF-10: the TCP socket a framed event may be written to as it is, or null (Socket.IO
- * sends it): open on the WebSocket transport without per-message compression, and nothing of
- * this socket waiting in engine.io or in ws, so the frame overtakes nothing sent before it.
- * (Shapes checked: these are engine.io and ws internals; broadcast-frame.int.test.ts notices if they change.)
- */
-function directTcp(socket: Socket | undefined): TcpSocket | null {
-  const conn = socket?.conn as unknown as DirectConn | undefined;
-  if (conn?.readyState !== "open" || !Array.isArray(conn.writeBuffer) || conn.writeBuffer.length > 0) return null;
-  const t = conn.transport;
-  if (t?.name !== "websocket" || t.perMessageDeflate) return null;
-  const w = t.socket;
-  if (w?.readyState !== 1 || !Array.isArray(w._sender?._queue) || w._sender._queue.length > 0) return null;
-  const tcp = w._socket;
-  return tcp && tcp.writable && !tcp.destroyed ? tcp : null;
 }
 
 /** What PERF-4 touches of an engine.io socket: the packets it holds back, and its transport. */
@@ -259,47 +228,13 @@ export class Broadcaster {
 
   private emit(rooms: string[], except: string[] | undefined, event: string, payload: unknown): void {
     this.cork(rooms);
-    if (rooms.length === 1 && !except) this.emitFramed(rooms[0]!, event, payload);
-    else {
-      let op = this.io.local.to(rooms);
-      if (except) op = op.except(except);
-      (op.emit as (e: string, p: unknown) => boolean)(event, payload);
-    }
+    let op = this.io.local.to(rooms);
+    if (except) op = op.except(except);
+    (op.emit as (e: string, p: unknown) => boolean)(event, payload);
     if (this.observer) {
       const r = this.io.sockets.adapter.rooms;
       this.observer.fanout(event, rooms.reduce((n, room) => n + (r.get(room)?.size ?? 0), 0));
     }
-  }
-
-  /**
-   * SPEC PERF-10: an event to every socket of one room on this node, framed once. Socket.IO
-   * encodes a broadcast once, but then hands each receiving socket its own packet through
-   * engine.io and ws; here the event's WebSocket frame is made once (server frames are unmasked,
-   * and this server does not compress, so one frame fits every receiver) and written as it is to
-   * each socket's TCP connection, corked for the turn (PERF-4). A socket with anything still
-   * waiting in engine.io or ws, or not on the WebSocket transport, gets the event through
-   * Socket.IO instead, after what waits: each socket receives its events in the order emitted.
-   */
-  private emitFramed(room: string, event: string, payload: unknown): void {
-    const ids = this.io.sockets.adapter.rooms.get(room);
-    if (!ids || ids.size === 0) return;
-    let frame: Buffer | null | undefined;
-    let others: string[] | undefined;
-    for (const id of ids) {
-      const tcp = directTcp(this.io.sockets.sockets.get(id));
-      if (tcp && frame === undefined) frame = this.frame(event, payload);
-      if (tcp && frame) tcp.write(frame);
-      else (others ??= []).push(id);
-    }
-    if (others) (this.io.local.to(others).emit as (e: string, p: unknown) => boolean)(event, payload);
-  }
-
-  /** The event as Socket.IO would send it on the main namespace, in one WebSocket frame; null if it carries binary. */
-  private frame(event: string, payload: unknown): Buffer | null {
-    const encoded = (this.io.of("/").adapter as unknown as { encoder: { encode(p: unknown): unknown[] } }).encoder.encode({ type: 2, nsp: "/", data: [event, payload] });
-    if (encoded.length !== 1 || typeof encoded[0] !== "string") return null;
-    const list = Sender.frame(Buffer.from(`4${encoded[0]}`), { readOnly: false, mask: false, rsv1: false, opcode: 1, fin: true });
-    return list.length === 1 ? list[0]! : Buffer.concat(list);
   }
 
   /** Rooms whose sockets are corked until the end of this turn of the event loop. */
