@@ -154,6 +154,32 @@ it("PERF-9 attack: one card not as remembered among a batch's updates written to
   expect(await logOf(board.id)).toEqual(upTo(7));
 });
 
+// DESIGN invariants 1 and 3 through PERF-9's version check: card B's row moves on in the shard
+// while the head stays (injected: a writer this node never heard of), so only B's row in the
+// grouped statement can tell the batch was decided on a stale B. The statement must refuse the
+// whole batch, not update A and C and skip B while the log and the acks say B was written.
+it("PERF-9 attack: a card whose version moved without the head, among a batch's updates written together, refuses the batch; each write then applies once on the fresh row", async () => {
+  const { token } = await cluster.signIn("one-trip-together-version");
+  const s = await cluster.connect(token);
+  const { board, cards } = await boardWithCards(s, "one trip together version", 4);
+  const [a, b, c, d] = cards as [Card, Card, Card, Card];
+  await shard()`UPDATE cards SET version = version + 1, title = 'moved on' WHERE id = ${b.id}`; // the fault: no head move, no log row
+  const before = await trips(0);
+  const held = ok(s, "card:update", { mutationId: mid(), cardId: d.id, baseVersion: 1, patch: { title: "slow" } });
+  await sleep(100);
+  const update = (card: Card, patch: Record<string, unknown>) =>
+    request<{ card: Card; seq: number }>(s, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: 1, patch });
+  const [ra, rb, rc] = await Promise.all([update(a, { estimate: 10 }), update(b, { estimate: 20 }), update(c, { estimate: 30 })]);
+  await held;
+  expect((await trips(0)).again - before.again).toBe(1); // the shard refused the batch decided on the stale B; it read
+  expect([ra.ok, rb.ok, rc.ok]).toEqual([true, true, true]); // estimate untouched since base 1: no conflict on a fresh read
+  expect(rb.ok && rb.card.version).toBe(3); // written over the row as it is now (2), not over the stale one
+  expect(await row(b.id)).toEqual({ title: "moved on", estimate: 20, version: 3 });
+  expect(await row(a.id)).toEqual({ title: "t0", estimate: 10, version: 2 });
+  expect(await row(c.id)).toEqual({ title: "t2", estimate: 30, version: 2 });
+  expect(await logOf(board.id)).toEqual(upTo(8));
+});
+
 it("PERF-9 a batch's updates of distinct cards reach the shard as one UPDATE statement; a card written twice in the batch keeps one per write", async () => {
   const { token } = await cluster.signIn("one-trip-statements");
   const s = await cluster.connect(token);
