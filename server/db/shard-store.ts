@@ -163,7 +163,7 @@ export class ShardStore extends ShardRows {
   ): Promise<T> {
     await this.admit();
     try {
-      const q = await this.sql.reserve();
+      const q = await this.reserve();
       // Back to the pool only once the transaction has ended: handed back inside it, the pool's
       // later queries on this connection would run in a transaction that never ends.
       let ended = true;
@@ -262,9 +262,25 @@ export class ShardStore extends ShardRows {
   private async openChain(): Promise<ReservedSql> {
     await this.admit();
     try {
-      return await this.sql.reserve();
+      return await this.reserve();
     } catch (err) {
       this.leave();
+      throw err;
+    }
+  }
+
+  /**
+   * A connection of the pool for one batch, or an UNAVAILABLE error (ETIMEDOUT) after the read
+   * bound: a reserve that never settled would hold the board's lane, and every write queued
+   * behind it, forever (server/db/pool-reserve.int.test.ts shows the driver's cases, fixed in
+   * patches/postgres+3.4.9.patch). A connection that arrives after the bound goes straight back.
+   */
+  private async reserve(): Promise<ReservedSql> {
+    const reserving = this.sql.reserve();
+    try {
+      return await this.answered(reserving, this.readBoundMs, "a connection");
+    } catch (err) {
+      reserving.then((q) => q.release(), () => {});
       throw err;
     }
   }
