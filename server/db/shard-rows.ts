@@ -47,6 +47,12 @@ export interface AppliedRow<R = unknown> {
   at?: string;
 }
 
+/**
+ * What a one-trip batch sends, started once its connection is ready: statements to run inside
+ * BEGIN … COMMIT (started after the BEGIN), or one statement run on its own (SPEC PERF-11).
+ */
+export type OneTrip = ((q: Q) => Promise<unknown>[]) | { alone: (q: Q) => Promise<unknown> };
+
 /** One card statement of a record batch. */
 export type CardWrite =
   | { kind: "insert"; card: CardState }
@@ -412,6 +418,73 @@ export abstract class ShardRows {
     // The log first: it takes the head's lock, as every writer of the board does before its cards.
     const log = this.startBatchLog(q, boardId, changes, applied, from);
     return [log, ...this.startCardWrites(q, boardId, ops, true)];
+  }
+
+  /** SPEC PERF-11: whether a one-trip batch's writes go as one statement (`startOneStatement`): only updates, each of another card. */
+  static goesAlone(ops: CardWrite[]): boolean {
+    const ids = new Set(ops.map((op) => (op.kind === "insert" || op.kind === "update" ? op.card.id : op.id)));
+    return ops.length > 0 && ids.size === ops.length && ops.every((op) => op.kind === "update");
+  }
+
+  /** A one-trip batch that `goesAlone`, started now as one statement (SPEC PERF-11). */
+  oneStatement(q: Q, boardId: string, from: number, ops: CardWrite[], changes: ChangeEntry[], applied: AppliedRow[]): Promise<unknown> {
+    if (changes.length === 0 || !ShardRows.goesAlone(ops)) throw new Error("one statement takes updates of distinct cards and logs at least one change");
+    return this.startOneStatement(q, boardId, from, ops as Extract<CardWrite, { kind: "update" }>[], changes, applied);
+  }
+
+  /** How long a batch's lock waits may last (ShardStore: before its read bound). */
+  abstract batchLockTimeoutMs: number;
+
+  /**
+   * SPEC PERF-11: a one-trip batch that only updates distinct cards, as one statement run on its
+   * own (a statement is a transaction: no BEGIN, no COMMIT). Its lock waits are bounded first
+   * (`set_config`, local to the statement's transaction); then, as `startBatchLog` and
+   * `startUpdateCards` with `expect`, the head is locked and moved only if still at `from`, the
+   * changes logged and the results stored behind it (`ok`), and every card written, after the
+   * head (TX-7), only if still on the board at the version remembered and never fenced. One row
+   * not so aborts all of it (`concord_expect`, SQLSTATE CC002; a unique key, 23505).
+   */
+  private startOneStatement(q: Q, boardId: string, from: number, ops: Extract<CardWrite, { kind: "update" }>[], changes: ChangeEntry[], applied: AppliedRow[]): Promise<unknown> {
+    const log = changes.map((e) => ({
+      board_id: e.boardId, seq: e.seq, type: e.type, card_id: e.cardId, card: e.card ?? null, mutation_id: e.mutationId, by: e.by, at: e.at,
+    }));
+    const rows = ops.map(({ card: c, from: version }) => ({
+      id: c.id, from: version, title: c.title, body: c.body, status: c.status, position: c.position, tags: c.tags, estimate: c.estimate,
+      version: c.version, field_versions: c.fieldVersions, hlc: c.hlc ?? null, registers: c.registers ?? null, clock: c.clock ?? null,
+      updated_at: c.updatedAt, updated_by: c.updatedBy,
+    }));
+    const last = changes[changes.length - 1]!.seq;
+    const statement = q`
+      WITH t AS (SELECT set_config('lock_timeout', ${String(Math.max(1, Math.round(this.batchLockTimeoutMs)))}, true) AS v),
+      l AS (SELECT seq FROM board_heads WHERE board_id = ${boardId} AND (SELECT v FROM t) IS NOT NULL FOR UPDATE),
+      h AS (UPDATE board_heads SET seq = ${last} WHERE board_id = ${boardId} AND (SELECT seq FROM l) = ${from} RETURNING 1),
+      ok AS (SELECT concord_expect(count(*) = 1, 'the board head') AS ok FROM h),
+      logged AS (
+        INSERT INTO changes (board_id, seq, type, card_id, card, mutation_id, by, at)
+        SELECT board_id, seq, type, card_id, card, mutation_id, by, at
+        FROM jsonb_to_recordset(${json(q, log)}) AS x(board_id text, seq bigint, type text, card_id text,
+             card jsonb, mutation_id text, by text, at timestamptz) CROSS JOIN ok
+        RETURNING 1),
+      stored AS (
+        INSERT INTO applied_mutations (mutation_id, user_id, card_id, result, at)
+        SELECT mutation_id, user_id, card_id, result, coalesce(at, now())
+        FROM jsonb_to_recordset(${json(q, appliedRecords(applied))}) AS x(mutation_id text, user_id text, card_id text, result jsonb, at timestamptz) CROSS JOIN ok
+        RETURNING 1),
+      written AS (
+        UPDATE cards cd SET
+          title = x.title, body = x.body, status = x.status, position = x.position, tags = x.tags, estimate = x.estimate,
+          version = x.version, field_versions = x.field_versions, hlc = x.hlc, registers = x.registers, clock = x.clock,
+          updated_at = x.updated_at, updated_by = x.updated_by
+        FROM jsonb_to_recordset(${json(q, rows)}) AS x(id text, "from" integer, title text, body text, status text, position text,
+             tags jsonb, estimate integer, version integer, field_versions jsonb, hlc jsonb, registers jsonb, clock jsonb,
+             updated_at timestamptz, updated_by text) CROSS JOIN ok
+        WHERE cd.id = x.id AND cd.version = x."from" AND cd.board_id = ${boardId} AND cd.fence = 0
+        RETURNING 1)
+      SELECT concord_expect((SELECT count(*) FROM written) = ${rows.length}, 'the cards') AS cards,
+        (SELECT count(*) FROM logged) AS changes, (SELECT count(*) FROM stored) AS applied`;
+    // Sent now (our patch of postgres.js), as the COMMIT of a transaction is.
+    (statement as unknown as { options: { flush?: boolean } }).options.flush = true;
+    return statement.execute();
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { ReservedSql, Sql } from "postgres";
 import { isConnectionLost } from "./unavailable";
-import { ShardRows, type Q, type ShardTx } from "./shard-rows";
+import { ShardRows, type OneTrip, type Q, type ShardTx } from "./shard-rows";
 
 export type { AppliedRow, CardWrite, Q, ShardTx } from "./shard-rows";
 
@@ -206,7 +206,7 @@ export class ShardStore extends ShardRows {
    * transaction in flight. `onSent` is called once the statements are queued on it; `still` is
    * asked right before, after any wait for a connection: false sends nothing and throws `Stale`.
    */
-  async oneTrip(chain: string, writes: (q: Q) => Promise<unknown>[], onSent: () => void = () => {}, still: () => boolean = () => true): Promise<void> {
+  async oneTrip(chain: string, writes: OneTrip, onSent: () => void = () => {}, still: () => boolean = () => true): Promise<void> {
     let c = this.chains.get(chain);
     if (!c) {
       let kill!: (err: unknown) => void;
@@ -219,19 +219,20 @@ export class ShardStore extends ShardRows {
     try {
       const q = await c.q;
       if (!still()) throw new Stale();
-      const sent = [this.begin(q), ...writes(q)];
-      // Sent at once (our patch of postgres.js), as `commit` does.
-      const commit = q.unsafe("COMMIT", [], FLUSH).execute();
+      // One statement alone is its own transaction (PERF-11); else BEGIN, the statements behind
+      // it, and COMMIT, sent at once (our patch of postgres.js), as `commit` does.
+      const inTransaction = typeof writes === "function";
+      const all = inTransaction ? [this.begin(q), ...writes(q), q.unsafe("COMMIT", [], FLUSH).execute()] : [writes.alone(q)];
       onSent();
       // A statement failing with the connection lost fails the chain at once: the statements
       // after it (the COMMIT, the transactions queued behind) would never be answered.
-      for (const p of [...sent, commit]) p.catch((e: unknown) => isConnectionLost(e) && this.killChain(chain, c, e));
+      for (const p of all) p.catch((e: unknown) => isConnectionLost(e) && this.killChain(chain, c, e));
       let settled: PromiseSettledResult<unknown>[];
       try {
         // Its head statement may wait for the head's lock, at most the lock timeout. A chain whose
         // connection is lost or stuck fails every transaction on it at once (`kill`): those queued
         // behind the one that saw it would never be answered by postgres.js.
-        settled = await this.answered(Promise.race([Promise.allSettled([...sent, commit]), c.dead]), this.readBoundMs, "the batch");
+        settled = await this.answered(Promise.race([Promise.allSettled(all), c.dead]), this.readBoundMs, "the batch");
       } catch (err) {
         // The connection may still be inside this transaction: nothing joins it any more, and it
         // goes back to the pool only after a ROLLBACK queued behind everything sent on it.
@@ -239,7 +240,7 @@ export class ShardStore extends ShardRows {
         this.killChain(chain, c, err);
         throw err;
       }
-      const failed = notCommitted(settled);
+      const failed = inTransaction ? notCommitted(settled) : settled.find((x): x is PromiseRejectedResult => x.status === "rejected");
       if (failed) throw failed.reason;
     } finally {
       if (--c.users === 0) {

@@ -217,6 +217,47 @@ it("PERF-9 a batch's updates of distinct cards reach the shard as one UPDATE sta
   }
 });
 
+it("PERF-11 attack: a one-statement batch waiting for a head held elsewhere ends at its lock bound (UNAVAILABLE), keeps nothing, and applies once when sent again", async () => {
+  const { token } = await cluster.signIn("one-statement-lock");
+  const s = await cluster.connect(token);
+  const { board, cards } = await boardWithCards(s, "one statement lock", 1);
+  const card = cards[0]!;
+  await ok(s, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: 1, patch: { estimate: 1 } }); // the node remembers the board
+  const store = cluster.dbs.shards.get("a")!;
+  const bound = store.batchLockTimeoutMs;
+  store.batchLockTimeoutMs = 300; // its read bound stays 15 s: only the statement's own lock bound can end the wait sooner
+  let release!: () => void;
+  const held = new Promise<void>((r) => (release = r));
+  let locked!: () => void;
+  const isLocked = new Promise<void>((r) => (locked = r));
+  const holder = shard().begin(async (tx) => {
+    await tx`SELECT 1 FROM board_heads WHERE board_id = ${board.id} FOR UPDATE`;
+    locked();
+    await held;
+  });
+  try {
+    await isLocked;
+    const before = await trips(0);
+    const write = { mutationId: mid(), cardId: card.id, baseVersion: 2, patch: { estimate: 2 } };
+    const started = Date.now();
+    const r = await request(s, "card:update", write);
+    expect(!r.ok && r.error.code).toBe("UNAVAILABLE");
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await trips(0))["1"] - before["1"]).toBe(1); // it went as the one statement
+    release();
+    await holder;
+    expect(await row(card.id)).toEqual({ title: "t0", estimate: 1, version: 2 });
+    expect(await logOf(board.id)).toEqual(upTo(2));
+    const again = await ok<{ card: Card; seq: number }>(s, "card:update", write);
+    expect(again.card.version).toBe(3);
+    expect(await row(card.id)).toEqual({ title: "t0", estimate: 2, version: 3 });
+    expect(await logOf(board.id)).toEqual(upTo(3));
+  } finally {
+    release();
+    store.batchLockTimeoutMs = bound;
+  }
+});
+
 // DESIGN invariants 1, 2 and 3 under a race: writers on both nodes update the same cards of one
 // board at once, so each node's memory of the board goes stale between its own batches and the
 // shard refuses one-trip batches mid-flight. Whatever interleaving happens: every applied

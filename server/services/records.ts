@@ -1,6 +1,7 @@
 import { ConcordError, type Card, type CardMutation, type Change } from "../../lib/protocol";
 import type { HybridClock } from "../../lib/sync/hlc";
 import { changeRecord, decideWrite, decisionError, needsLease, toWireCard, type CardState, type ChangeEntry, type MvrRegisters, type WriteEnv } from "../../lib/sync/write";
+import { ShardRows } from "../db/shard-rows";
 import { Stale, type AppliedRow, type CardWrite, type Q, type ShardStore } from "../db/shard-store";
 import { isLockTimeout, isUnavailable } from "../db/unavailable";
 import type { BoardMeta } from "./boards";
@@ -285,7 +286,9 @@ export class RecordService {
     try {
       await store.oneTrip(
         board.id,
-        (q) => store.oneTripWrites(q, board.id, from, b.writes, b.changes, b.applied),
+        ShardRows.goesAlone(b.writes)
+          ? { alone: (q) => store.oneStatement(q, board.id, from, b.writes, b.changes, b.applied) }
+          : (q) => store.oneTripWrites(q, board.id, from, b.writes, b.changes, b.applied),
         () => {
           // What it will leave, for the next batch to be decided on (PERF-8).
           this.known.committed(board.id, epoch, from, b.seq, b.cards);
