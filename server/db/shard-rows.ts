@@ -86,6 +86,50 @@ const appliedRecords = (rows: AppliedRow[]) =>
 const json = (q: Q, v: unknown) => (v === null || v === undefined ? null : q.json(v as Parameters<Q["json"]>[0]));
 
 /**
+ * The CTEs `c` (the batch's change rows) and `a` (its applied mutations), each joined on `ok`, the
+ * head's check, which the statement defines before them: nothing is inserted unless it passed.
+ */
+function logged(q: Q, changes: ChangeEntry[], applied: AppliedRow[]) {
+  const log = changes.map((e) => ({
+    board_id: e.boardId, seq: e.seq, type: e.type, card_id: e.cardId, card: e.card ?? null, mutation_id: e.mutationId, by: e.by, at: e.at,
+  }));
+  return q`
+    c AS (
+      INSERT INTO changes (board_id, seq, type, card_id, card, mutation_id, by, at)
+      SELECT board_id, seq, type, card_id, card, mutation_id, by, at
+      FROM jsonb_to_recordset(${json(q, log)}) AS x(board_id text, seq bigint, type text, card_id text,
+           card jsonb, mutation_id text, by text, at timestamptz) CROSS JOIN ok
+      RETURNING 1),
+    a AS (
+      INSERT INTO applied_mutations (mutation_id, user_id, card_id, result, at)
+      SELECT mutation_id, user_id, card_id, result, coalesce(at, now())
+      FROM jsonb_to_recordset(${json(q, appliedRecords(applied))}) AS x(mutation_id text, user_id text, card_id text, result jsonb, at timestamptz) CROSS JOIN ok
+      RETURNING 1)`;
+}
+
+/**
+ * `UPDATE cards cd` from the cards as one JSON array (SPEC PERF-9), each row only over the card
+ * still at the version its write was decided on (`x."from"`); `join` adds to its FROM list. The
+ * caller may add conditions (`AND …`) and RETURNING.
+ */
+function updateCards(q: Q, ops: Extract<CardWrite, { kind: "update" }>[], join = q``) {
+  const rows = ops.map(({ card: c, from }) => ({
+    id: c.id, from, title: c.title, body: c.body, status: c.status, position: c.position, tags: c.tags, estimate: c.estimate,
+    version: c.version, field_versions: c.fieldVersions, hlc: c.hlc ?? null, registers: c.registers ?? null, clock: c.clock ?? null,
+    updated_at: c.updatedAt, updated_by: c.updatedBy,
+  }));
+  return q`
+    UPDATE cards cd SET
+      title = x.title, body = x.body, status = x.status, position = x.position, tags = x.tags, estimate = x.estimate,
+      version = x.version, field_versions = x.field_versions, hlc = x.hlc, registers = x.registers, clock = x.clock,
+      updated_at = x.updated_at, updated_by = x.updated_by
+    FROM jsonb_to_recordset(${json(q, rows)}) AS x(id text, "from" integer, title text, body text, status text, position text,
+         tags jsonb, estimate integer, version integer, field_versions jsonb, hlc jsonb, registers jsonb, clock jsonb,
+         updated_at timestamptz, updated_by text) ${join}
+    WHERE cd.id = x.id AND cd.version = x."from"`;
+}
+
+/**
  * Every statement the services run on a shard's rows: board heads, cards, fences, the change
  * log, applied mutations, and a record batch's reads and writes (SPEC PERF-1). Statements are
  * postgres.js tagged templates, each a cached prepared statement (one round trip). Services
@@ -343,10 +387,6 @@ export abstract class ShardRows {
    * joins on that check.
    */
   private startBatchLog(q: Q, boardId: string, changes: ChangeEntry[], applied: AppliedRow[], from?: number): Promise<unknown> {
-    const log = changes.map((e) => ({
-      board_id: e.boardId, seq: e.seq, type: e.type, card_id: e.cardId, card: e.card ?? null, mutation_id: e.mutationId, by: e.by, at: e.at,
-    }));
-    const results = appliedRecords(applied);
     const last = changes[changes.length - 1]!.seq;
     return q`
       WITH ${from === undefined ? q`` : q`l AS (SELECT seq FROM board_heads WHERE board_id = ${boardId} FOR UPDATE),`}
@@ -354,17 +394,7 @@ export abstract class ShardRows {
         UPDATE board_heads SET seq = ${last}
         WHERE board_id = ${boardId} ${from === undefined ? q`` : q`AND (SELECT seq FROM l) = ${from}`} RETURNING 1),
       ok AS (SELECT concord_expect(count(*) = 1, 'the board head') AS ok FROM h),
-      c AS (
-        INSERT INTO changes (board_id, seq, type, card_id, card, mutation_id, by, at)
-        SELECT board_id, seq, type, card_id, card, mutation_id, by, at
-        FROM jsonb_to_recordset(${json(q, log)}) AS x(board_id text, seq bigint, type text, card_id text,
-             card jsonb, mutation_id text, by text, at timestamptz) CROSS JOIN ok
-        RETURNING 1),
-      a AS (
-        INSERT INTO applied_mutations (mutation_id, user_id, card_id, result, at)
-        SELECT mutation_id, user_id, card_id, result, coalesce(at, now())
-        FROM jsonb_to_recordset(${json(q, results)}) AS x(mutation_id text, user_id text, card_id text, result jsonb, at timestamptz) CROSS JOIN ok
-        RETURNING 1)
+      ${logged(q, changes, applied)}
       SELECT (SELECT ok FROM ok) AS ok, (SELECT count(*) FROM c) AS changes, (SELECT count(*) FROM a) AS applied`.execute();
   }
 
@@ -445,47 +475,21 @@ export abstract class ShardRows {
    * not so aborts all of it (`concord_expect`, SQLSTATE CC002; a unique key, 23505).
    */
   private startOneStatement(q: Q, boardId: string, from: number, ops: Extract<CardWrite, { kind: "update" }>[], changes: ChangeEntry[], applied: AppliedRow[]): Promise<unknown> {
-    const log = changes.map((e) => ({
-      board_id: e.boardId, seq: e.seq, type: e.type, card_id: e.cardId, card: e.card ?? null, mutation_id: e.mutationId, by: e.by, at: e.at,
-    }));
-    const rows = ops.map(({ card: c, from: version }) => ({
-      id: c.id, from: version, title: c.title, body: c.body, status: c.status, position: c.position, tags: c.tags, estimate: c.estimate,
-      version: c.version, field_versions: c.fieldVersions, hlc: c.hlc ?? null, registers: c.registers ?? null, clock: c.clock ?? null,
-      updated_at: c.updatedAt, updated_by: c.updatedBy,
-    }));
     const last = changes[changes.length - 1]!.seq;
     const statement = q`
       WITH t AS (SELECT set_config('lock_timeout', ${String(Math.max(1, Math.round(this.batchLockTimeoutMs)))}, true) AS v),
       l AS (SELECT seq FROM board_heads WHERE board_id = ${boardId} AND (SELECT v FROM t) IS NOT NULL FOR UPDATE),
       h AS (UPDATE board_heads SET seq = ${last} WHERE board_id = ${boardId} AND (SELECT seq FROM l) = ${from} RETURNING 1),
       ok AS (SELECT concord_expect(count(*) = 1, 'the board head') AS ok FROM h),
-      logged AS (
-        INSERT INTO changes (board_id, seq, type, card_id, card, mutation_id, by, at)
-        SELECT board_id, seq, type, card_id, card, mutation_id, by, at
-        FROM jsonb_to_recordset(${json(q, log)}) AS x(board_id text, seq bigint, type text, card_id text,
-             card jsonb, mutation_id text, by text, at timestamptz) CROSS JOIN ok
-        RETURNING 1),
-      stored AS (
-        INSERT INTO applied_mutations (mutation_id, user_id, card_id, result, at)
-        SELECT mutation_id, user_id, card_id, result, coalesce(at, now())
-        FROM jsonb_to_recordset(${json(q, appliedRecords(applied))}) AS x(mutation_id text, user_id text, card_id text, result jsonb, at timestamptz) CROSS JOIN ok
-        RETURNING 1),
-      written AS (
-        UPDATE cards cd SET
-          title = x.title, body = x.body, status = x.status, position = x.position, tags = x.tags, estimate = x.estimate,
-          version = x.version, field_versions = x.field_versions, hlc = x.hlc, registers = x.registers, clock = x.clock,
-          updated_at = x.updated_at, updated_by = x.updated_by
-        FROM jsonb_to_recordset(${json(q, rows)}) AS x(id text, "from" integer, title text, body text, status text, position text,
-             tags jsonb, estimate integer, version integer, field_versions jsonb, hlc jsonb, registers jsonb, clock jsonb,
-             updated_at timestamptz, updated_by text) CROSS JOIN ok
-        WHERE cd.id = x.id AND cd.version = x."from" AND cd.board_id = ${boardId} AND cd.fence = 0
-        RETURNING 1)
-      SELECT concord_expect((SELECT count(*) FROM written) = ${rows.length}, 'the cards') AS cards,
-        (SELECT count(*) FROM logged) AS changes, (SELECT count(*) FROM stored) AS applied`;
+      ${logged(q, changes, applied)},
+      u AS (${updateCards(q, ops, q`CROSS JOIN ok`)} AND cd.board_id = ${boardId} AND cd.fence = 0 RETURNING 1)
+      SELECT concord_expect((SELECT count(*) FROM u) = ${ops.length}, 'the cards') AS cards,
+        (SELECT count(*) FROM c) AS changes, (SELECT count(*) FROM a) AS applied`;
     // Sent now (our patch of postgres.js), as the COMMIT of a transaction is.
     (statement as unknown as { options: { flush?: boolean } }).options.flush = true;
     return statement.execute();
   }
+
 
   /**
    * A batch's card statements, started now (SPEC PERF-9): the updates of the cards the batch
@@ -526,23 +530,11 @@ export abstract class ShardRows {
    * SQLSTATE CC002), as `startUpdateCard` does for one.
    */
   private startUpdateCards(q: Q, boardId: string, ops: Extract<CardWrite, { kind: "update" }>[], expect: boolean): Promise<unknown> {
-    const rows = ops.map(({ card: c, from }) => ({
-      id: c.id, from, title: c.title, body: c.body, status: c.status, position: c.position, tags: c.tags, estimate: c.estimate,
-      version: c.version, field_versions: c.fieldVersions, hlc: c.hlc ?? null, registers: c.registers ?? null, clock: c.clock ?? null,
-      updated_at: c.updatedAt, updated_by: c.updatedBy,
-    }));
-    const update = q`
-      UPDATE cards c SET
-        title = x.title, body = x.body, status = x.status, position = x.position, tags = x.tags, estimate = x.estimate,
-        version = x.version, field_versions = x.field_versions, hlc = x.hlc, registers = x.registers, clock = x.clock,
-        updated_at = x.updated_at, updated_by = x.updated_by
-      FROM jsonb_to_recordset(${json(q, rows)}) AS x(id text, "from" integer, title text, body text, status text, position text,
-           tags jsonb, estimate integer, version integer, field_versions jsonb, hlc jsonb, registers jsonb, clock jsonb,
-           updated_at timestamptz, updated_by text)
-      WHERE c.id = x.id AND c.version = x."from"`;
+    const update = updateCards(q, ops);
     if (!expect) return update.execute();
     return q`
-      WITH u AS (${update} AND c.board_id = ${boardId} AND c.fence = 0 RETURNING 1)
-      SELECT concord_expect(count(*) = ${rows.length}, 'the cards') FROM u`.execute();
+      WITH u AS (${update} AND cd.board_id = ${boardId} AND cd.fence = 0 RETURNING 1)
+      SELECT concord_expect(count(*) = ${ops.length}, 'the cards') FROM u`.execute();
   }
+
 }
