@@ -450,16 +450,18 @@ export abstract class ShardRows {
     return [log, ...this.startCardWrites(q, boardId, ops, true)];
   }
 
-  /** SPEC PERF-11: whether a one-trip batch's writes go as one statement (`startOneStatement`): only updates, each of another card. */
-  static goesAlone(ops: CardWrite[]): boolean {
+  /**
+   * What a one-trip batch sends (SPEC PERF-7): one statement run on its own when its writes are
+   * only updates, each of another card (PERF-11, the common case); else `oneTripWrites` inside
+   * BEGIN … COMMIT.
+   */
+  oneTripBatch(boardId: string, from: number, ops: CardWrite[], changes: ChangeEntry[], applied: AppliedRow[]): OneTrip {
     const ids = new Set(ops.map((op) => (op.kind === "insert" || op.kind === "update" ? op.card.id : op.id)));
-    return ops.length > 0 && ids.size === ops.length && ops.every((op) => op.kind === "update");
-  }
-
-  /** A one-trip batch that `goesAlone`, started now as one statement (SPEC PERF-11). */
-  oneStatement(q: Q, boardId: string, from: number, ops: CardWrite[], changes: ChangeEntry[], applied: AppliedRow[]): Promise<unknown> {
-    if (changes.length === 0 || !ShardRows.goesAlone(ops)) throw new Error("one statement takes updates of distinct cards and logs at least one change");
-    return this.startOneStatement(q, boardId, from, ops as Extract<CardWrite, { kind: "update" }>[], changes, applied);
+    const updates = ops.filter((op): op is Extract<CardWrite, { kind: "update" }> => op.kind === "update");
+    if (changes.length > 0 && updates.length > 0 && updates.length === ops.length && ids.size === ops.length) {
+      return { alone: (q) => this.startOneStatement(q, boardId, from, updates, changes, applied) };
+    }
+    return (q) => this.oneTripWrites(q, boardId, from, ops, changes, applied);
   }
 
   /** How long a batch's lock waits may last (ShardStore: before its read bound). */
@@ -489,7 +491,6 @@ export abstract class ShardRows {
     (statement as unknown as { options: { flush?: boolean } }).options.flush = true;
     return statement.execute();
   }
-
 
   /**
    * A batch's card statements, started now (SPEC PERF-9): the updates of the cards the batch
@@ -536,5 +537,4 @@ export abstract class ShardRows {
       WITH u AS (${update} AND cd.board_id = ${boardId} AND cd.fence = 0 RETURNING 1)
       SELECT concord_expect(count(*) = ${ops.length}, 'the cards') FROM u`.execute();
   }
-
 }

@@ -1,7 +1,6 @@
 import { ConcordError, type Card, type CardMutation, type Change } from "../../lib/protocol";
 import type { HybridClock } from "../../lib/sync/hlc";
 import { changeRecord, decideWrite, decisionError, needsLease, toWireCard, type CardState, type ChangeEntry, type MvrRegisters, type WriteEnv } from "../../lib/sync/write";
-import { ShardRows } from "../db/shard-rows";
 import { Stale, type AppliedRow, type CardWrite, type Q, type ShardStore } from "../db/shard-store";
 import { isLockTimeout, isUnavailable } from "../db/unavailable";
 import type { BoardMeta } from "./boards";
@@ -235,9 +234,9 @@ export class RecordService {
 
   /**
    * SPEC PERF-7: the batch decided on what the node remembers of its board (`KnownBoards`), with
-   * no read, its writes sent with BEGIN and COMMIT in one round trip, each stating the row it
-   * counts on (`ShardRows.oneTripWrites`). A conflict is answered on memory only with a statement
-   * that checks the card is still as remembered at commit. Answers undefined when the batch must
+   * no read, its writes sent in one round trip (`ShardRows.oneTripBatch`: one statement, PERF-11,
+   * or BEGIN … COMMIT), each stating the row it counts on. A conflict is answered on memory only
+   * with a statement that checks the card is still as remembered at commit. Answers undefined when the batch must
    * read first: a card not remembered, or ever fenced (its lease is checked on fresh reads), a
    * write that would not apply otherwise (a refusal, a write lost to newer fields is answered on
    * fresh reads, never on memory), or nothing to log; null when the shard refused the batch (a
@@ -286,9 +285,7 @@ export class RecordService {
     try {
       await store.oneTrip(
         board.id,
-        ShardRows.goesAlone(b.writes)
-          ? { alone: (q) => store.oneStatement(q, board.id, from, b.writes, b.changes, b.applied) }
-          : (q) => store.oneTripWrites(q, board.id, from, b.writes, b.changes, b.applied),
+        store.oneTripBatch(board.id, from, b.writes, b.changes, b.applied),
         () => {
           // What it will leave, for the next batch to be decided on (PERF-8).
           this.known.committed(board.id, epoch, from, b.seq, b.cards);
