@@ -108,16 +108,27 @@ function logged(q: Q, changes: ChangeEntry[], applied: AppliedRow[]) {
 }
 
 /**
- * `UPDATE cards cd` from the cards as one JSON array (SPEC PERF-9), each row only over the card
- * still at the version its write was decided on (`x."from"`); `join` adds to its FROM list. The
- * caller may add conditions (`AND …`) and RETURNING.
+ * SPEC PERF-12: "the card is still on `boardId`" as a condition no index answers (`IS TRUE`), for a
+ * statement that names its cards by key. Written `board_id = …`, it lets the planner walk the
+ * board's index (`cards_board_page_idx`: every card on the board) instead of the key, which it
+ * does when the shard has no statistics yet, and, for a set of cards, even with them.
  */
-function updateCards(q: Q, ops: Extract<CardWrite, { kind: "update" }>[], join = q``) {
+const onBoard = (q: Q, boardId: string, alias?: "cd") => (alias ? q`(cd.board_id = ${boardId}) IS TRUE` : q`(board_id = ${boardId}) IS TRUE`);
+
+/**
+ * `UPDATE cards cd` from the cards as one JSON array (SPEC PERF-9), each row only over the card
+ * still at the version its write was decided on (`x."from"`), found by its key (PERF-12: `cd.id`
+ * equal to one id, or in the ids; the JSON rows alone leave the planner guessing a hundred and
+ * scanning). `join` adds to its FROM list; `still`: only cards still on that board and never
+ * fenced. The caller may add RETURNING.
+ */
+function updateCards(q: Q, ops: Extract<CardWrite, { kind: "update" }>[], { join = q``, still }: { join?: ReturnType<Q>; still?: string } = {}) {
   const rows = ops.map(({ card: c, from }) => ({
     id: c.id, from, title: c.title, body: c.body, status: c.status, position: c.position, tags: c.tags, estimate: c.estimate,
     version: c.version, field_versions: c.fieldVersions, hlc: c.hlc ?? null, registers: c.registers ?? null, clock: c.clock ?? null,
     updated_at: c.updatedAt, updated_by: c.updatedBy,
   }));
+  const keys = ops.length === 1 ? q`cd.id = ${ops[0]!.card.id}` : q`cd.id = ANY(${ops.map((op) => op.card.id)}::text[])`;
   return q`
     UPDATE cards cd SET
       title = x.title, body = x.body, status = x.status, position = x.position, tags = x.tags, estimate = x.estimate,
@@ -126,7 +137,8 @@ function updateCards(q: Q, ops: Extract<CardWrite, { kind: "update" }>[], join =
     FROM jsonb_to_recordset(${json(q, rows)}) AS x(id text, "from" integer, title text, body text, status text, position text,
          tags jsonb, estimate integer, version integer, field_versions jsonb, hlc jsonb, registers jsonb, clock jsonb,
          updated_at timestamptz, updated_by text) ${join}
-    WHERE cd.id = x.id AND cd.version = x."from"`;
+    WHERE ${keys} AND cd.id = x.id AND cd.version = x."from"
+      ${still === undefined ? q`` : q`AND ${onBoard(q, still, "cd")} AND cd.fence = 0`}`;
 }
 
 /**
@@ -231,7 +243,7 @@ export abstract class ShardRows {
       clock = ${json(q, c.clock)}, updated_at = ${c.updatedAt}, updated_by = ${c.updatedBy}`;
     if (!expect) return q`UPDATE cards SET ${set} WHERE id = ${c.id} AND version = ${from}`.execute();
     return q`
-      WITH u AS (UPDATE cards SET ${set} WHERE id = ${c.id} AND board_id = ${c.boardId} AND version = ${from} AND fence = 0 RETURNING 1)
+      WITH u AS (UPDATE cards SET ${set} WHERE id = ${c.id} AND ${onBoard(q, c.boardId)} AND version = ${from} AND fence = 0 RETURNING 1)
       SELECT concord_expect(count(*) = 1, 'the card') FROM u`.execute();
   }
 
@@ -243,7 +255,7 @@ export abstract class ShardRows {
   private startDeleteCard(q: Q, id: string, expect?: { boardId: string; version: number }): Promise<unknown> {
     if (!expect) return q`DELETE FROM cards WHERE id = ${id}`.execute();
     return q`
-      WITH d AS (DELETE FROM cards WHERE id = ${id} AND board_id = ${expect.boardId} AND version = ${expect.version} AND fence = 0 RETURNING 1)
+      WITH d AS (DELETE FROM cards WHERE id = ${id} AND ${onBoard(q, expect.boardId)} AND version = ${expect.version} AND fence = 0 RETURNING 1)
       SELECT concord_expect(count(*) = 1, 'the card') FROM d`.execute();
   }
 
@@ -281,7 +293,7 @@ export abstract class ShardRows {
   /** Raises the card's fence to `token` while it is still on `boardId` (LOCK-7); false when it is not. */
   async raiseFence(cardId: string, boardId: string, token: number): Promise<boolean> {
     return this.transaction(async (tx) => {
-      const rows = await tx`UPDATE cards SET fence = GREATEST(fence, ${token}) WHERE id = ${cardId} AND board_id = ${boardId} RETURNING id`;
+      const rows = await tx`UPDATE cards SET fence = GREATEST(fence, ${token}) WHERE id = ${cardId} AND ${onBoard(tx, boardId)} RETURNING id`;
       return rows.length > 0;
     });
   }
@@ -484,7 +496,7 @@ export abstract class ShardRows {
       h AS (UPDATE board_heads SET seq = ${last} WHERE board_id = ${boardId} AND (SELECT seq FROM l) = ${from} RETURNING 1),
       ok AS (SELECT concord_expect(count(*) = 1, 'the board head') AS ok FROM h),
       ${logged(q, changes, applied)},
-      u AS (${updateCards(q, ops, q`CROSS JOIN ok`)} AND cd.board_id = ${boardId} AND cd.fence = 0 RETURNING 1)
+      u AS (${updateCards(q, ops, { join: q`CROSS JOIN ok`, still: boardId })} RETURNING 1)
       SELECT concord_expect((SELECT count(*) FROM u) = ${ops.length}, 'the cards') AS cards,
         (SELECT count(*) FROM c) AS changes, (SELECT count(*) FROM a) AS applied`;
     // Sent now (our patch of postgres.js), as the COMMIT of a transaction is.
@@ -516,7 +528,7 @@ export abstract class ShardRows {
             ? this.startUpdateCard(q, op.card, op.from, expect)
             : op.kind === "delete"
               ? this.startDeleteCard(q, op.id, expect ? { boardId, version: op.from } : undefined)
-              : q`SELECT concord_expect(count(*) = 1, 'the card') FROM cards WHERE id = ${op.id} AND board_id = ${boardId} AND version = ${op.from} AND fence = 0`.execute(),
+              : q`SELECT concord_expect(count(*) = 1, 'the card') FROM cards WHERE id = ${op.id} AND ${onBoard(q, boardId)} AND version = ${op.from} AND fence = 0`.execute(),
       );
     }
     return out;
@@ -531,10 +543,9 @@ export abstract class ShardRows {
    * SQLSTATE CC002), as `startUpdateCard` does for one.
    */
   private startUpdateCards(q: Q, boardId: string, ops: Extract<CardWrite, { kind: "update" }>[], expect: boolean): Promise<unknown> {
-    const update = updateCards(q, ops);
-    if (!expect) return update.execute();
+    if (!expect) return updateCards(q, ops).execute();
     return q`
-      WITH u AS (${update} AND cd.board_id = ${boardId} AND cd.fence = 0 RETURNING 1)
+      WITH u AS (${updateCards(q, ops, { still: boardId })} RETURNING 1)
       SELECT concord_expect(count(*) = ${ops.length}, 'the cards') FROM u`.execute();
   }
 }
