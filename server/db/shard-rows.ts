@@ -53,6 +53,15 @@ export interface AppliedRow<R = unknown> {
  */
 export type OneTrip = ((q: Q) => Promise<unknown>[]) | { alone: (q: Q) => Promise<unknown> };
 
+/** SPEC BOARD-8: why a board takes no more writes (its head's `closed`); null: it is open. */
+export type Closed = "archived" | "deleted";
+
+/** A board's head, locked: its seq and whether it is closed (BOARD-8). */
+export interface LockedHead {
+  seq: number;
+  closed: Closed | null;
+}
+
 /** One card statement of a record batch. */
 export type CardWrite =
   | { kind: "insert"; card: CardState }
@@ -164,11 +173,24 @@ export abstract class ShardRows {
     await this.sql`INSERT INTO board_heads (board_id) VALUES (${boardId}) ON CONFLICT DO NOTHING`;
   }
 
-  /** Locks the heads of `boardIds` in board id order (TX-7) and answers their seq. */
-  async lockHeads(tx: Q, boardIds: string[]): Promise<Map<string, number>> {
-    const rows = await tx<{ board_id: string; seq: string }[]>`
-      SELECT board_id, seq FROM board_heads WHERE board_id IN ${tx(boardIds)} ORDER BY board_id FOR UPDATE`;
-    return new Map(rows.map((r) => [r.board_id, Number(r.seq)]));
+  /** Locks the heads of `boardIds` in board id order (TX-7) and answers their seq and whether they are closed (BOARD-8). */
+  async lockHeads(tx: Q, boardIds: string[]): Promise<Map<string, LockedHead>> {
+    const rows = await tx<{ board_id: string; seq: string; closed: Closed | null }[]>`
+      SELECT board_id, seq, closed FROM board_heads WHERE board_id IN ${tx(boardIds)} ORDER BY board_id FOR UPDATE`;
+    return new Map(rows.map((r) => [r.board_id, { seq: Number(r.seq), closed: r.closed }]));
+  }
+
+  /**
+   * SPEC BOARD-8: closes the board to writes (or opens it again, `null`) under its head's lock:
+   * the batch holding the head commits first, and every later write finds it closed. At most
+   * `lockTimeout` waiting for the head (a lock timeout, SQLSTATE 55P03).
+   */
+  async setClosed(boardId: string, closed: Closed | null, lockTimeout: string): Promise<void> {
+    await this.transaction(async (tx) => {
+      await tx`
+        INSERT INTO board_heads (board_id, closed) VALUES (${boardId}, ${closed})
+        ON CONFLICT (board_id) DO UPDATE SET closed = EXCLUDED.closed`;
+    }, { lockTimeout });
   }
 
   /** Waits until no transaction holds the head (TX-8), at most `lockTimeout`. */
@@ -396,12 +418,12 @@ export abstract class ShardRows {
    * holding the head and checks the head that writer left. (A WHERE on the seq alone would skip
    * the row at once on the seq the statement's snapshot saw, without waiting, PERF-8.) The head's
    * row is locked and checked (`concord_expect`, CC002) before any row is inserted: every insert
-   * joins on that check.
+   * joins on that check. A closed board's head (BOARD-8) fails that check too.
    */
   private startBatchLog(q: Q, boardId: string, changes: ChangeEntry[], applied: AppliedRow[], from?: number): Promise<unknown> {
     const last = changes[changes.length - 1]!.seq;
     return q`
-      WITH ${from === undefined ? q`` : q`l AS (SELECT seq FROM board_heads WHERE board_id = ${boardId} FOR UPDATE),`}
+      WITH ${from === undefined ? q`` : q`l AS (SELECT seq FROM board_heads WHERE board_id = ${boardId} AND closed IS NULL FOR UPDATE),`}
       h AS (
         UPDATE board_heads SET seq = ${last}
         WHERE board_id = ${boardId} ${from === undefined ? q`` : q`AND (SELECT seq FROM l) = ${from}`} RETURNING 1),
@@ -424,15 +446,15 @@ export abstract class ShardRows {
     cardIds: string[],
     /** Also read up to this many of the board's cards, unlocked (PERF-7: a node learning a board). */
     learn = 0,
-  ): Promise<{ head: number | undefined; results: Map<string, AppliedRow<R>>; cards: Map<string, CardState>; board: CardState[] }> {
-    const head = q<{ seq: string }[]>`SELECT seq FROM board_heads WHERE board_id = ${boardId} FOR UPDATE`.execute();
+  ): Promise<{ head: LockedHead | undefined; results: Map<string, AppliedRow<R>>; cards: Map<string, CardState>; board: CardState[] }> {
+    const head = q<{ seq: string; closed: Closed | null }[]>`SELECT seq, closed FROM board_heads WHERE board_id = ${boardId} FOR UPDATE`.execute();
     const applied = q<{ mutation_id: string; user_id: string; card_id: string; result: R }[]>`
       SELECT mutation_id, user_id, card_id, result FROM applied_mutations WHERE mutation_id = ANY(${q.array(mutationIds)})`.execute();
     const cards = cardIds.length > 0 ? q<CardRow[]>`SELECT * FROM cards WHERE id = ANY(${q.array(cardIds)}) ORDER BY id FOR UPDATE`.execute() : Promise.resolve([]);
     // After the head's lock: every writer of the board takes it first, so these are the cards at the head read.
     const board = learn > 0 ? q<CardRow[]>`SELECT * FROM cards WHERE board_id = ${boardId} LIMIT ${learn}`.execute() : Promise.resolve([]);
     return Promise.all([head, applied, cards, board]).then(([h, a, c, all]) => ({
-      head: h[0] ? Number(h[0].seq) : undefined,
+      head: h[0] ? { seq: Number(h[0].seq), closed: h[0].closed } : undefined,
       results: new Map(a.map((r) => [r.mutation_id, { mutationId: r.mutation_id, userId: r.user_id, cardId: r.card_id, result: r.result }])),
       cards: new Map(c.map((r) => [r.id, rowToState(r)])),
       board: all.map(rowToState),
@@ -483,7 +505,7 @@ export abstract class ShardRows {
    * SPEC PERF-11: a one-trip batch that only updates distinct cards, as one statement run on its
    * own (a statement is a transaction: no BEGIN, no COMMIT). Its lock waits are bounded first
    * (`set_config`, local to the statement's transaction); then, as `startBatchLog` and
-   * `startUpdateCards` with `expect`, the head is locked and moved only if still at `from`, the
+   * `startUpdateCards` with `expect`, the head is locked and moved only if still at `from` and open (BOARD-8), the
    * changes logged and the results stored behind it (`ok`), and every card written, after the
    * head (TX-7), only if still on the board at the version remembered and never fenced. One row
    * not so aborts all of it (`concord_expect`, SQLSTATE CC002; a unique key, 23505).
@@ -492,7 +514,7 @@ export abstract class ShardRows {
     const last = changes[changes.length - 1]!.seq;
     const statement = q`
       WITH t AS (SELECT set_config('lock_timeout', ${String(Math.max(1, Math.round(this.batchLockTimeoutMs)))}, true) AS v),
-      l AS (SELECT seq FROM board_heads WHERE board_id = ${boardId} AND (SELECT v FROM t) IS NOT NULL FOR UPDATE),
+      l AS (SELECT seq FROM board_heads WHERE board_id = ${boardId} AND closed IS NULL AND (SELECT v FROM t) IS NOT NULL FOR UPDATE),
       h AS (UPDATE board_heads SET seq = ${last} WHERE board_id = ${boardId} AND (SELECT seq FROM l) = ${from} RETURNING 1),
       ok AS (SELECT concord_expect(count(*) = 1, 'the board head') AS ok FROM h),
       ${logged(q, changes, applied)},

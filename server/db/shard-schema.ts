@@ -15,6 +15,8 @@ export const boardHeads = pgTable("board_heads", {
   boardId: text("board_id").primaryKey(),
   seq: bigint("seq", { mode: "number" }).notNull().default(0),
   floor: bigint("floor", { mode: "number" }).notNull().default(0),
+  /** SPEC BOARD-8: the board is archived or deleted (null: open); every write checks it under the head's lock. */
+  closed: text("closed"),
 });
 
 export const cards = pgTable(

@@ -2,7 +2,7 @@ import type { ReservedSql, Sql } from "postgres";
 import { isConnectionLost } from "./unavailable";
 import { ShardRows, type OneTrip, type Q, type ShardTx } from "./shard-rows";
 
-export type { AppliedRow, CardWrite, Q, ShardTx } from "./shard-rows";
+export type { AppliedRow, CardWrite, Closed, LockedHead, Q, ShardTx } from "./shard-rows";
 
 /** The primary could not be reached (SQLSTATE class 08, shutting down, or the driver's own codes). */
 const isConnectionError = (err: unknown) => {

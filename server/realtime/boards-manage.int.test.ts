@@ -3,7 +3,7 @@ import type { Board, BoardBroadcast, Card } from "../../lib/protocol";
 import { mid, ok, request, startCluster, type TestCluster, type TestSocket } from "../test/harness";
 
 /**
- * SPEC BOARD-1 … BOARD-7 over two real nodes (broadcasts and cache invalidations cross through
+ * SPEC BOARD-1 … BOARD-8 over two real nodes (broadcasts and cache invalidations cross through
  * the Postgres adapter): rename, archive, delete and leave, who may do each, what each does to
  * cards, ids, invites and other nodes' caches, and the board list's owners and card counts.
  */
@@ -32,7 +32,7 @@ function boardEvents(s: TestSocket): BoardBroadcast[] {
   return seen;
 }
 
-describe("BOARD-1 … BOARD-7 managing boards (two nodes)", () => {
+describe("BOARD-1 … BOARD-8 managing boards (two nodes)", () => {
   let c: TestCluster;
   let owner: TestSocket;
   let member: TestSocket;
@@ -82,7 +82,8 @@ describe("BOARD-1 … BOARD-7 managing boards (two nodes)", () => {
     await expectCode(member, "board:archive", { boardId: board.id, archived: true }, "FORBIDDEN");
     const archived = await ok<{ board: Board }>(owner, "board:archive", { boardId: board.id, archived: true });
     expect(archived.board.archived).toBe(true);
-    await eventually(() => expectCode(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "no" } }, "FORBIDDEN"));
+    // From the archive's answer on, whether node 2 has heard of it yet or not (BOARD-8).
+    await expectCode(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "no" } }, "FORBIDDEN");
     await expectCode(owner, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "no" } }, "FORBIDDEN");
     await expectCode(owner, "card:delete", { mutationId: mid(), cardId: card.id, baseVersion: card.version }, "FORBIDDEN");
     await expectCode(owner, "lock:acquire", { cardId: card.id }, "FORBIDDEN");
@@ -94,6 +95,38 @@ describe("BOARD-1 … BOARD-7 managing boards (two nodes)", () => {
     await eventually(async () => {
       await ok(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "edited again" } });
     });
+  });
+
+  it("BOARD-8 attack: a node that never hears of the archive or the delete (its message lost) writes nothing to the board", async () => {
+    const { board } = await ok<{ board: Board }>(owner, "board:create", { name: "Sealed", policy: "occ" });
+    const { card } = await ok<{ card: Card }>(owner, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "kept" } });
+    const { board: elsewhere } = await ok<{ board: Board }>(member, "board:create", { name: "Elsewhere", policy: "occ" });
+    const { card: mine } = await ok<{ card: Card }>(member, "card:create", { mutationId: mid(), boardId: elsewhere.id, fields: { title: "mine" } });
+    await ok(member, "board:join", { boardId: board.id }); // node 2 caches the board as open
+    const deaf = c.nodes[1]!.services.boards;
+    const forget = deaf.forget.bind(deaf);
+    deaf.forget = () => {}; // the fault: node 2 misses every invalidation from here on
+    const titles = async () => (await ok<{ cards: Card[] }>(owner, "board:join", { boardId: board.id })).cards.map((x) => x.title);
+    try {
+      await ok(owner, "board:archive", { boardId: board.id, archived: true });
+      await expectCode(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "no" } }, "FORBIDDEN");
+      await expectCode(member, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "no" } }, "FORBIDDEN");
+      await expectCode(member, "card:delete", { mutationId: mid(), cardId: card.id, baseVersion: card.version }, "FORBIDDEN");
+      await expectCode(member, "card:move", { mutationId: mid(), cardId: mine.id, toBoardId: board.id, baseVersion: mine.version }, "FORBIDDEN");
+      expect(await titles()).toEqual(["kept"]);
+
+      await ok(owner, "board:archive", { boardId: board.id, archived: false });
+      const open = await ok<{ card: Card }>(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "open again" } });
+
+      await ok(owner, "board:delete", { boardId: board.id });
+      await expectCode(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: open.card.version, patch: { title: "gone" } }, "NOT_FOUND");
+      await expectCode(member, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "gone" } }, "NOT_FOUND");
+      await expectCode(member, "card:move", { mutationId: mid(), cardId: mine.id, toBoardId: board.id, baseVersion: mine.version }, "NOT_FOUND");
+      const [row] = await c.dbs.shards.get(board.shard)!.sql<{ title: string }[]>`SELECT title FROM cards WHERE id = ${card.id}`;
+      expect(row?.title).toBe("open again");
+    } finally {
+      deaf.forget = forget;
+    }
   });
 
   it("BOARD-4: the owner deletes; it answers NOT_FOUND everywhere, its invites admit nobody, its card ids are never reused", async () => {

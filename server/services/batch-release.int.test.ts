@@ -69,7 +69,7 @@ it("PERF-1 a batch whose reads time out gives its connection back only once its 
     store.readBoundMs = 5_000;
     const value = await store.pipelined(
       (q) => store.batchReads(q, boardId, ["m_after"], []),
-      async (r) => ({ value: r.head, writes: (q) => [q`UPDATE board_heads SET seq = seq + 1 WHERE board_id = ${boardId}`.execute()] }),
+      async (r) => ({ value: r.head?.seq, writes: (q) => [q`UPDATE board_heads SET seq = seq + 1 WHERE board_id = ${boardId}`.execute()] }),
     );
     expect(value).toBe(0);
     const [head] = await observer<{ seq: string }[]>`SELECT seq FROM board_heads WHERE board_id = ${boardId}`;

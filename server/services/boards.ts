@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { ConcordError, INVITE_LIMITS, type Board, type Change, type Policy, type User, type Visibility } from "../../lib/protocol";
 import type { Databases } from "../db/databases";
-import type { ShardStore } from "../db/shard-store";
+import type { Closed, ShardStore } from "../db/shard-store";
+import { isLockTimeout } from "../db/unavailable";
 
 export type BoardMeta = Omit<Board, "seq">;
 
@@ -32,6 +33,9 @@ const toMeta = (r: BoardRow): BoardMeta => ({
  * this bounds staleness when such a message is lost.
  */
 const CACHE_MS = 60_000;
+
+/** SPEC BOARD-8: how long closing a board waits for the batch or move holding its head. */
+const HEAD_WAIT = "5s";
 
 /** An `invites` row, as far as the rules read it. */
 interface InviteRow {
@@ -159,23 +163,39 @@ export class BoardService {
     return this.fresh(boardId);
   }
 
-  /** SPEC BOARD-3: the owner archives the board (read-only) or restores it. */
+  /**
+   * SPEC BOARD-3: the owner archives the board (read-only) or restores it. BOARD-8: archiving
+   * closes the board's head on its shard before the catalog says so, and restoring opens it after,
+   * so from the answer on no node writes to an archived board, whatever its cache still holds.
+   */
   async archive(user: User, boardId: string, archived: boolean): Promise<Board> {
-    await this.owned(user, boardId, archived ? "archive" : "restore");
+    const meta = await this.owned(user, boardId, archived ? "archive" : "restore");
+    if (archived) await this.close(meta, "archived");
     await this.dbs.catalogSql`
       UPDATE boards SET archived_at = ${archived ? this.dbs.catalogSql`coalesce(archived_at, now())` : null}
       WHERE id = ${boardId} AND deleted_at IS NULL`;
+    if (!archived) await this.close(meta, null);
     this.changed(boardId);
     return this.fresh(boardId);
+  }
+
+  /** SPEC BOARD-8: the board's head on its shard closed (or opened: null), under its lock. */
+  private async close(meta: BoardMeta, closed: Closed | null): Promise<void> {
+    const store = this.dbs.shards.get(meta.shard);
+    if (!store) throw new ConcordError("INTERNAL", `no shard ${meta.shard}`);
+    await store.setClosed(meta.id, closed, HEAD_WAIT).catch((err: unknown) => {
+      throw isLockTimeout(err) ? new ConcordError("UNAVAILABLE", "the board is busy; try again") : err;
+    });
   }
 
   /**
    * SPEC BOARD-4: the owner deletes the board. Afterwards it answers like a board that never
    * existed; its invites admit nobody, its cards cannot be reached, and their ids stay taken
-   * (ID-1: the catalog's card_ids rows remain).
+   * (ID-1: the catalog's card_ids rows remain). Its head is closed first (BOARD-8).
    */
   async delete(user: User, boardId: string): Promise<BoardMeta> {
     const meta = await this.owned(user, boardId, "delete");
+    await this.close(meta, "deleted");
     await this.dbs.catalogSql.begin(async (tx) => {
       await tx`UPDATE boards SET deleted_at = now() WHERE id = ${boardId} AND deleted_at IS NULL`;
       await tx`UPDATE invites SET revoked_at = coalesce(revoked_at, now()) WHERE board_id = ${boardId}`;

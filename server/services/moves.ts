@@ -2,10 +2,11 @@ import { randomUUID } from "node:crypto";
 import { ConcordError, type Card, type Change, type CrashPoint, type RequestPayload, type TxPhase, type TxStepBroadcast, type TxTimelineStep } from "../../lib/protocol";
 import { changeRecord, decideWrite, decisionError, needsLease, toWireCard, type CardState, type ChangeEntry } from "../../lib/sync/write";
 import type { Databases } from "../db/databases";
-import type { AppliedRow, ShardStore, ShardTx } from "../db/shard-store";
+import type { AppliedRow, Closed, ShardStore, ShardTx } from "../db/shard-store";
 import { isLockTimeout } from "../db/unavailable";
 import type { BoardMeta } from "./boards";
 import type { CardDirectory } from "./directory";
+import { closedError } from "./closed";
 import { replayOf } from "./idempotency";
 import type { LeaseReader } from "./locks";
 import type { Writer } from "./records";
@@ -32,6 +33,12 @@ export type TxStep = "logged" | "source-prepared" | "target-prepared" | "prepare
  * A simulated process death: thrown by an injected fault, it skips every cleanup the running
  * code would do, exactly like a crash, and leaves the rest to recovery.
  */
+/** SPEC BOARD-8: a move from or to a board whose head is closed is refused, whatever the node's cache said. */
+function openHeads<H extends { closed: Closed | null }>(heads: Map<string, H>): Map<string, H> {
+  for (const h of heads.values()) if (h.closed) throw closedError(h.closed);
+  return heads;
+}
+
 export class SimulatedCrash extends Error {
   constructor(readonly step: TxStep) {
     super(`simulated crash after ${step}`);
@@ -175,10 +182,11 @@ export class MoveService {
       const heads = await store.lockHeads(tx, [from.id, to.id]);
       const replay = await this.replay(tx, store, writer, req.mutationId);
       if (replay) return { result: replay, changes: [] };
+      openHeads(heads);
       const row = (await store.lockCards(tx, [req.cardId])).get(req.cardId) ?? null;
       const moved = await this.decide(row, writer, from, req);
-      const out = this.entry(writer, req, moved, from, heads.get(from.id)! + 1, "card.delete");
-      const put = this.entry(writer, req, moved, to, heads.get(to.id)! + 1, "card.upsert");
+      const out = this.entry(writer, req, moved, from, heads.get(from.id)!.seq + 1, "card.delete");
+      const put = this.entry(writer, req, moved, to, heads.get(to.id)!.seq + 1, "card.upsert");
       await store.deleteCard(tx, moved.id);
       await store.insertCard(tx, moved);
       await store.appendChanges(tx, from.id, [out]);
@@ -239,7 +247,7 @@ export class MoveService {
       result: { card: toWireCard(moved, to.policy), seq: put?.seq, fromSeq: out?.seq, txId } satisfies MoveResult,
     });
     const sourcePart = async (store: ShardStore, tx: ShardTx) => {
-      const head = (await store.lockHeads(tx, [from.id])).get(from.id)!;
+      const head = openHeads(await store.lockHeads(tx, [from.id])).get(from.id)!.seq;
       const row = (await store.lockCards(tx, [req.cardId])).get(req.cardId);
       const carried = await store.appliedOfCard(tx, req.cardId);
       if (!row || row.boardId !== from.id || row.version !== seen!.version || row.fence !== seen!.fence || carried.length !== history.length) throw new RetryMove();
@@ -250,7 +258,7 @@ export class MoveService {
       if (put) await store.remember(tx, [own()]);
     };
     const targetPart = async (store: ShardStore, tx: ShardTx) => {
-      const head = (await store.lockHeads(tx, [to.id])).get(to.id)!;
+      const head = openHeads(await store.lockHeads(tx, [to.id])).get(to.id)!.seq;
       await store.insertCard(tx, moved);
       put = this.entry(writer, req, moved, to, head + 1, "card.upsert");
       await store.appendChanges(tx, to.id, [put]);

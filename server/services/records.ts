@@ -1,7 +1,8 @@
 import { ConcordError, type Card, type CardMutation, type Change } from "../../lib/protocol";
 import type { HybridClock } from "../../lib/sync/hlc";
 import { changeRecord, decideWrite, decisionError, needsLease, toWireCard, type CardState, type ChangeEntry, type MvrRegisters, type WriteEnv } from "../../lib/sync/write";
-import { Stale, type AppliedRow, type CardWrite, type Q, type ShardStore } from "../db/shard-store";
+import { Stale, type AppliedRow, type CardWrite, type Closed, type Q, type ShardStore } from "../db/shard-store";
+import { closedError } from "./closed";
 import { isLockTimeout, isUnavailable } from "../db/unavailable";
 import type { BoardMeta } from "./boards";
 import { replayOf } from "./idempotency";
@@ -106,6 +107,8 @@ interface Batch {
   size: number;
   /** The board's seq, counted up as the batch logs changes (its head row is locked). */
   seq: number;
+  /** SPEC BOARD-8: the head says the board is closed; the batch writes nothing. */
+  closed: Closed | null;
   /** First results of the batch's mutationIds: stored before it began, or made by it. */
   results: Map<string, AppliedRow<WriteResult>>;
   /** The batch's cards, locked at its start and kept current as it writes (absent or null: none). */
@@ -267,7 +270,7 @@ export class RecordService {
       cards.set(m.cardId, card ?? null);
     }
     const from = known.head;
-    const b: Batch = { size: batch.length, seq: from, results: new Map(), cards, changes: [], applied: [], writes: [] };
+    const b: Batch = { size: batch.length, seq: from, closed: null, results: new Map(), cards, changes: [], applied: [], writes: [] };
     const out: Outcome[] = [];
     for (const w of batch) {
       const seen = b.cards.get(w.mutation.cardId!);
@@ -331,15 +334,17 @@ export class RecordService {
         (q) => store.batchReads<WriteResult>(q, board.id, batch.map((w) => w.mutation.mutationId), cardIds, learn),
         async ({ head, results, cards, board: all }) => {
           if (head === undefined) throw new ConcordError("NOT_FOUND", "board has no head on its shard");
-          const b: Batch = { size: batch.length, seq: head, results, cards, changes: [], applied: [], writes: [] };
+          const b: Batch = { size: batch.length, seq: head.seq, closed: head.closed, results, cards, changes: [], applied: [], writes: [] };
           const out: Outcome[] = [];
           for (const w of batch) out.push(await this.applyOne(b, w));
           // What it will leave, for the next batch to be decided on (PERF-8), with the board's
           // other cards if it read them (PERF-7). The head is locked: the lane's next batch may
-          // start and wait for it in the shard (PERF-6).
+          // start and wait for it in the shard (PERF-6). A closed board is not remembered: its
+          // writes read, and are refused (BOARD-8).
           const left = new Map<string, CardState | null>(all.map((c) => [c.id, c]));
           for (const [id, c] of b.cards) left.set(id, c);
-          this.known.committed(board.id, epoch, head, b.seq, left);
+          if (head.closed) this.forget(board.id);
+          else this.known.committed(board.id, epoch, head.seq, b.seq, left);
           decided();
           return { value: out, writes: (q: Q) => store.batchWrites(q, board.id, b.writes, b.changes, b.applied) };
         },
@@ -363,6 +368,8 @@ export class RecordService {
     const replay = replayOf(b.results.get(m.mutationId), writer.id);
     if (replay instanceof ConcordError) return { kind: "rejected", error: replay };
     if (replay) return { kind: "replayed", result: replay };
+    // BOARD-8: the head, read under its lock, says the board takes no new writes.
+    if (b.closed) return { kind: "rejected", error: closedError(b.closed) };
     const state = (m.cardId !== undefined && b.cards.get(m.cardId)) || null;
     const lease = m.kind !== "create" && needsLease(state) && state!.boardId === board.id ? await this.leases.live(state!.id) : null;
     const d = decideWrite(state, m, { board, writer, now: Date.now(), stamp: () => this.clock.now(), lease });

@@ -1,0 +1,1 @@
+ALTER TABLE "board_heads" ADD COLUMN "closed" text;
