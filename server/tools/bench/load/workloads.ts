@@ -24,7 +24,7 @@ export interface Latency {
 }
 
 type Ack = { ok: boolean; error?: { code: string; details?: { current?: { version: number } } }; card?: { version: number }; [k: string]: unknown };
-type ChangeMsg = { mutationId: string; cardId?: string; card?: { version: number } | null };
+type ChangeMsg = { mutationId: string; cardId?: string; card?: { id: string; version: number } | null };
 
 const mid = () => `m_${randomBytes(8).toString("hex")}`;
 const lat = (xs: number[]): Latency => ({ p50: pct(xs, 50), p99: pct(xs, 99), n: xs.length });
@@ -103,7 +103,9 @@ export async function writes(p: WritesParams): Promise<WritesResult> {
   for (const [i, s] of sockets.entries()) {
     await join(s, p.boards[i % p.boards.length]!.boardId);
     onChanges(s, (c) => {
-      if (c.cardId && c.card && c.card.version > (versions.get(c.cardId) ?? 0)) versions.set(c.cardId, c.card.version);
+      // PROTOCOL.md: an upsert carries the card; `cardId` is optional (Concord sends it only without a card).
+      const id = c.card?.id ?? c.cardId;
+      if (id && c.card && c.card.version > (versions.get(id) ?? 0)) versions.set(id, c.card.version);
       const w = sent.get(c.mutationId);
       if (w && w.by !== s && measuring) deliveries.push(performance.now() - w.at);
     });
