@@ -312,11 +312,17 @@ export abstract class ShardRows {
 
   // Leases (LOCK-2, LOCK-8) ------------------------------------------------------------------
 
-  /** Raises the card's fence to `token` while it is still on `boardId` (LOCK-7); false when it is not. */
-  async raiseFence(cardId: string, boardId: string, token: number): Promise<boolean> {
+  /**
+   * Raises the card's fence to `token` while it is still on `boardId` (LOCK-7) and the board is
+   * open (BOARD-8: its head is read under a share lock, so a board closed before this commits is
+   * seen closed). "raised"; "gone": the card is not on the board; or why the board is closed.
+   */
+  async raiseFence(cardId: string, boardId: string, token: number): Promise<"raised" | "gone" | Closed> {
     return this.transaction(async (tx) => {
+      const [head] = await tx<{ closed: Closed | null }[]>`SELECT closed FROM board_heads WHERE board_id = ${boardId} FOR SHARE`;
+      if (head?.closed) return head.closed;
       const rows = await tx`UPDATE cards SET fence = GREATEST(fence, ${token}) WHERE id = ${cardId} AND ${onBoard(tx, boardId)} RETURNING id`;
-      return rows.length > 0;
+      return rows.length > 0 ? "raised" : "gone";
     });
   }
 

@@ -113,15 +113,19 @@ describe("BOARD-1 … BOARD-8 managing boards (two nodes)", () => {
       await expectCode(member, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "no" } }, "FORBIDDEN");
       await expectCode(member, "card:delete", { mutationId: mid(), cardId: card.id, baseVersion: card.version }, "FORBIDDEN");
       await expectCode(member, "card:move", { mutationId: mid(), cardId: mine.id, toBoardId: board.id, baseVersion: mine.version }, "FORBIDDEN");
+      await expectCode(member, "lock:acquire", { cardId: card.id }, "FORBIDDEN");
       expect(await titles()).toEqual(["kept"]);
 
       await ok(owner, "board:archive", { boardId: board.id, archived: false });
       const open = await ok<{ card: Card }>(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "open again" } });
+      const { lock } = await ok<{ lock: { token: number } }>(member, "lock:acquire", { cardId: card.id });
+      await ok(member, "lock:release", { cardId: card.id, token: lock.token });
 
       await ok(owner, "board:delete", { boardId: board.id });
       await expectCode(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: open.card.version, patch: { title: "gone" } }, "NOT_FOUND");
       await expectCode(member, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "gone" } }, "NOT_FOUND");
       await expectCode(member, "card:move", { mutationId: mid(), cardId: mine.id, toBoardId: board.id, baseVersion: mine.version }, "NOT_FOUND");
+      await expectCode(member, "lock:acquire", { cardId: card.id }, "NOT_FOUND");
       const [row] = await c.dbs.shards.get(board.shard)!.sql<{ title: string }[]>`SELECT title FROM cards WHERE id = ${card.id}`;
       expect(row?.title).toBe("open again");
     } finally {

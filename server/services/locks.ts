@@ -1,5 +1,6 @@
 import { ConcordError, type Lock, type User } from "../../lib/protocol";
 import type { ShardStore } from "../db/shard-store";
+import { closedError } from "./closed";
 import type { LeaseStore } from "./lease-stores/types";
 
 /** What the record service needs to know about leases: the live one on a card, if any. */
@@ -45,9 +46,11 @@ export class LockService implements LeaseReader {
     const r = await this.store.grant(card, user, ttlMs);
     if ("busy" in r) throw new ConcordError("LOCKED", `locked by ${r.busy.holder.name}`, { lock: r.busy });
     const lock = r.granted;
-    if (!(await this.shardOf(card.shard).raiseFence(card.id, card.boardId, lock.token))) {
+    const fenced = await this.shardOf(card.shard).raiseFence(card.id, card.boardId, lock.token);
+    if (fenced !== "raised") {
       await this.store.release(card.id, user.id, lock.token).catch(() => {});
-      throw new ConcordError("NOT_FOUND", "no such card");
+      // BOARD-8: a board closed under a node whose cache still says open grants no lease either.
+      throw fenced === "gone" ? new ConcordError("NOT_FOUND", "no such card") : closedError(fenced);
     }
     return lock;
   }
