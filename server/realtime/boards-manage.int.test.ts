@@ -133,6 +133,33 @@ describe("BOARD-1 … BOARD-8 managing boards (two nodes)", () => {
     }
   });
 
+  it("BOARD-8 attack: a head held elsewhere (a stuck batch or move) makes the archive answer UNAVAILABLE within its bound and change nothing", async () => {
+    const { board } = await ok<{ board: Board }>(owner, "board:create", { name: "Held", policy: "occ" });
+    const { card } = await ok<{ card: Card }>(owner, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "t" } });
+    const holder = c.dbs.shards.get(board.shard)!.sql;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let held!: () => void;
+    const holding = new Promise<void>((r) => (held = r));
+    const tx = holder.begin(async (t) => {
+      await t`SELECT 1 FROM board_heads WHERE board_id = ${board.id} FOR UPDATE`;
+      held();
+      await released;
+    });
+    await holding;
+    const started = Date.now();
+    try {
+      await expectCode(owner, "board:archive", { boardId: board.id, archived: true }, "UNAVAILABLE");
+    } finally {
+      release();
+      await tx;
+    }
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const { board: now } = await ok<{ board: Board }>(owner, "board:join", { boardId: board.id });
+    expect(now.archived).toBeUndefined();
+    await ok(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "still open" } });
+  });
+
   it("BOARD-4: the owner deletes; it answers NOT_FOUND everywhere, its invites admit nobody, its card ids are never reused", async () => {
     const board = await privateBoardWithMember("Doomed");
     const { card } = await ok<{ card: Card }>(owner, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "gone soon" } });

@@ -15,6 +15,7 @@ import {
 } from "../../lib/protocol";
 import type { Services } from "../services";
 import type { BoardMeta } from "../services/boards";
+import { closedError } from "../services/closed";
 import type { JoinResult } from "../services/feed";
 import { SimulatedCrash } from "../services/moves";
 import type { Outcome, Writer, WriteResult } from "../services/records";
@@ -151,7 +152,7 @@ export function registerHandlers(
 
   /** SPEC BOARD-3: an archived board is read-only until its owner restores it. */
   function writable(board: BoardMeta): BoardMeta {
-    if (board.archived) throw new ConcordError("FORBIDDEN", "this board is archived; its owner can restore it to edit it again");
+    if (board.archived) throw closedError("archived");
     return board;
   }
 

@@ -181,9 +181,7 @@ export class BoardService {
 
   /** SPEC BOARD-8: the board's head on its shard closed (or opened: null), under its lock. */
   private async close(meta: BoardMeta, closed: Closed | null): Promise<void> {
-    const store = this.dbs.shards.get(meta.shard);
-    if (!store) throw new ConcordError("INTERNAL", `no shard ${meta.shard}`);
-    await store.setClosed(meta.id, closed, HEAD_WAIT).catch((err: unknown) => {
+    await this.shard(meta.shard).setClosed(meta.id, closed, HEAD_WAIT).catch((err: unknown) => {
       throw isLockTimeout(err) ? new ConcordError("UNAVAILABLE", "the board is busy; try again") : err;
     });
   }

@@ -5,8 +5,8 @@ import type { Databases } from "../db/databases";
 import type { AppliedRow, Closed, ShardStore, ShardTx } from "../db/shard-store";
 import { isLockTimeout } from "../db/unavailable";
 import type { BoardMeta } from "./boards";
-import type { CardDirectory } from "./directory";
 import { closedError } from "./closed";
+import type { CardDirectory } from "./directory";
 import { replayOf } from "./idempotency";
 import type { LeaseReader } from "./locks";
 import type { Writer } from "./records";
@@ -29,16 +29,16 @@ export interface MoveOutcome {
 /** The steps of a cross-shard move at which a crash can be injected (tests only). */
 export type TxStep = "logged" | "source-prepared" | "target-prepared" | "prepared" | "decided" | "source-committed";
 
-/**
- * A simulated process death: thrown by an injected fault, it skips every cleanup the running
- * code would do, exactly like a crash, and leaves the rest to recovery.
- */
 /** SPEC BOARD-8: a move from or to a board whose head is closed is refused, whatever the node's cache said. */
 function openHeads<H extends { closed: Closed | null }>(heads: Map<string, H>): Map<string, H> {
   for (const h of heads.values()) if (h.closed) throw closedError(h.closed);
   return heads;
 }
 
+/**
+ * A simulated process death: thrown by an injected fault, it skips every cleanup the running
+ * code would do, exactly like a crash, and leaves the rest to recovery.
+ */
 export class SimulatedCrash extends Error {
   constructor(readonly step: TxStep) {
     super(`simulated crash after ${step}`);

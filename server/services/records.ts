@@ -2,9 +2,9 @@ import { ConcordError, type Card, type CardMutation, type Change } from "../../l
 import type { HybridClock } from "../../lib/sync/hlc";
 import { changeRecord, decideWrite, decisionError, needsLease, toWireCard, type CardState, type ChangeEntry, type MvrRegisters, type WriteEnv } from "../../lib/sync/write";
 import { Stale, type AppliedRow, type CardWrite, type Closed, type Q, type ShardStore } from "../db/shard-store";
-import { closedError } from "./closed";
 import { isLockTimeout, isUnavailable } from "../db/unavailable";
 import type { BoardMeta } from "./boards";
+import { closedError } from "./closed";
 import { replayOf } from "./idempotency";
 import { KnownBoards } from "./known-boards";
 import { Lanes, RunAlone } from "./lane";
