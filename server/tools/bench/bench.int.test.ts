@@ -21,10 +21,16 @@ test("npm run bench prints a table with ratios against the naive server and writ
     );
     expect(stdout).toMatch(/\[writes\] 4 clients, 1 board, naive \(1\/1\): \d+ writes\/s/);
     expect(stdout).toMatch(/scenario \| case .*\| ratio/);
-    expect(stdout).toMatch(/writes +\| 4 clients, 1 board \| committed writes\/s .*\| naive [\d.,]+ \/s +\| [\d.]+×/);
-    const out = JSON.parse(await readFile(json, "utf8")) as { machine: { cpus: number }; rows: { metric: string; value: number; ratio?: number; baseline?: { value: number } }[] };
+    expect(stdout).toMatch(/writes +\| 4 clients, 1 board +\| committed writes\/s .*\| naive [\d.,]+ \/s +\| [\d.]+×/);
+    // The ceiling: Concord's frames and fan-out with no database, against the same naive run.
+    expect(stdout).toMatch(/\[writes\] 4 clients, 1 board, ceiling \(1\/1\): \d+ writes\/s/);
+    expect(stdout).toMatch(/writes +\| 4 clients, 1 board, ceiling \(no database\) \| committed writes\/s .*\| naive [\d.,]+ \/s +\| [\d.]+×/);
+    const out = JSON.parse(await readFile(json, "utf8")) as { machine: { cpus: number }; rows: { case: string; metric: string; value: number; ratio?: number; baseline?: { value: number } }[] };
     expect(out.machine.cpus).toBeGreaterThan(0);
-    const writes = out.rows.find((r) => r.metric === "committed writes/s")!;
+    const writes = out.rows.find((r) => r.case === "4 clients, 1 board" && r.metric === "committed writes/s")!;
+    const ceiling = out.rows.find((r) => r.case === "4 clients, 1 board, ceiling (no database)" && r.metric === "committed writes/s")!;
+    expect(ceiling.value).toBeGreaterThan(0);
+    expect(ceiling.baseline!.value).toBe(writes.baseline!.value);
     expect(writes.value).toBeGreaterThan(0);
     expect(writes.baseline!.value).toBeGreaterThan(0);
     expect(writes.ratio).toBeCloseTo(writes.value / writes.baseline!.value, 1);
