@@ -188,7 +188,8 @@ export const uiScenario: Scenario = {
         row("first render", "ms", loaded.firstCard, { target: "< 1 000 ms", met: loaded.firstCard < 1_000, note: `longest task while loading ${Math.round(loaded.longest)} ms; ${loaded.tiles} tiles in the page` }),
         row("write → screen p50", "ms", pct(delays, 50)),
         row("write → screen p99", "ms", pct(delays, 99), { target: "< 500 ms", met: pct(delays, 99) < 500, note: `${delays.length} writes to cards in view seen, ${missing} replaced before painted or not seen; the writer's ack p99 ${Math.round(res.ackMs.p99)} ms` }),
-        row("longest task under updates", "ms", after.longest, { target: "≤ 100 ms", met: after.longest <= 100, note: `${after.tasks} long tasks (> 50 ms), ${after.over100} over 100 ms` }),
+        // Issue 11: no main-thread task over 50 ms (the `longtask` entries are exactly those); issue 15's bound was 100 ms.
+        row("longest task under updates", "ms", after.longest, { target: "none > 50 ms", met: after.tasks === 0, note: `${after.tasks} long tasks (> 50 ms), ${after.over100} over 100 ms` }),
       ];
     } finally {
       await browser.close();
