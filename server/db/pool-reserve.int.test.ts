@@ -118,9 +118,12 @@ describe("reserved connections when a connection is lost", () => {
     const r = await sql.reserve();
     const rPid = await pid(r);
     const sent = [r`select pg_sleep(3)`.execute(), ...Array.from({ length: 120 }, (_, i) => r`select ${i}::int as i`.execute())];
+    // Awaited from the start: the backend's end may reach this client before the answer to the
+    // terminate does, and a statement rejected with no one awaiting it is an unhandled rejection.
+    const settled = Promise.allSettled(sent);
     await sleep(100);
     await direct`select pg_terminate_backend(${rPid})`;
-    const outcomes = await within(Promise.allSettled(sent), 5_000);
+    const outcomes = await within(settled, 5_000);
     expect(outcomes).not.toBe("pending");
     if (outcomes !== "pending" && "ok" in outcomes) expect(outcomes.ok.every((o) => o.status === "rejected")).toBe(true);
     r.release();
