@@ -72,6 +72,16 @@ async function within<T>(p: Promise<T>, ms: number): Promise<{ ok: T } | { err: 
   return Promise.race([p.then((ok) => ({ ok }), (err: unknown) => ({ err })), sleep(ms).then(() => "pending" as const)]);
 }
 
+/**
+ * `p`, marked as awaited from now on: it may settle (a lost connection rejects it) while the test
+ * awaits something else, before `within` or `allSettled` looks at it, and a rejection nobody
+ * awaits yet is an unhandled rejection, which fails the run.
+ */
+function awaited<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
+}
+
 const pid = async (q: Sql | ReservedSql) => (await q<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!.pid;
 
 describe("reserved connections when a connection is lost", () => {
@@ -79,7 +89,7 @@ describe("reserved connections when a connection is lost", () => {
     const { sql } = await pool(1);
     const first = await sql.reserve();
     const firstPid = await pid(first);
-    const waiting = sql.reserve();
+    const waiting = awaited(sql.reserve());
     await sleep(50); // queued: the pool's only connection is reserved
     await direct`select pg_terminate_backend(${firstPid})`;
     const got = await within(waiting, 5_000);
@@ -133,7 +143,7 @@ describe("reserved connections when a connection is lost", () => {
   it("reserves asked while the database is unreachable fail; once it is back, every connection of the pool serves again", async () => {
     const { sql, proxy } = await pool(2);
     const held = await Promise.all([sql.reserve(), sql.reserve()]);
-    const queued = [sql.reserve(), sql.reserve(), sql.reserve()];
+    const queued = [sql.reserve(), sql.reserve(), sql.reserve()].map(awaited);
     await sleep(50);
     await proxy.cut();
     for (const h of held) await h`select 1`.catch(() => {});
