@@ -182,14 +182,16 @@ export abstract class ShardRows {
 
   /**
    * SPEC BOARD-8: closes the board to writes (or opens it again, `null`) under its head's lock:
-   * the batch holding the head commits first, and every later write finds it closed. At most
-   * `lockTimeout` waiting for the head (a lock timeout, SQLSTATE 55P03).
+   * the batch holding the head commits first, and every later write finds it closed. A deleted
+   * head stays deleted (BOARD-4: deleting is not undone): an archive or a restore that passed its
+   * checks before a delete and reaches the head after it changes nothing. At most `lockTimeout`
+   * waiting for the head (a lock timeout, SQLSTATE 55P03).
    */
   async setClosed(boardId: string, closed: Closed | null, lockTimeout: string): Promise<void> {
     await this.transaction(async (tx) => {
       await tx`
         INSERT INTO board_heads (board_id, closed) VALUES (${boardId}, ${closed})
-        ON CONFLICT (board_id) DO UPDATE SET closed = EXCLUDED.closed`;
+        ON CONFLICT (board_id) DO UPDATE SET closed = CASE WHEN board_heads.closed = 'deleted' THEN 'deleted' ELSE EXCLUDED.closed END`;
     }, { lockTimeout });
   }
 

@@ -38,11 +38,13 @@ describe("BOARD-1 … BOARD-8 managing boards (two nodes)", () => {
   let member: TestSocket;
   let stranger: TestSocket;
   let ownerId: string;
+  let ownerToken: string;
   let memberToken: string;
   beforeAll(async () => {
     c = await startCluster({ nodes: 2 });
     const o = await c.signIn("Olive");
     ownerId = o.user.id;
+    ownerToken = o.token;
     owner = await c.connect(o.token, { node: 0 });
     memberToken = (await c.signIn("Max")).token;
     member = await c.connect(memberToken, { node: 1 });
@@ -158,6 +160,48 @@ describe("BOARD-1 … BOARD-8 managing boards (two nodes)", () => {
     const { board: now } = await ok<{ board: Board }>(owner, "board:join", { boardId: board.id });
     expect(now.archived).toBeUndefined();
     await ok(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "still open" } });
+  });
+
+  it("BOARD-8 attack: a restore racing a delete never opens the deleted board again, even for a node that missed both", async () => {
+    const { board } = await ok<{ board: Board }>(owner, "board:create", { name: "Raced", policy: "occ" });
+    const { card } = await ok<{ card: Card }>(owner, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "kept" } });
+    await ok(owner, "board:archive", { boardId: board.id, archived: true });
+    // The interleaving: the restore updates the catalog, the whole delete runs, then the restore
+    // opens the head. Node 1's store holds the restore's step back until the delete is done.
+    const store = c.dbs.shards.get(board.shard)!;
+    const setClosed = store.setClosed.bind(store);
+    let deleted!: () => void;
+    const deleteDone = new Promise<void>((r) => (deleted = r));
+    store.setClosed = async (id, closed, wait) => {
+      if (id === board.id && closed === null) await deleteDone;
+      return setClosed(id, closed, wait);
+    };
+    const deaf = c.nodes[1]!.services.boards;
+    const forget = deaf.forget.bind(deaf);
+    try {
+      const restoring = request(owner, "board:archive", { boardId: board.id, archived: false });
+      await eventually(async () => {
+        const [row] = await c.dbs.catalogSql<{ archived_at: Date | null }[]>`SELECT archived_at FROM boards WHERE id = ${board.id}`;
+        expect(row?.archived_at).toBeNull();
+      });
+      await ok(member, "board:join", { boardId: board.id }); // node 2 caches the board as open
+      deaf.forget = () => {}; // and misses every invalidation from here on
+      const ownerAgain = await c.connect(ownerToken, { node: 0 });
+      await ok(ownerAgain, "board:delete", { boardId: board.id });
+      deleted();
+      // The restore, answered after the delete, says the board is gone.
+      const restored = await restoring;
+      expect(restored.ok ? "ok" : restored.error.code).toBe("NOT_FOUND");
+      const [head] = await store.sql<{ closed: string | null }[]>`SELECT closed FROM board_heads WHERE board_id = ${board.id}`;
+      expect(head?.closed).toBe("deleted");
+      await expectCode(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "after the delete" } }, "NOT_FOUND");
+      const [row] = await store.sql<{ title: string }[]>`SELECT title FROM cards WHERE id = ${card.id}`;
+      expect(row?.title).toBe("kept");
+    } finally {
+      deleted();
+      store.setClosed = setClosed;
+      deaf.forget = forget;
+    }
   });
 
   it("BOARD-4: the owner deletes; it answers NOT_FOUND everywhere, its invites admit nobody, its card ids are never reused", async () => {
