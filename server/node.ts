@@ -257,6 +257,9 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
   // in-doubt distributed transactions every 15 s, trim change logs every minute.
   // Cards made before the catalog kept every card id (ID-1) are registered once, idempotently.
   await services.directory.backfill();
+  // SPEC BOARD-8: boards archived or deleted before shard heads could be closed get them closed.
+  const settled = await services.boards.settleLegacyHeads().catch((err: unknown) => (log.warn({ err }, "settling closed heads failed"), 0));
+  if (settled > 0) log.info({ boards: settled }, "closed the heads of boards archived or deleted before shard migration 0007");
   let ticks = 0;
   const jobs = async () => {
     if (!(await leaseStore.lead("background-jobs", nodeId, 45_000))) return;

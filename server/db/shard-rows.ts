@@ -195,6 +195,30 @@ export abstract class ShardRows {
     }, { lockTimeout });
   }
 
+  /**
+   * SPEC BOARD-8: the head closed as `decide` says (archived, deleted, or open: null), asked while
+   * the head's lock is held, so after every head step that came before; a deleted head stays
+   * deleted. Every archive and restore ends with this step, and `decide` reads the catalog: the
+   * last of them to take the lock reads what all of them left there. Answers the state kept.
+   */
+  async settleClosed(boardId: string, decide: () => Promise<Closed | null>, lockTimeout: string): Promise<Closed | null> {
+    return this.transaction(async (tx) => {
+      const [row] = await tx<{ closed: Closed | null }[]>`SELECT closed FROM board_heads WHERE board_id = ${boardId} FOR UPDATE`;
+      if (row?.closed === "deleted") return "deleted";
+      const want = await decide();
+      if (!row) await tx`INSERT INTO board_heads (board_id, closed) VALUES (${boardId}, ${want}) ON CONFLICT (board_id) DO NOTHING`;
+      else if (row.closed !== want) await tx`UPDATE board_heads SET closed = ${want} WHERE board_id = ${boardId}`;
+      return want;
+    }, { lockTimeout });
+  }
+
+  /** The boards among `boardIds` whose head is open (`closed` null): BOARD-8's start-up pass. */
+  async openHeadsOf(boardIds: string[]): Promise<string[]> {
+    if (boardIds.length === 0) return [];
+    const rows = await this.sql<{ board_id: string }[]>`SELECT board_id FROM board_heads WHERE board_id IN ${this.sql(boardIds)} AND closed IS NULL`;
+    return rows.map((r) => r.board_id);
+  }
+
   /** Waits until no transaction holds the head (TX-8), at most `lockTimeout`. */
   async awaitHead(boardId: string, lockTimeout: string): Promise<void> {
     await this.transaction(async (tx) => {

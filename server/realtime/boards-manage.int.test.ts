@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Board, BoardBroadcast, Card } from "../../lib/protocol";
+import type { ShardStore } from "../db/shard-store";
 import { mid, ok, request, startCluster, type TestCluster, type TestSocket } from "../test/harness";
 
 /**
@@ -30,6 +31,25 @@ function boardEvents(s: TestSocket): BoardBroadcast[] {
   const seen: BoardBroadcast[] = [];
   s.on("board", (b) => seen.push(b));
   return seen;
+}
+
+/**
+ * Holds back the first head step of a restore of `boardId` on this store (its `settleClosed`, or
+ * a reopening `setClosed(null)`) until `release`: the interleaving of two racing owner actions.
+ */
+function holdRestoreHead(store: ShardStore, boardId: string): { release: () => void; restore: () => void } {
+  const hooked = { setClosed: store.setClosed.bind(store), settleClosed: store.settleClosed.bind(store) };
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let held = false;
+  const hold = async (id: string) => {
+    if (id !== boardId || held) return;
+    held = true;
+    await released;
+  };
+  store.setClosed = async (id, closed, wait) => (closed === null && (await hold(id)), hooked.setClosed(id, closed, wait));
+  store.settleClosed = async (id, decide, wait) => (await hold(id), hooked.settleClosed(id, decide, wait));
+  return { release, restore: () => (release(), Object.assign(store, hooked)) };
 }
 
 describe("BOARD-1 … BOARD-8 managing boards (two nodes)", () => {
@@ -169,13 +189,7 @@ describe("BOARD-1 … BOARD-8 managing boards (two nodes)", () => {
     // The interleaving: the restore updates the catalog, the whole delete runs, then the restore
     // opens the head. Node 1's store holds the restore's step back until the delete is done.
     const store = c.dbs.shards.get(board.shard)!;
-    const setClosed = store.setClosed.bind(store);
-    let deleted!: () => void;
-    const deleteDone = new Promise<void>((r) => (deleted = r));
-    store.setClosed = async (id, closed, wait) => {
-      if (id === board.id && closed === null) await deleteDone;
-      return setClosed(id, closed, wait);
-    };
+    const held = holdRestoreHead(store, board.id);
     const deaf = c.nodes[1]!.services.boards;
     const forget = deaf.forget.bind(deaf);
     try {
@@ -188,7 +202,7 @@ describe("BOARD-1 … BOARD-8 managing boards (two nodes)", () => {
       deaf.forget = () => {}; // and misses every invalidation from here on
       const ownerAgain = await c.connect(ownerToken, { node: 0 });
       await ok(ownerAgain, "board:delete", { boardId: board.id });
-      deleted();
+      held.release();
       // The restore, answered after the delete, says the board is gone.
       const restored = await restoring;
       expect(restored.ok ? "ok" : restored.error.code).toBe("NOT_FOUND");
@@ -198,8 +212,69 @@ describe("BOARD-1 … BOARD-8 managing boards (two nodes)", () => {
       const [row] = await store.sql<{ title: string }[]>`SELECT title FROM cards WHERE id = ${card.id}`;
       expect(row?.title).toBe("kept");
     } finally {
-      deleted();
-      store.setClosed = setClosed;
+      held.restore();
+      deaf.forget = forget;
+    }
+  });
+
+  it("BOARD-8 attack: an archive racing a restore leaves the head as the catalog says, even for a node that missed both", async () => {
+    const { board } = await ok<{ board: Board }>(owner, "board:create", { name: "Tug of war", policy: "occ" });
+    const { card } = await ok<{ card: Card }>(owner, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "kept" } });
+    await ok(owner, "board:archive", { boardId: board.id, archived: true });
+    // The interleaving: the restore updates the catalog, a whole archive runs, then the restore
+    // takes the head. Node 1's store holds the restore's head step back until the archive is done.
+    const store = c.dbs.shards.get(board.shard)!;
+    const held = holdRestoreHead(store, board.id);
+    const deaf = c.nodes[1]!.services.boards;
+    const forget = deaf.forget.bind(deaf);
+    try {
+      const restoring = request<{ board: Board }>(owner, "board:archive", { boardId: board.id, archived: false });
+      await eventually(async () => {
+        const [row] = await c.dbs.catalogSql<{ archived_at: Date | null }[]>`SELECT archived_at FROM boards WHERE id = ${board.id}`;
+        expect(row?.archived_at).toBeNull();
+      });
+      await ok(member, "board:join", { boardId: board.id }); // node 2 caches the board as open
+      deaf.forget = () => {}; // and misses every invalidation from here on
+      const ownerAgain = await c.connect(ownerToken, { node: 0 });
+      await ok(ownerAgain, "board:archive", { boardId: board.id, archived: true });
+      held.release();
+      const restored = await restoring;
+      expect(restored.ok && restored.board.archived).toBe(true); // the catalog's last word
+      const [head] = await store.sql<{ closed: string | null }[]>`SELECT closed FROM board_heads WHERE board_id = ${board.id}`;
+      expect(head?.closed).toBe("archived");
+      await expectCode(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "while archived" } }, "FORBIDDEN");
+      const [row] = await store.sql<{ title: string }[]>`SELECT title FROM cards WHERE id = ${card.id}`;
+      expect(row?.title).toBe("kept");
+    } finally {
+      held.restore();
+      deaf.forget = forget;
+    }
+  });
+
+  it("BOARD-8: boards archived or deleted before heads could be closed (shard migration 0007) are closed at start-up", async () => {
+    const { board: archived } = await ok<{ board: Board }>(owner, "board:create", { name: "Old archive", policy: "occ", shard: "a" });
+    const { card } = await ok<{ card: Card }>(owner, "card:create", { mutationId: mid(), boardId: archived.id, fields: { title: "kept" } });
+    const { board: deleted } = await ok<{ board: Board }>(owner, "board:create", { name: "Old delete", policy: "occ", shard: "a" });
+    const { board: open } = await ok<{ board: Board }>(owner, "board:create", { name: "Still open", policy: "occ", shard: "a" });
+    await ok(member, "board:join", { boardId: archived.id }); // node 2 caches it as open
+    const deaf = c.nodes[1]!.services.boards;
+    const forget = deaf.forget.bind(deaf);
+    deaf.forget = () => {};
+    try {
+      await ok(owner, "board:archive", { boardId: archived.id, archived: true });
+      await ok(owner, "board:delete", { boardId: deleted.id });
+      // What a shard upgraded to 0007 holds for boards closed before it: every head open.
+      const store = c.dbs.shards.get(archived.shard)!;
+      await store.sql`UPDATE board_heads SET closed = NULL WHERE board_id IN ${store.sql([archived.id, deleted.id])}`;
+      await ok(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "the gap" } });
+      // What each node runs as it starts.
+      expect(await c.nodes[0]!.services.boards.settleLegacyHeads()).toBeGreaterThanOrEqual(2);
+      const heads = await store.sql<{ board_id: string; closed: string | null }[]>`
+        SELECT board_id, closed FROM board_heads WHERE board_id IN ${store.sql([archived.id, deleted.id, open.id])}`;
+      expect(Object.fromEntries(heads.map((h) => [h.board_id, h.closed]))).toEqual({ [archived.id]: "archived", [deleted.id]: "deleted", [open.id]: null });
+      await expectCode(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version + 1, patch: { title: "closed" } }, "FORBIDDEN");
+      expect(await c.nodes[0]!.services.boards.settleLegacyHeads()).toBe(0); // nothing left to close
+    } finally {
       deaf.forget = forget;
     }
   });

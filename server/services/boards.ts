@@ -37,6 +37,11 @@ const CACHE_MS = 60_000;
 /** SPEC BOARD-8: how long closing a board waits for the batch or move holding its head. */
 const HEAD_WAIT = "5s";
 
+/** A lock wait past HEAD_WAIT: the board is busy (a batch or a move holds its head). */
+const busy = (err: unknown): never => {
+  throw isLockTimeout(err) ? new ConcordError("UNAVAILABLE", "the board is busy; try again") : err;
+};
+
 /** An `invites` row, as far as the rules read it. */
 interface InviteRow {
   board_id: string;
@@ -165,8 +170,10 @@ export class BoardService {
 
   /**
    * SPEC BOARD-3: the owner archives the board (read-only) or restores it. BOARD-8: archiving
-   * closes the board's head on its shard before the catalog says so, and restoring opens it after,
-   * so from the answer on no node writes to an archived board, whatever its cache still holds.
+   * closes the board's head on its shard before the catalog says so, and both end by settling the
+   * head to what the catalog then says, under the head's lock: so from the answer on no node
+   * writes to an archived board, whatever its cache still holds, and an archive and a restore
+   * racing each other leave the head as the catalog (the last to settle reads both).
    */
   async archive(user: User, boardId: string, archived: boolean): Promise<Board> {
     const meta = await this.owned(user, boardId, archived ? "archive" : "restore");
@@ -174,16 +181,44 @@ export class BoardService {
     await this.dbs.catalogSql`
       UPDATE boards SET archived_at = ${archived ? this.dbs.catalogSql`coalesce(archived_at, now())` : null}
       WHERE id = ${boardId} AND deleted_at IS NULL`;
-    if (!archived) await this.close(meta, null);
+    await this.settle(meta);
     this.changed(boardId);
     return this.fresh(boardId);
   }
 
-  /** SPEC BOARD-8: the board's head on its shard closed (or opened: null), under its lock. */
-  private async close(meta: BoardMeta, closed: Closed | null): Promise<void> {
-    await this.shard(meta.shard).setClosed(meta.id, closed, HEAD_WAIT).catch((err: unknown) => {
-      throw isLockTimeout(err) ? new ConcordError("UNAVAILABLE", "the board is busy; try again") : err;
-    });
+  /** SPEC BOARD-8: the board's head on its shard closed (deleted: for good), under its lock. */
+  private async close(meta: BoardMeta, closed: Closed): Promise<void> {
+    await this.shard(meta.shard).setClosed(meta.id, closed, HEAD_WAIT).catch(busy);
+  }
+
+  /** SPEC BOARD-8: the board's head closed or opened as the catalog says now, read under the head's lock. */
+  async settle(meta: Pick<BoardMeta, "id" | "shard">): Promise<Closed | null> {
+    const decide = async (): Promise<Closed | null> => {
+      const [row] = await this.dbs.catalogSql<{ archived: boolean; deleted: boolean }[]>`
+        SELECT archived_at IS NOT NULL AS archived, deleted_at IS NOT NULL AS deleted FROM boards WHERE id = ${meta.id}`;
+      return !row || row.deleted ? "deleted" : row.archived ? "archived" : null;
+    };
+    return this.shard(meta.shard).settleClosed(meta.id, decide, HEAD_WAIT).catch(busy);
+  }
+
+  /**
+   * SPEC BOARD-8 at start-up: boards archived or deleted before heads could be closed (shard
+   * migration 0007) get their heads settled. Safe beside archives and restores made meanwhile:
+   * each settles under the head's lock from what the catalog says then. Answers how many it closed.
+   */
+  async settleLegacyHeads(): Promise<number> {
+    const rows = await this.dbs.catalogSql<{ id: string; shard: string }[]>`
+      SELECT id, shard FROM boards WHERE archived_at IS NOT NULL OR deleted_at IS NOT NULL`;
+    let closed = 0;
+    for (const [shard, store] of this.dbs.shards) {
+      const ids = rows.filter((r) => r.shard === shard).map((r) => r.id);
+      for (let i = 0; i < ids.length; i += 500) {
+        for (const id of await store.openHeadsOf(ids.slice(i, i + 500))) {
+          if ((await this.settle({ id, shard })) !== null) closed++;
+        }
+      }
+    }
+    return closed;
   }
 
   /**
