@@ -182,47 +182,16 @@ describe("BOARD-1 … BOARD-8 managing boards (two nodes)", () => {
     await ok(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "still open" } });
   });
 
-  it("BOARD-8 attack: a restore racing a delete never opens the deleted board again, even for a node that missed both", async () => {
-    const { board } = await ok<{ board: Board }>(owner, "board:create", { name: "Raced", policy: "occ" });
+  /**
+   * A restore of an archived board whose catalog update comes before a whole `other` action of
+   * the owner (through another socket) and whose head step comes after it; node 2 caches the
+   * board as open in between and then misses every invalidation. Answers the restore's ack, the
+   * head's state, what the member's update through node 2 answers, and the card's title.
+   */
+  async function restoreAround(name: string, other: (s: TestSocket, boardId: string) => Promise<unknown>) {
+    const { board } = await ok<{ board: Board }>(owner, "board:create", { name, policy: "occ" });
     const { card } = await ok<{ card: Card }>(owner, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "kept" } });
     await ok(owner, "board:archive", { boardId: board.id, archived: true });
-    // The interleaving: the restore updates the catalog, the whole delete runs, then the restore
-    // opens the head. Node 1's store holds the restore's step back until the delete is done.
-    const store = c.dbs.shards.get(board.shard)!;
-    const held = holdRestoreHead(store, board.id);
-    const deaf = c.nodes[1]!.services.boards;
-    const forget = deaf.forget.bind(deaf);
-    try {
-      const restoring = request(owner, "board:archive", { boardId: board.id, archived: false });
-      await eventually(async () => {
-        const [row] = await c.dbs.catalogSql<{ archived_at: Date | null }[]>`SELECT archived_at FROM boards WHERE id = ${board.id}`;
-        expect(row?.archived_at).toBeNull();
-      });
-      await ok(member, "board:join", { boardId: board.id }); // node 2 caches the board as open
-      deaf.forget = () => {}; // and misses every invalidation from here on
-      const ownerAgain = await c.connect(ownerToken, { node: 0 });
-      await ok(ownerAgain, "board:delete", { boardId: board.id });
-      held.release();
-      // The restore, answered after the delete, says the board is gone.
-      const restored = await restoring;
-      expect(restored.ok ? "ok" : restored.error.code).toBe("NOT_FOUND");
-      const [head] = await store.sql<{ closed: string | null }[]>`SELECT closed FROM board_heads WHERE board_id = ${board.id}`;
-      expect(head?.closed).toBe("deleted");
-      await expectCode(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "after the delete" } }, "NOT_FOUND");
-      const [row] = await store.sql<{ title: string }[]>`SELECT title FROM cards WHERE id = ${card.id}`;
-      expect(row?.title).toBe("kept");
-    } finally {
-      held.restore();
-      deaf.forget = forget;
-    }
-  });
-
-  it("BOARD-8 attack: an archive racing a restore leaves the head as the catalog says, even for a node that missed both", async () => {
-    const { board } = await ok<{ board: Board }>(owner, "board:create", { name: "Tug of war", policy: "occ" });
-    const { card } = await ok<{ card: Card }>(owner, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "kept" } });
-    await ok(owner, "board:archive", { boardId: board.id, archived: true });
-    // The interleaving: the restore updates the catalog, a whole archive runs, then the restore
-    // takes the head. Node 1's store holds the restore's head step back until the archive is done.
     const store = c.dbs.shards.get(board.shard)!;
     const held = holdRestoreHead(store, board.id);
     const deaf = c.nodes[1]!.services.boards;
@@ -235,20 +204,29 @@ describe("BOARD-1 … BOARD-8 managing boards (two nodes)", () => {
       });
       await ok(member, "board:join", { boardId: board.id }); // node 2 caches the board as open
       deaf.forget = () => {}; // and misses every invalidation from here on
-      const ownerAgain = await c.connect(ownerToken, { node: 0 });
-      await ok(ownerAgain, "board:archive", { boardId: board.id, archived: true });
+      await other(await c.connect(ownerToken, { node: 0 }), board.id);
       held.release();
       const restored = await restoring;
-      expect(restored.ok && restored.board.archived).toBe(true); // the catalog's last word
       const [head] = await store.sql<{ closed: string | null }[]>`SELECT closed FROM board_heads WHERE board_id = ${board.id}`;
-      expect(head?.closed).toBe("archived");
-      await expectCode(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "while archived" } }, "FORBIDDEN");
+      const update = await request(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "written" } });
       const [row] = await store.sql<{ title: string }[]>`SELECT title FROM cards WHERE id = ${card.id}`;
-      expect(row?.title).toBe("kept");
+      return { restored, closed: head?.closed, update: update.ok ? "ok" : update.error.code, title: row?.title };
     } finally {
       held.restore();
       deaf.forget = forget;
     }
+  }
+
+  it("BOARD-8 attack: a restore racing a delete never opens the deleted board again, even for a node that missed both", async () => {
+    const r = await restoreAround("Raced", (s, boardId) => ok(s, "board:delete", { boardId }));
+    expect(r.restored.ok ? "ok" : r.restored.error.code).toBe("NOT_FOUND"); // answered after the delete: gone
+    expect(r).toMatchObject({ closed: "deleted", update: "NOT_FOUND", title: "kept" });
+  });
+
+  it("BOARD-8 attack: an archive racing a restore leaves the head as the catalog says, even for a node that missed both", async () => {
+    const r = await restoreAround("Tug of war", (s, boardId) => ok(s, "board:archive", { boardId, archived: true }));
+    expect(r.restored.ok && r.restored.board.archived).toBe(true); // the catalog's last word
+    expect(r).toMatchObject({ closed: "archived", update: "FORBIDDEN", title: "kept" });
   });
 
   it("BOARD-8: boards archived or deleted before heads could be closed (shard migration 0007) are closed at start-up", async () => {
