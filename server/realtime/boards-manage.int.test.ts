@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Board, BoardBroadcast, Card } from "../../lib/protocol";
-import type { ShardStore } from "../db/shard-store";
 import { mid, ok, request, startCluster, type TestCluster, type TestSocket } from "../test/harness";
 
 /**
@@ -31,25 +30,6 @@ function boardEvents(s: TestSocket): BoardBroadcast[] {
   const seen: BoardBroadcast[] = [];
   s.on("board", (b) => seen.push(b));
   return seen;
-}
-
-/**
- * Holds back the first head step of a restore of `boardId` on this store (its `settleClosed`, or
- * a reopening `setClosed(null)`) until `release`: the interleaving of two racing owner actions.
- */
-function holdRestoreHead(store: ShardStore, boardId: string): { release: () => void; restore: () => void } {
-  const hooked = { setClosed: store.setClosed.bind(store), settleClosed: store.settleClosed.bind(store) };
-  let release!: () => void;
-  const released = new Promise<void>((r) => (release = r));
-  let held = false;
-  const hold = async (id: string) => {
-    if (id !== boardId || held) return;
-    held = true;
-    await released;
-  };
-  store.setClosed = async (id, closed, wait) => (closed === null && (await hold(id)), hooked.setClosed(id, closed, wait));
-  store.settleClosed = async (id, decide, wait) => (await hold(id), hooked.settleClosed(id, decide, wait));
-  return { release, restore: () => (release(), Object.assign(store, hooked)) };
 }
 
 describe("BOARD-1 … BOARD-8 managing boards (two nodes)", () => {
@@ -155,78 +135,96 @@ describe("BOARD-1 … BOARD-8 managing boards (two nodes)", () => {
     }
   });
 
-  it("BOARD-8 attack: a head held elsewhere (a stuck batch or move) makes the archive answer UNAVAILABLE within its bound and change nothing", async () => {
+  it("BOARD-8 attack: a head held elsewhere (a stuck batch or move) makes the archive and the restore answer UNAVAILABLE within their bound and change nothing", async () => {
     const { board } = await ok<{ board: Board }>(owner, "board:create", { name: "Held", policy: "occ" });
     const { card } = await ok<{ card: Card }>(owner, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "t" } });
     const holder = c.dbs.shards.get(board.shard)!.sql;
-    let release!: () => void;
-    const released = new Promise<void>((r) => (release = r));
-    let held!: () => void;
-    const holding = new Promise<void>((r) => (held = r));
-    const tx = holder.begin(async (t) => {
-      await t`SELECT 1 FROM board_heads WHERE board_id = ${board.id} FOR UPDATE`;
-      held();
-      await released;
-    });
-    await holding;
-    const started = Date.now();
-    try {
-      await expectCode(owner, "board:archive", { boardId: board.id, archived: true }, "UNAVAILABLE");
-    } finally {
-      release();
-      await tx;
-    }
-    expect(Date.now() - started).toBeLessThan(10_000);
+    /** `event` while another transaction holds the board's head: UNAVAILABLE within the bound. */
+    const whileHeld = async (event: string, payload: unknown) => {
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      let held!: () => void;
+      const holding = new Promise<void>((r) => (held = r));
+      const tx = holder.begin(async (t) => {
+        await t`SELECT 1 FROM board_heads WHERE board_id = ${board.id} FOR UPDATE`;
+        held();
+        await released;
+      });
+      await holding;
+      const started = Date.now();
+      try {
+        await expectCode(owner, event, payload, "UNAVAILABLE");
+      } finally {
+        release();
+        await tx;
+      }
+      expect(Date.now() - started).toBeLessThan(10_000);
+    };
+    await whileHeld("board:archive", { boardId: board.id, archived: true });
     const { board: now } = await ok<{ board: Board }>(owner, "board:join", { boardId: board.id });
     expect(now.archived).toBeUndefined();
-    await ok(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "still open" } });
+    const { card: edited } = await ok<{ card: Card }>(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "still open" } });
+    await ok(owner, "board:archive", { boardId: board.id, archived: true });
+    await whileHeld("board:archive", { boardId: board.id, archived: false });
+    // Nothing changed: not the catalog (a node's cache may still hold the board), nor the head.
+    const [row] = await c.dbs.catalogSql<{ archived: boolean }[]>`SELECT archived_at IS NOT NULL AS archived FROM boards WHERE id = ${board.id}`;
+    expect(row?.archived).toBe(true);
+    await expectCode(owner, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: edited.version, patch: { title: "no" } }, "FORBIDDEN");
   });
 
   /**
-   * A restore of an archived board whose catalog update comes before a whole `other` action of
-   * the owner (through another socket) and whose head step comes after it; node 2 caches the
-   * board as open in between and then misses every invalidation. Answers the restore's ack, the
-   * head's state, what the member's update through node 2 answers, and the card's title.
+   * An owner action (`first`, through node 1) held right after it closed the board's head
+   * (`closed`) and before it changes the catalog, while a whole restore runs through another
+   * socket of the owner. Node 2 cached the board as open before and misses every invalidation
+   * after. Answers the first action's ack, the head's state, what the member's update through
+   * node 2 answers, and the card's title.
    */
-  async function restoreAround(name: string, other: (s: TestSocket, boardId: string) => Promise<unknown>) {
+  async function raceWithRestore(name: string, closed: "archived" | "deleted", first: string, payload: (boardId: string) => unknown) {
     const { board } = await ok<{ board: Board }>(owner, "board:create", { name, policy: "occ" });
     const { card } = await ok<{ card: Card }>(owner, "card:create", { mutationId: mid(), boardId: board.id, fields: { title: "kept" } });
-    await ok(owner, "board:archive", { boardId: board.id, archived: true });
+    await ok(member, "board:join", { boardId: board.id }); // node 2 caches the board as open
     const store = c.dbs.shards.get(board.shard)!;
-    const held = holdRestoreHead(store, board.id);
+    const setClosed = store.setClosed.bind(store);
+    let holding!: () => void;
+    const isHolding = new Promise<void>((r) => (holding = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    store.setClosed = async (id, to, wait) => {
+      await setClosed(id, to, wait);
+      if (id === board.id && to === closed) {
+        holding();
+        await released;
+      }
+    };
     const deaf = c.nodes[1]!.services.boards;
     const forget = deaf.forget.bind(deaf);
+    deaf.forget = () => {};
     try {
-      const restoring = request<{ board: Board }>(owner, "board:archive", { boardId: board.id, archived: false });
-      await eventually(async () => {
-        const [row] = await c.dbs.catalogSql<{ archived_at: Date | null }[]>`SELECT archived_at FROM boards WHERE id = ${board.id}`;
-        expect(row?.archived_at).toBeNull();
-      });
-      await ok(member, "board:join", { boardId: board.id }); // node 2 caches the board as open
-      deaf.forget = () => {}; // and misses every invalidation from here on
-      await other(await c.connect(ownerToken, { node: 0 }), board.id);
-      held.release();
-      const restored = await restoring;
+      const firstDone = request<{ board: Board }>(owner, first, payload(board.id));
+      await isHolding;
+      const ownerAgain = await c.connect(ownerToken, { node: 0 });
+      await ok(ownerAgain, "board:archive", { boardId: board.id, archived: false });
+      release();
+      const ack = await firstDone;
       const [head] = await store.sql<{ closed: string | null }[]>`SELECT closed FROM board_heads WHERE board_id = ${board.id}`;
       const update = await request(member, "card:update", { mutationId: mid(), cardId: card.id, baseVersion: card.version, patch: { title: "written" } });
       const [row] = await store.sql<{ title: string }[]>`SELECT title FROM cards WHERE id = ${card.id}`;
-      return { restored, closed: head?.closed, update: update.ok ? "ok" : update.error.code, title: row?.title };
+      return { ack: ack.ok ? "ok" : ack.error.code, closed: head?.closed, update: update.ok ? "ok" : update.error.code, title: row?.title };
     } finally {
-      held.restore();
+      release();
+      store.setClosed = setClosed;
       deaf.forget = forget;
     }
   }
 
-  it("BOARD-8 attack: a restore racing a delete never opens the deleted board again, even for a node that missed both", async () => {
-    const r = await restoreAround("Raced", (s, boardId) => ok(s, "board:delete", { boardId }));
-    expect(r.restored.ok ? "ok" : r.restored.error.code).toBe("NOT_FOUND"); // answered after the delete: gone
-    expect(r).toMatchObject({ closed: "deleted", update: "NOT_FOUND", title: "kept" });
+  it("BOARD-8 attack: a restore in the middle of a delete never opens the deleted board again, even for a node that missed both", async () => {
+    const r = await raceWithRestore("Raced", "deleted", "board:delete", (boardId) => ({ boardId }));
+    expect(r).toEqual({ ack: "ok", closed: "deleted", update: "NOT_FOUND", title: "kept" });
   });
 
-  it("BOARD-8 attack: an archive racing a restore leaves the head as the catalog says, even for a node that missed both", async () => {
-    const r = await restoreAround("Tug of war", (s, boardId) => ok(s, "board:archive", { boardId, archived: true }));
-    expect(r.restored.ok && r.restored.board.archived).toBe(true); // the catalog's last word
-    expect(r).toMatchObject({ closed: "archived", update: "FORBIDDEN", title: "kept" });
+  it("BOARD-8 attack: a restore in the middle of an archive leaves the head as the catalog says, even for a node that missed both", async () => {
+    const r = await raceWithRestore("Tug of war", "archived", "board:archive", (boardId) => ({ boardId, archived: true }));
+    expect(r).toEqual({ ack: "ok", closed: "archived", update: "FORBIDDEN", title: "kept" });
   });
 
   it("BOARD-8: boards archived or deleted before heads could be closed (shard migration 0007) are closed at start-up", async () => {

@@ -170,18 +170,24 @@ export class BoardService {
 
   /**
    * SPEC BOARD-3: the owner archives the board (read-only) or restores it. BOARD-8: archiving
-   * closes the board's head on its shard before the catalog says so, and both end by settling the
-   * head to what the catalog then says, under the head's lock: so from the answer on no node
+   * closes the board's head on its shard before the catalog says so, then settles the head to
+   * what the catalog says; a restore changes the catalog and settles the head in one step under
+   * the head's lock (a lock wait past its bound changes nothing). So from the answer on no node
    * writes to an archived board, whatever its cache still holds, and an archive and a restore
-   * racing each other leave the head as the catalog (the last to settle reads both).
+   * racing each other leave the head as the catalog: the last to settle reads what both wrote.
    */
   async archive(user: User, boardId: string, archived: boolean): Promise<Board> {
     const meta = await this.owned(user, boardId, archived ? "archive" : "restore");
-    if (archived) await this.close(meta, "archived");
-    await this.dbs.catalogSql`
+    const mark = () => this.dbs.catalogSql`
       UPDATE boards SET archived_at = ${archived ? this.dbs.catalogSql`coalesce(archived_at, now())` : null}
       WHERE id = ${boardId} AND deleted_at IS NULL`;
-    await this.settle(meta);
+    if (archived) {
+      await this.close(meta, "archived");
+      await mark();
+      await this.settle(meta);
+    } else {
+      await this.settle(meta, mark);
+    }
     this.changed(boardId);
     return this.fresh(boardId);
   }
@@ -191,9 +197,13 @@ export class BoardService {
     await this.shard(meta.shard).setClosed(meta.id, closed, HEAD_WAIT).catch(busy);
   }
 
-  /** SPEC BOARD-8: the board's head closed or opened as the catalog says now, read under the head's lock. */
-  async settle(meta: Pick<BoardMeta, "id" | "shard">): Promise<Closed | null> {
+  /**
+   * SPEC BOARD-8: the board's head closed or opened as the catalog says, read under the head's
+   * lock; `first`, a change to the catalog, runs under that lock before the read.
+   */
+  async settle(meta: Pick<BoardMeta, "id" | "shard">, first?: () => Promise<unknown>): Promise<Closed | null> {
     const decide = async (): Promise<Closed | null> => {
+      await first?.();
       const [row] = await this.dbs.catalogSql<{ archived: boolean; deleted: boolean }[]>`
         SELECT archived_at IS NOT NULL AS archived, deleted_at IS NOT NULL AS deleted FROM boards WHERE id = ${meta.id}`;
       return !row || row.deleted ? "deleted" : row.archived ? "archived" : null;
