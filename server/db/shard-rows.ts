@@ -181,13 +181,13 @@ export abstract class ShardRows {
   }
 
   /**
-   * SPEC BOARD-8: closes the board to writes (or opens it again, `null`) under its head's lock:
-   * the batch holding the head commits first, and every later write finds it closed. A deleted
-   * head stays deleted (BOARD-4: deleting is not undone): an archive or a restore that passed its
-   * checks before a delete and reaches the head after it changes nothing. At most `lockTimeout`
-   * waiting for the head (a lock timeout, SQLSTATE 55P03).
+   * SPEC BOARD-8: closes the board to writes under its head's lock: the batch holding the head
+   * commits first, and every later write finds it closed (opening is `settleClosed`'s). A deleted
+   * head stays deleted (BOARD-4: deleting is not undone): an archive that passed its checks before
+   * a delete and reaches the head after it changes nothing. At most `lockTimeout` waiting for the
+   * head (a lock timeout, SQLSTATE 55P03).
    */
-  async setClosed(boardId: string, closed: Closed | null, lockTimeout: string): Promise<void> {
+  async setClosed(boardId: string, closed: Closed, lockTimeout: string): Promise<void> {
     await this.transaction(async (tx) => {
       await tx`
         INSERT INTO board_heads (board_id, closed) VALUES (${boardId}, ${closed})
@@ -198,8 +198,9 @@ export abstract class ShardRows {
   /**
    * SPEC BOARD-8: the head closed as `decide` says (archived, deleted, or open: null), asked while
    * the head's lock is held, so after every head step that came before; a deleted head stays
-   * deleted. Every archive and restore ends with this step, and `decide` reads the catalog: the
-   * last of them to take the lock reads what all of them left there. Answers the state kept.
+   * deleted. An archive ends with this step and a restore is this step (its catalog change made
+   * in `decide`), and `decide` reads the catalog: the last of them to take the lock reads what
+   * all of them left there. Answers the state kept.
    */
   async settleClosed(boardId: string, decide: () => Promise<Closed | null>, lockTimeout: string): Promise<Closed | null> {
     return this.transaction(async (tx) => {
