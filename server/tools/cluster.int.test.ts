@@ -21,9 +21,14 @@ function portIsOpen(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Two free ports in a row, below Linux's ephemeral range (32768–60999): there, a connection or a
+ * port-0 listener of a test file running beside this one could take the port between this check
+ * and the cluster's bind (the cluster then retried "port is taken" until the test timed out).
+ */
 async function freePair(): Promise<number> {
   for (;;) {
-    const p = 20_000 + Math.floor(Math.random() * 20_000);
+    const p = 20_000 + Math.floor(Math.random() * 12_000);
     if (!(await portIsOpen(p)) && !(await portIsOpen(p + 1))) return p;
   }
 }
