@@ -257,9 +257,10 @@ export async function createNode(opts: NodeOptions): Promise<ConcordNode> {
   // in-doubt distributed transactions every 15 s, trim change logs every minute.
   // Cards made before the catalog kept every card id (ID-1) are registered once, idempotently.
   await services.directory.backfill();
-  // SPEC BOARD-8: boards archived or deleted before shard heads could be closed get them closed.
-  const settled = await services.boards.settleLegacyHeads().catch((err: unknown) => (log.warn({ err }, "settling closed heads failed"), 0));
-  if (settled > 0) log.info({ boards: settled }, "closed the heads of boards archived or deleted before shard migration 0007");
+  // SPEC BOARD-8: heads that disagree with the catalog (boards closed before shard migration
+  // 0007, an archive that died halfway) are settled to it.
+  const settled = await services.boards.settleHeads().catch((err: unknown) => (log.warn({ err }, "settling board heads failed"), 0));
+  if (settled > 0) log.info({ boards: settled }, "settled board heads to the catalog");
   let ticks = 0;
   const jobs = async () => {
     if (!(await leaseStore.lead("background-jobs", nodeId, 45_000))) return;

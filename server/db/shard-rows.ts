@@ -181,26 +181,13 @@ export abstract class ShardRows {
   }
 
   /**
-   * SPEC BOARD-8: closes the board to writes under its head's lock: the batch holding the head
-   * commits first, and every later write finds it closed (opening is `settleClosed`'s). A deleted
-   * head stays deleted (BOARD-4: deleting is not undone): an archive that passed its checks before
-   * a delete and reaches the head after it changes nothing. At most `lockTimeout` waiting for the
-   * head (a lock timeout, SQLSTATE 55P03).
-   */
-  async setClosed(boardId: string, closed: Closed, lockTimeout: string): Promise<void> {
-    await this.transaction(async (tx) => {
-      await tx`
-        INSERT INTO board_heads (board_id, closed) VALUES (${boardId}, ${closed})
-        ON CONFLICT (board_id) DO UPDATE SET closed = CASE WHEN board_heads.closed = 'deleted' THEN 'deleted' ELSE EXCLUDED.closed END`;
-    }, { lockTimeout });
-  }
-
-  /**
    * SPEC BOARD-8: the head closed as `decide` says (archived, deleted, or open: null), asked while
-   * the head's lock is held, so after every head step that came before; a deleted head stays
-   * deleted. An archive ends with this step and a restore is this step (its catalog change made
-   * in `decide`), and `decide` reads the catalog: the last of them to take the lock reads what
-   * all of them left there. Answers the state kept.
+   * the head's lock is held: the batch holding the head commits first, and every later write
+   * finds the state set here. A deleted head stays deleted (BOARD-4: deleting is not undone), so
+   * `decide` is not asked. Closing asks nothing of the catalog; an archive ends with a step whose
+   * `decide` reads the catalog and a restore is one (its catalog change made in `decide` first):
+   * the last of them to take the lock reads what all of them left there. At most `lockTimeout`
+   * waiting for the head (a lock timeout, SQLSTATE 55P03). Answers the state kept.
    */
   async settleClosed(boardId: string, decide: () => Promise<Closed | null>, lockTimeout: string): Promise<Closed | null> {
     return this.transaction(async (tx) => {
@@ -213,10 +200,16 @@ export abstract class ShardRows {
     }, { lockTimeout });
   }
 
-  /** The boards among `boardIds` whose head is open (`closed` null): BOARD-8's start-up pass. */
+  /** BOARD-8's start-up pass: the boards among `boardIds` whose head is open. */
   async openHeadsOf(boardIds: string[]): Promise<string[]> {
     if (boardIds.length === 0) return [];
     const rows = await this.sql<{ board_id: string }[]>`SELECT board_id FROM board_heads WHERE board_id IN ${this.sql(boardIds)} AND closed IS NULL`;
+    return rows.map((r) => r.board_id);
+  }
+
+  /** BOARD-8's start-up pass: every board whose head is archived. */
+  async archivedHeads(): Promise<string[]> {
+    const rows = await this.sql<{ board_id: string }[]>`SELECT board_id FROM board_heads WHERE closed = 'archived'`;
     return rows.map((r) => r.board_id);
   }
 

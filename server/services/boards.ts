@@ -194,7 +194,7 @@ export class BoardService {
 
   /** SPEC BOARD-8: the board's head on its shard closed (deleted: for good), under its lock. */
   private async close(meta: BoardMeta, closed: Closed): Promise<void> {
-    await this.shard(meta.shard).setClosed(meta.id, closed, HEAD_WAIT).catch(busy);
+    await this.shard(meta.shard).settleClosed(meta.id, async () => closed, HEAD_WAIT).catch(busy);
   }
 
   /**
@@ -212,23 +212,34 @@ export class BoardService {
   }
 
   /**
-   * SPEC BOARD-8 at start-up: boards archived or deleted before heads could be closed (shard
-   * migration 0007) get their heads settled. Safe beside archives and restores made meanwhile:
-   * each settles under the head's lock from what the catalog says then. Answers how many it closed.
+   * SPEC BOARD-8 at start-up: heads that disagree with the catalog are settled to it: open heads
+   * of boards archived or deleted before heads could be closed (shard migration 0007), and
+   * archived heads of boards the catalog has open (an archive that died between closing the head
+   * and changing the catalog). Safe beside archives and restores made meanwhile: each settles
+   * under the head's lock from what the catalog says then, and an archive still running settles
+   * again before it answers. A deleted head stays deleted. Answers how many heads changed.
    */
-  async settleLegacyHeads(): Promise<number> {
-    const rows = await this.dbs.catalogSql<{ id: string; shard: string }[]>`
+  async settleHeads(): Promise<number> {
+    const closed = await this.dbs.catalogSql<{ id: string; shard: string }[]>`
       SELECT id, shard FROM boards WHERE archived_at IS NOT NULL OR deleted_at IS NOT NULL`;
-    let closed = 0;
+    const closedIds = new Set(closed.map((r) => r.id));
+    let changed = 0;
     for (const [shard, store] of this.dbs.shards) {
-      const ids = rows.filter((r) => r.shard === shard).map((r) => r.id);
-      for (let i = 0; i < ids.length; i += 500) {
-        for (const id of await store.openHeadsOf(ids.slice(i, i + 500))) {
-          if ((await this.settle({ id, shard })) !== null) closed++;
-        }
+      const ids = closed.filter((r) => r.shard === shard).map((r) => r.id);
+      const stale: string[] = [];
+      for (let i = 0; i < ids.length; i += 500) stale.push(...(await store.openHeadsOf(ids.slice(i, i + 500))));
+      const archived = await store.archivedHeads();
+      for (let i = 0; i < archived.length; i += 500) {
+        const open = await this.dbs.catalogSql<{ id: string }[]>`
+          SELECT id FROM boards WHERE id IN ${this.dbs.catalogSql(archived.slice(i, i + 500))} AND archived_at IS NULL AND deleted_at IS NULL`;
+        stale.push(...open.map((r) => r.id));
+      }
+      for (const id of stale) {
+        const before = closedIds.has(id) ? null : "archived";
+        if ((await this.settle({ id, shard })) !== before) changed++;
       }
     }
-    return closed;
+    return changed;
   }
 
   /**
